@@ -1,0 +1,64 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { Request } from 'express';
+import { AppConfig } from './config/app-config';
+import { ConfigModule } from './config/config.module';
+import { LoggingModule } from './logging/logging.module';
+import { dataSourceOptions } from './database/data-source-options';
+import { HealthModule } from './health/health.module';
+import { OrganizationsModule } from './organizations/organizations.module';
+import { DomainsModule } from './domains/domains.module';
+import { ApiKeysModule } from './api-keys/api-keys.module';
+import { AuditApiModule } from './audit/audit-api.module';
+import { AppExceptionFilter } from './common/app-exception.filter';
+import { createValidationPipe } from './common/validation.pipe';
+import { queryLimitsRule } from './common/graphql-limits';
+
+const MAX_QUERY_DEPTH = 8;
+const MAX_QUERY_FIELDS = 300;
+
+export interface GraphqlContext {
+  req: Request;
+}
+
+@Module({})
+export class AppModule {
+  /** The whole service, for a configuration that `loadConfig` validated and a database URL. */
+  static forRoot(config: AppConfig & { databaseUrl: string }, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, config.migrationsRun), logging: false }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          // Written to the repository when a developer runs the service, so the committed
+          // schema shows every change; production keeps it in memory.
+          autoSchemaFile: config.production ? true : join(process.cwd(), 'schema.gql'),
+          sortSchema: true,
+          introspection: !config.production,
+          graphiql: false,
+          playground: false,
+          includeStacktraceInErrorResponses: false,
+          validationRules: [queryLimitsRule(MAX_QUERY_DEPTH, MAX_QUERY_FIELDS)],
+          context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
+        }),
+        HealthModule,
+        OrganizationsModule,
+        DomainsModule,
+        ApiKeysModule,
+        AuditApiModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: AppExceptionFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+}

@@ -1,0 +1,52 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { GqlExecutionContext } from '@nestjs/graphql';
+import type { Request } from 'express';
+import type { ApiKeyScope } from '../api-keys/entities/api-key.entity';
+import { ForbiddenError } from './errors';
+
+/** Who is calling: an API key, platform-wide (organizationId null) or bound to one organization. */
+export interface Caller {
+  apiKeyId: string;
+  organizationId: string | null;
+  scopes: ApiKeyScope[];
+}
+
+export type RequestWithCaller = Request & { caller?: Caller };
+
+export function actorOf(caller: Caller): string {
+  return `api_key:${caller.apiKeyId}`;
+}
+
+export function isPlatformCaller(caller: Caller): boolean {
+  return caller.organizationId === null;
+}
+
+/**
+ * Refuses an organization key acting on another organization. The answer is the same
+ * whether or not that organization exists, so it reveals nothing about other tenants.
+ */
+export function assertCanActOn(caller: Caller, organizationId: string): void {
+  if (caller.organizationId !== null && caller.organizationId !== organizationId) {
+    throw new ForbiddenError('this API key may only act on its own organization');
+  }
+}
+
+/** The organizations whose rows a caller may see: all (undefined) or one. */
+export function visibleOrganization(caller: Caller): string | undefined {
+  return caller.organizationId ?? undefined;
+}
+
+function requestOf(context: ExecutionContext): RequestWithCaller {
+  return context.getType<string>() === 'graphql'
+    ? GqlExecutionContext.create(context).getContext<{ req: RequestWithCaller }>().req
+    : context.switchToHttp().getRequest<RequestWithCaller>();
+}
+
+/** The caller the ApiKeyGuard authenticated, handed to a resolver or controller. */
+export const CurrentCaller = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  const caller = requestOf(context).caller;
+  if (!caller) throw new Error('CurrentCaller used on a route without ApiKeyGuard');
+  return caller;
+});
+
+export { requestOf };

@@ -1,0 +1,181 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** The service's configuration, read and validated once at start (see `loadConfig`). */
+export interface AppConfig {
+  port: number;
+  publicUrl: string;
+  appUrl: string;
+  /** Origins (scheme://host[:port]) a login may return to; always includes APP_URL's origin. */
+  allowedReturnOrigins: string[];
+  /** Unset: an embedded PostgreSQL under `dataDir` is started with the service. */
+  databaseUrl?: string;
+  dataDir: string;
+  migrationsRun: boolean;
+  secretsKey: Buffer;
+  bootstrapAdminApiKey?: string;
+  entraAuthority: string;
+  production: boolean;
+  logLevel: string;
+  /** Requests per minute and client IP on /sso/* routes. */
+  ssoRateLimitPerMinute: number;
+  /** Lifetime of a session token and its cookie, in seconds. */
+  sessionTtlSeconds: number;
+  /** Timeout of every outbound call to an identity provider, in milliseconds. */
+  idpTimeoutMs: number;
+}
+
+/** A configuration problem: one line naming the variable and what is wrong. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
+    super(`${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readPort(env: Env): number {
+  const raw = env.PORT ?? '3000';
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) {
+    throw new ConfigError('PORT', `must be a port number between 0 and 65535, got "${raw}"`);
+  }
+  return port;
+}
+
+function readPositiveInt(env: Env, variable: string, fallback: number): number {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw new ConfigError(variable, `must be a positive whole number, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
+function readUrl(variable: string, raw: string): URL {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(variable, `must be an absolute http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(variable, `must use http or https, got "${url.protocol}"`);
+  }
+  return url;
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function readBoolean(env: Env, variable: string, fallback: boolean): boolean {
+  const raw = env[variable];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(variable, `must be true or false, got "${raw}"`);
+}
+
+function readDatabaseUrl(env: Env): string | undefined {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must be a postgres:// URL, got "${url.protocol}//…"`);
+  }
+  return raw;
+}
+
+function decodeSecretsKey(raw: string): Buffer {
+  const key = Buffer.from(raw, 'base64');
+  if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== raw.trim().replace(/=+$/, '')) {
+    throw new ConfigError('SECRETS_KEY', 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)');
+  }
+  return key;
+}
+
+/** SECRETS_KEY, or outside production a key generated once and kept in the data folder. */
+function readSecretsKey(env: Env, production: boolean, dataDir: string): Buffer {
+  const raw = env.SECRETS_KEY;
+  if (raw) return decodeSecretsKey(raw);
+  if (production) {
+    throw new ConfigError('SECRETS_KEY', 'is required when NODE_ENV=production (32 bytes, base64)');
+  }
+  const keyFile = join(dataDir, 'secrets.key');
+  if (existsSync(keyFile)) return decodeSecretsKey(readFileSync(keyFile, 'utf8').trim());
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  const generated = randomBytes(32).toString('base64');
+  writeFileSync(keyFile, generated + '\n', { mode: 0o600 });
+  return Buffer.from(generated, 'base64');
+}
+
+function readOrigins(variable: string, raw: string | undefined): string[] {
+  if (!raw) return [];
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const url = readUrl(variable, entry);
+      if (url.pathname !== '/' || url.search || url.hash) {
+        throw new ConfigError(variable, `must list origins only (scheme://host[:port]), got "${entry}"`);
+      }
+      return url.origin;
+    });
+}
+
+/** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const production = env.NODE_ENV === 'production';
+  const port = readPort(env);
+  const publicUrl = withoutTrailingSlash(readUrl('PUBLIC_URL', env.PUBLIC_URL || `http://localhost:${port}`).href);
+  const appUrl = readUrl('APP_URL', env.APP_URL || `${publicUrl}/auth/me`).href;
+  const dataDir = resolve(env.DATA_DIR || '.data');
+  const bootstrapAdminApiKey = env.BOOTSTRAP_ADMIN_API_KEY || undefined;
+  if (bootstrapAdminApiKey !== undefined && bootstrapAdminApiKey.length < 24) {
+    throw new ConfigError('BOOTSTRAP_ADMIN_API_KEY', 'must be at least 24 characters long');
+  }
+  const allowedReturnOrigins = [
+    ...new Set([new URL(appUrl).origin, ...readOrigins('ALLOWED_RETURN_ORIGINS', env.ALLOWED_RETURN_ORIGINS)]),
+  ];
+  const logLevel = env.LOG_LEVEL || 'info';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
+  }
+  if (production && new URL(publicUrl).protocol !== 'https:') {
+    throw new ConfigError('PUBLIC_URL', 'must be https when NODE_ENV=production');
+  }
+  return {
+    port,
+    publicUrl,
+    appUrl,
+    allowedReturnOrigins,
+    databaseUrl: readDatabaseUrl(env),
+    dataDir,
+    migrationsRun: readBoolean(env, 'MIGRATIONS_RUN', true),
+    secretsKey: readSecretsKey(env, production, dataDir),
+    bootstrapAdminApiKey,
+    entraAuthority: withoutTrailingSlash(
+      readUrl('ENTRA_AUTHORITY', env.ENTRA_AUTHORITY || 'https://login.microsoftonline.com').href,
+    ),
+    production,
+    logLevel,
+    ssoRateLimitPerMinute: readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300),
+    sessionTtlSeconds: readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600),
+    idpTimeoutMs: readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000),
+  };
+}
+
+/** Nest injection token for the AppConfig object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

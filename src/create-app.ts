@@ -1,0 +1,21 @@
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import cookieParser from 'cookie-parser';
+import type { Logger } from 'pino';
+import { AppModule } from './app.module';
+import { AppConfig } from './config/app-config';
+import { PinoNestLogger } from './logging/logger';
+
+/** Builds the configured Nest application (not yet listening): shared by main and the tests. */
+export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {
+    logger: new PinoNestLogger(logger.child({ component: 'nest' })),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+  app.disable('x-powered-by');
+  // Client IPs for rate limits come from the one proxy in front, when there is one.
+  app.set('trust proxy', 'loopback');
+  app.use(cookieParser());
+  return app;
+}

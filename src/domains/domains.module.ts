@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Domain } from './entities/domain.entity';
+import { DomainsService } from './domains.service';
+import { DomainsResolver } from './domains.resolver';
+import { AuditModule } from '../audit/audit.module';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Domain]), AuditModule, ApiKeysModule],
+  providers: [DomainsService, DomainsResolver],
+  exports: [DomainsService],
+})
+export class DomainsModule {}

@@ -1,0 +1,57 @@
+import { Field, InputType } from '@nestjs/graphql';
+import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { ROLE_SLUGS } from '../roles';
+
+const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+const SLUG_MESSAGE = 'slug must be 1-63 lower-case letters, digits or inner hyphens';
+
+@InputType()
+export class CreateOrganizationInput {
+  @Field()
+  @IsString()
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @MaxLength(200)
+  name: string;
+
+  /** Derived from the name when omitted. */
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @Matches(SLUG_PATTERN, { message: SLUG_MESSAGE })
+  slug?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  jitProvisioning?: boolean;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsIn(ROLE_SLUGS, { message: `defaultRole must be one of ${ROLE_SLUGS.join(', ')}` })
+  defaultRole?: string;
+}
+
+@InputType()
+export class UpdateOrganizationInput {
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty({ message: 'name must not be empty' })
+  @MaxLength(200)
+  name?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  jitProvisioning?: boolean;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsIn(ROLE_SLUGS, { message: `defaultRole must be one of ${ROLE_SLUGS.join(', ')}` })
+  defaultRole?: string;
+
+  @Field({ nullable: true })
+  @IsOptional()
+  @IsBoolean()
+  ssoRequired?: boolean;
+}
