@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     embedded = await startEmbeddedPostgres({
       dataDir: config.dataDir,
       log: (message) => logger.debug({ component: 'embedded-postgres' }, message),
+      warn: (message) => logger.warn({ component: 'embedded-postgres' }, message),
     });
     databaseUrl = embedded.url;
     logger.info({ database: describeDatabaseUrl(databaseUrl), dataDir: config.dataDir }, 'using the embedded PostgreSQL');

@@ -12,7 +12,10 @@ export interface EmbeddedPostgresOptions {
   database?: string;
   /** Trade durability for speed: for tests and benchmarks only. */
   fast?: boolean;
+  /** PostgreSQL's own output. */
   log?: (message: string) => void;
+  /** Things an operator should know, such as an orphaned server stopped. */
+  warn?: (message: string) => void;
 }
 
 export interface EmbeddedDatabase {
@@ -132,7 +135,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   mkdirSync(options.dataDir, { recursive: true, mode: 0o755 });
   const runningAsRoot = userInfo().uid === 0;
   if (runningAsRoot) assertReachableByOthers(clusterDir);
-  await stopOrphanedServer(clusterDir, log);
+  await stopOrphanedServer(clusterDir, options.warn ?? log);
 
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const password = readOrCreatePassword(options.dataDir);

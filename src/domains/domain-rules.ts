@@ -1,9 +1,9 @@
 import { domainToASCII } from 'node:url';
 import { parse } from 'tldts';
-import freeMailDomains from 'email-providers/all.json';
+import freeMailDomains from 'email-providers';
 import { BadInputError } from '../common/errors';
 
-const FREE_MAIL = new Set<string>(freeMailDomains as string[]);
+const FREE_MAIL = new Set<string>(freeMailDomains);
 
 /**
  * An organization's email domain, normalised (lower case, punycode, no trailing dot) and

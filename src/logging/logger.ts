@@ -31,14 +31,15 @@ export function redactUrl(url: string): string {
 }
 
 /** JSON lines for machines; colourised lines when a person runs it in a terminal. */
-export function createLogger(level: string, pretty = Boolean(process.stdout.isTTY)): Logger {
-  return pino({
+export function createLogger(level: string, pretty = Boolean(process.stdout.isTTY), destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     base: { service: 'sso-backend' },
     timestamp: pino.stdTimeFunctions.isoTime,
-    ...(pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } } } : {}),
-  });
+    ...(pretty && !destination ? { transport: { target: 'pino-pretty', options: { colorize: true, singleLine: true } } } : {}),
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Nest's framework logs, written through pino so that everything is one stream. */

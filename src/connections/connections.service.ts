@@ -1,0 +1,172 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, In, Repository } from 'typeorm';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Connection, ConnectionState } from './entities/connection.entity';
+import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
+import { PRESETS, type PresetInput } from './presets';
+import { IdpMetadataService, type IdpEndpoints } from './idp-metadata.service';
+import { SecretsCipher } from '../common/secrets-cipher';
+import { Caller, actorOf, assertCanActOn, visibleOrganization } from '../common/caller';
+import { BadInputError, NotFoundError } from '../common/errors';
+import { AuditService } from '../audit/audit.service';
+import { Organization } from '../organizations/entities/organization.entity';
+
+const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
+const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
+
+@Injectable()
+export class ConnectionsService {
+  constructor(
+    @InjectRepository(Connection) private readonly connections: Repository<Connection>,
+    private readonly dataSource: DataSource,
+    private readonly metadata: IdpMetadataService,
+    private readonly cipher: SecretsCipher,
+    private readonly audit: AuditService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  redirectUri(connection: Pick<Connection, 'id'>): string {
+    return `${this.config.publicUrl}/sso/callback/${connection.id}`;
+  }
+
+  initiateLoginUri(connection: Pick<Connection, 'id'>): string {
+    return `${this.config.publicUrl}/sso/initiate/${connection.id}`;
+  }
+
+  /** The connection, if it exists and the caller may see it. */
+  find(caller: Caller, id: string): Promise<Connection | null> {
+    return this.connections.findOneBy({ id, organizationId: visibleOrganization(caller) });
+  }
+
+  /** A connection by id for the login flow (no caller: the browser is anonymous). */
+  findForLogin(id: string): Promise<Connection | null> {
+    return this.connections.findOneBy({ id });
+  }
+
+  /** The client secret, for the token request only. */
+  clientSecretOf(connection: Connection): string {
+    return this.cipher.open(connection.clientSecretEncrypted);
+  }
+
+  async forOrganizations(organizationIds: readonly string[]): Promise<Map<string, Connection[]>> {
+    const rows = await this.connections.find({ where: { organizationId: In([...organizationIds]) }, order: { createdAt: 'ASC' } });
+    const byOrganization = new Map<string, Connection[]>(organizationIds.map((id) => [id, []]));
+    for (const row of rows) byOrganization.get(row.organizationId)?.push(row);
+    return byOrganization;
+  }
+
+  async create(caller: Caller, input: CreateConnectionInput): Promise<Connection> {
+    assertCanActOn(caller, input.organizationId);
+    if (!(await this.dataSource.getRepository(Organization).existsBy({ id: input.organizationId }))) {
+      throw new NotFoundError('organization');
+    }
+    const endpoints = await this.resolveEndpoints(input.type, input);
+    return this.dataSource.transaction(async (manager) => {
+      const connection = manager.create(Connection, {
+        organizationId: input.organizationId,
+        name: input.name?.trim() || defaultName(input.type),
+        type: input.type,
+        state: ConnectionState.ACTIVE,
+        clientId: input.clientId.trim(),
+        ...this.sealSecret(input.clientSecret),
+        clientSecretExpiresAt: input.clientSecretExpiresAt ?? null,
+        entraTenant: input.entraTenant?.trim().toLowerCase() || null,
+        oktaDomain: input.oktaDomain?.trim() || null,
+        authorizationServerId: input.authorizationServerId?.trim() || null,
+        ...endpoints,
+        groupsClaim: input.groupsClaim ?? 'groups',
+        scopes: normaliseScopes(input.scopes),
+      });
+      await manager.save(connection);
+      await this.audit.record(manager, {
+        organizationId: connection.organizationId,
+        actor: actorOf(caller),
+        action: 'connection.created',
+        targetId: connection.id,
+        details: { type: connection.type, issuer: connection.issuer },
+      });
+      return connection;
+    });
+  }
+
+  async update(caller: Caller, id: string, input: UpdateConnectionInput): Promise<Connection> {
+    const current = await this.find(caller, id);
+    if (!current) throw new NotFoundError('connection');
+    const endpointsChanged = ENDPOINT_FIELDS.some((field) => input[field] !== undefined);
+    // Discovery happens before the transaction: a slow IdP must not hold a row lock.
+    const endpoints = endpointsChanged ? await this.resolveEndpoints(current.type, { ...current, ...definedOnly(input) }) : undefined;
+    return this.dataSource.transaction(async (manager) => {
+      const connection = await manager.findOne(Connection, { where: { id }, lock: { mode: 'pessimistic_write' } });
+      if (!connection) throw new NotFoundError('connection');
+      const changed: string[] = [];
+      const set = <K extends keyof Connection>(key: K, value: Connection[K] | undefined) => {
+        if (value === undefined) return;
+        changed.push(key);
+        connection[key] = value;
+      };
+      set('name', input.name?.trim());
+      set('clientId', input.clientId?.trim());
+      set('clientSecretExpiresAt', input.clientSecretExpiresAt);
+      set('groupsClaim', input.groupsClaim);
+      set('scopes', input.scopes ? normaliseScopes(input.scopes) : undefined);
+      set('state', input.state);
+      if (input.clientSecret !== undefined) {
+        if (!input.clientSecret.trim()) throw new BadInputError('clientSecret', 'must not be empty');
+        Object.assign(connection, this.sealSecret(input.clientSecret));
+        changed.push('clientSecret');
+      }
+      for (const field of ['entraTenant', 'oktaDomain', 'authorizationServerId'] as const) set(field, input[field]?.trim() || undefined);
+      if (endpoints) Object.assign(connection, endpoints);
+      connection.version += 1;
+      await manager.save(connection);
+      await this.audit.record(manager, {
+        organizationId: connection.organizationId,
+        actor: actorOf(caller),
+        action: 'connection.updated',
+        targetId: id,
+        details: { changed: [...new Set(changed)], ...(endpoints ? { issuer: endpoints.issuer } : {}) },
+      });
+      return connection;
+    });
+  }
+
+  async delete(caller: Caller, id: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const connection = await manager.findOneBy(Connection, { id, organizationId: visibleOrganization(caller) });
+      if (!connection) throw new NotFoundError('connection');
+      await manager.delete(Connection, { id });
+      await this.audit.record(manager, {
+        organizationId: connection.organizationId,
+        actor: actorOf(caller),
+        action: 'connection.deleted',
+        targetId: id,
+        details: { name: connection.name },
+      });
+      return true;
+    });
+  }
+
+  private async resolveEndpoints(type: Connection['type'], input: PresetInput): Promise<IdpEndpoints> {
+    const location = PRESETS[type].locate(input, { entraAuthority: this.config.entraAuthority });
+    const field = input.discoveryUrl ? 'discoveryUrl' : type === 'ENTRA_ID' ? 'entraTenant' : type === 'OKTA' ? 'oktaDomain' : 'issuer';
+    return this.metadata.resolve(location, field);
+  }
+
+  private sealSecret(secret: string): Pick<Connection, 'clientSecretEncrypted' | 'clientSecretHint'> {
+    return { clientSecretEncrypted: this.cipher.seal(secret), clientSecretHint: secret.slice(-4) };
+  }
+}
+
+function defaultName(type: Connection['type']): string {
+  return { ENTRA_ID: 'Microsoft Entra ID', OKTA: 'Okta', GENERIC_OIDC: 'OpenID Connect' }[type];
+}
+
+function normaliseScopes(scopes: string[] | undefined): string[] {
+  const unique = [...new Set(scopes?.length ? scopes : DEFAULT_SCOPES)];
+  return unique.includes('openid') ? unique : ['openid', ...unique];
+}
+
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}

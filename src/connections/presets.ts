@@ -1,0 +1,115 @@
+import { ConnectionType } from './entities/connection.entity';
+import { BadInputError } from '../common/errors';
+
+/** What a preset needs from the admin's input. */
+export interface PresetInput {
+  entraTenant?: string | null;
+  oktaDomain?: string | null;
+  authorizationServerId?: string | null;
+  discoveryUrl?: string | null;
+  issuer?: string | null;
+  authorizationUrl?: string | null;
+  tokenUrl?: string | null;
+  jwksUrl?: string | null;
+}
+
+/** Where to learn the IdP's endpoints, and which issuers its discovery may declare. */
+export type IdpLocation =
+  | { kind: 'discovery'; discoveryUrl: string; acceptsIssuer: (issuer: string) => boolean; expectedIssuer: string }
+  | { kind: 'manual'; issuer: string; authorizationUrl: string; tokenUrl: string; jwksUrl: string };
+
+export interface PresetContext {
+  entraAuthority: string;
+}
+
+interface Preset {
+  /** The preset's own fields, normalised and checked; resolved to where the IdP lives. */
+  locate(input: PresetInput, context: PresetContext): IdpLocation;
+  /** The claim that holds the email when `email` is absent (Entra sends UPNs). */
+  emailFallbackClaims: readonly string[];
+}
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MULTI_TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
+const DOMAIN_NAME = /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i;
+const WELL_KNOWN = '/.well-known/openid-configuration';
+
+function required(value: string | null | undefined, field: string, why: string): string {
+  if (!value || !value.trim()) throw new BadInputError(field, `is required ${why}`);
+  return value.trim();
+}
+
+const entraId: Preset = {
+  locate(input, { entraAuthority }) {
+    const tenant = required(input.entraTenant, 'entraTenant', 'for ENTRA_ID (the tenant id or primary domain)').toLowerCase();
+    if (MULTI_TENANT_ALIASES.has(tenant)) {
+      throw new BadInputError('entraTenant', `"${tenant}" is multi-tenant; pin the connection to one tenant id or primary domain`);
+    }
+    if (!GUID.test(tenant) && !DOMAIN_NAME.test(tenant)) {
+      throw new BadInputError('entraTenant', 'must be a tenant id (GUID) or a primary domain such as contoso.com');
+    }
+    const issuerPattern = new RegExp(`^${escapeRegExp(entraAuthority)}/([0-9a-f-]{36})/v2\\.0$`, 'i');
+    return {
+      kind: 'discovery',
+      discoveryUrl: `${entraAuthority}/${tenant}/v2.0${WELL_KNOWN}`,
+      expectedIssuer: `${entraAuthority}/${tenant}/v2.0`,
+      // A primary domain resolves to the tenant's GUID in the issuer.
+      acceptsIssuer: (issuer) => {
+        const match = issuerPattern.exec(issuer);
+        return Boolean(match) && (!GUID.test(tenant) || match![1].toLowerCase() === tenant);
+      },
+    };
+  },
+  emailFallbackClaims: ['preferred_username', 'upn'],
+};
+
+const okta: Preset = {
+  locate(input) {
+    const raw = required(input.oktaDomain, 'oktaDomain', 'for OKTA (such as acme.okta.com)');
+    const base = new URL(/^https?:\/\//i.test(raw) ? raw : `https://${raw}`);
+    if (base.pathname !== '/' || base.search || base.hash) {
+      throw new BadInputError('oktaDomain', 'must be a host such as acme.okta.com or a base URL without a path');
+    }
+    const serverId = input.authorizationServerId?.trim();
+    if (serverId !== undefined && serverId !== '' && !/^[A-Za-z0-9_-]{1,100}$/.test(serverId)) {
+      throw new BadInputError('authorizationServerId', 'must be an Okta authorization server id such as default');
+    }
+    const issuer = serverId ? `${base.origin}/oauth2/${serverId}` : base.origin;
+    return { kind: 'discovery', discoveryUrl: `${issuer}${WELL_KNOWN}`, expectedIssuer: issuer, acceptsIssuer: (found) => found === issuer };
+  },
+  emailFallbackClaims: [],
+};
+
+const genericOidc: Preset = {
+  locate(input) {
+    if (input.discoveryUrl) {
+      const discoveryUrl = input.discoveryUrl.trim();
+      const issuer = discoveryUrl.endsWith(WELL_KNOWN) ? discoveryUrl.slice(0, -WELL_KNOWN.length) : undefined;
+      const expectedIssuer = input.issuer?.trim() || issuer;
+      if (!expectedIssuer) {
+        throw new BadInputError('issuer', `is required when discoveryUrl does not end in ${WELL_KNOWN}`);
+      }
+      return { kind: 'discovery', discoveryUrl, expectedIssuer, acceptsIssuer: (found) => found === expectedIssuer };
+    }
+    const why = 'for GENERIC_OIDC without a discoveryUrl';
+    return {
+      kind: 'manual',
+      issuer: required(input.issuer, 'issuer', why),
+      authorizationUrl: required(input.authorizationUrl, 'authorizationUrl', why),
+      tokenUrl: required(input.tokenUrl, 'tokenUrl', why),
+      jwksUrl: required(input.jwksUrl, 'jwksUrl', why),
+    };
+  },
+  emailFallbackClaims: [],
+};
+
+/** Every connection type's knowledge of its IdP, in one place; the compiler insists on all. */
+export const PRESETS: Record<ConnectionType, Preset> = {
+  [ConnectionType.ENTRA_ID]: entraId,
+  [ConnectionType.OKTA]: okta,
+  [ConnectionType.GENERIC_OIDC]: genericOidc,
+};
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

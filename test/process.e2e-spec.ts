@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createTestDatabase, queryDatabase, type TestDatabase } from './support/database';
+
+const MAIN = resolve('dist', 'src', 'main.js');
+const PLATFORM_KEY = 'process-test-platform-key-0123456789';
+
+interface RunningService {
+  child: ChildProcess;
+  port: number;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+const started: ChildProcess[] = [];
+
+afterAll(() => {
+  // A failed assertion must not leave a service (and its pipes) keeping jest alive.
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+function startService(env: Record<string, string>, port: number): RunningService {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  started.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk) => (output += chunk));
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, port, output: () => output, exited };
+}
+
+async function waitForHealth(service: RunningService, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) throw new Error(`service exited early:\n${service.output()}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${service.port}/health`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`no healthy service within ${timeoutMs} ms:\n${service.output()}`);
+}
+
+function postgresProcessesFor(dataDir: string): string[] {
+  const listing = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return listing.split('\n').filter((line) => line.includes('bin/postgres') && line.includes(dataDir));
+}
+
+async function createOrganization(port: number, name: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${PLATFORM_KEY}` },
+    body: JSON.stringify({ query: 'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }', variables: { name } }),
+  });
+  const body = (await response.json()) as { data: { createOrganization: { id: string } } };
+  return body.data.createOrganization.id;
+}
+
+async function listOrganizations(port: number): Promise<string[]> {
+  const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${PLATFORM_KEY}` },
+    body: JSON.stringify({ query: '{ organizations { name } }' }),
+  });
+  const body = (await response.json()) as { data: { organizations: { name: string }[] } };
+  return body.data.organizations.map((organization) => organization.name);
+}
+
+describe('the built service as a process', () => {
+  it('starts an embedded PostgreSQL without DATABASE_URL, keeps data across restarts and leaves no postgres behind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sso-process-'));
+    chmodSync(dataDir, 0o755);
+    const env = { DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: PLATFORM_KEY };
+    try {
+      const first = startService(env, await freePort());
+      await waitForHealth(first);
+      expect(first.output()).toContain('using the embedded PostgreSQL');
+      expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
+      expect(postgresProcessesFor(dataDir).length).toBeGreaterThan(0);
+      await createOrganization(first.port, 'Survives Restarts Inc');
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(postgresProcessesFor(dataDir)).toEqual([]);
+
+      const second = startService(env, await freePort());
+      await waitForHealth(second);
+      expect(await listOrganizations(second.port)).toContain('Survives Restarts Inc');
+      second.child.kill('SIGINT');
+      expect(await second.exited).toBe(0);
+      expect(postgresProcessesFor(dataDir)).toEqual([]);
+      const password = (second.output().match(/postgres:\/\/postgres:([^@]+)@/) ?? [])[1];
+      expect(password).toBe('***');
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90000);
+
+  it('stops a postgres orphaned by a killed service before starting again', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sso-orphan-'));
+    chmodSync(dataDir, 0o755);
+    try {
+      const killed = startService({ DATA_DIR: dataDir }, await freePort());
+      await waitForHealth(killed);
+      killed.child.kill('SIGKILL');
+      await killed.exited;
+      const restarted = startService({ DATA_DIR: dataDir }, await freePort());
+      await waitForHealth(restarted);
+      expect(restarted.output()).toContain('orphaned embedded PostgreSQL');
+      restarted.child.kill('SIGTERM');
+      expect(await restarted.exited).toBe(0);
+      expect(postgresProcessesFor(dataDir)).toEqual([]);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 90000);
+
+  describe('with DATABASE_URL', () => {
+    let database: TestDatabase;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+    });
+
+    afterAll(async () => {
+      await database.drop();
+    });
+
+    it('uses that server, says so without the password, and migrates it', async () => {
+      const service = startService({ DATABASE_URL: database.url, SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') }, await freePort());
+      await waitForHealth(service);
+      service.child.kill('SIGTERM');
+      expect(await service.exited).toBe(0);
+      expect(service.output()).toContain('using PostgreSQL from DATABASE_URL');
+      const password = new URL(database.url).password;
+      if (password) expect(service.output()).not.toContain(password);
+      const migrations = await queryDatabase(database.url, 'SELECT name FROM schema_migrations');
+      expect(migrations).toHaveLength(1);
+    }, 60000);
+
+    it('runs no migration with MIGRATIONS_RUN=false', async () => {
+      const empty = await createTestDatabase();
+      try {
+        const service = startService(
+          { DATABASE_URL: empty.url, MIGRATIONS_RUN: 'false', SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') },
+          await freePort(),
+        );
+        await waitForHealth(service);
+        service.child.kill('SIGTERM');
+        await service.exited;
+        const tables = await queryDatabase(empty.url, "SELECT 1 FROM information_schema.tables WHERE table_schema = 'public'");
+        expect(tables).toEqual([]);
+      } finally {
+        await empty.drop();
+      }
+    }, 60000);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ SECRETS_KEY: 'too-short' }, 'SECRETS_KEY'],
+    [{ NODE_ENV: 'production', PUBLIC_URL: 'https://sso.example.com' }, 'SECRETS_KEY'],
+    [{ DATABASE_URL: 'mysql://localhost/sso' }, 'DATABASE_URL'],
+    [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ ALLOWED_RETURN_ORIGINS: 'https://app.example.com/path' }, 'ALLOWED_RETURN_ORIGINS'],
+  ])('refuses bad configuration %j with one line naming %s', async (env, variable) => {
+    const service = startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), ...env } as Record<string, string>, 1);
+    expect(await service.exited).toBe(78);
+    const lines = service.output().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^Configuration error: ${variable}: `));
+  });
+});

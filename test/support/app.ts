@@ -1,0 +1,46 @@
+import type { INestApplication } from '@nestjs/common';
+import { loadConfig, type AppConfig } from '../../src/config/app-config';
+import { createLogger } from '../../src/logging/logger';
+import { createApp } from '../../src/create-app';
+import { createTestDatabase, type TestDatabase } from './database';
+
+export const PLATFORM_KEY = 'test-platform-admin-key-0123456789';
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  config: AppConfig;
+  databaseUrl: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real AppModule on a real PostgreSQL database and a random port. `env` adds
+ * to a test configuration (secrets key fixed, bootstrap platform key set).
+ */
+export async function startTestApp(options: { env?: Record<string, string>; database?: TestDatabase } = {}): Promise<TestApp & { database: TestDatabase }> {
+  const database = options.database ?? (await createTestDatabase());
+  const config = loadConfig({
+    PORT: '0',
+    SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    BOOTSTRAP_ADMIN_API_KEY: PLATFORM_KEY,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    SSO_RATE_LIMIT_PER_MINUTE: '100000',
+    ...options.env,
+    DATABASE_URL: database.url,
+  });
+  const app = await createApp({ ...config, databaseUrl: database.url }, createLogger(config.logLevel, false));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    app,
+    url,
+    config,
+    databaseUrl: database.url,
+    database,
+    close: async () => {
+      await app.close();
+    },
+  };
+}
