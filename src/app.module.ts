@@ -14,6 +14,8 @@ import { HealthModule } from './health/health.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { DomainsModule } from './domains/domains.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
+import { ConnectionsModule } from './connections/connections.module';
+import { RoleMappingModule } from './role-mapping/role-mapping.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
@@ -53,6 +55,8 @@ export class AppModule {
         OrganizationsModule,
         DomainsModule,
         ApiKeysModule,
+        ConnectionsModule,
+        RoleMappingModule,
         AuditApiModule,
       ],
       providers: [

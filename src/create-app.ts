@@ -17,5 +17,7 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   // Client IPs for rate limits come from the one proxy in front, when there is one.
   app.set('trust proxy', 'loopback');
   app.use(cookieParser());
+  // Large enough that an oversized field reaches validation and is named in the error.
+  app.useBodyParser('json', { limit: '1mb' });
   return app;
 }

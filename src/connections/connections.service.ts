@@ -93,17 +93,18 @@ export class ConnectionsService {
   async update(caller: Caller, id: string, input: UpdateConnectionInput): Promise<Connection> {
     const current = await this.find(caller, id);
     if (!current) throw new NotFoundError('connection');
-    const endpointsChanged = ENDPOINT_FIELDS.some((field) => input[field] !== undefined);
+    const endpointsChanged = ENDPOINT_FIELDS.some((field) => input[field] != null);
     // Discovery happens before the transaction: a slow IdP must not hold a row lock.
     const endpoints = endpointsChanged ? await this.resolveEndpoints(current.type, { ...current, ...definedOnly(input) }) : undefined;
     return this.dataSource.transaction(async (manager) => {
       const connection = await manager.findOne(Connection, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!connection) throw new NotFoundError('connection');
       const changed: string[] = [];
-      const set = <K extends keyof Connection>(key: K, value: Connection[K] | undefined) => {
-        if (value === undefined) return;
+      // null means "leave as is", except for the one field that may be cleared.
+      const set = <K extends keyof Connection>(key: K, value: Connection[K] | undefined | null) => {
+        if (value === undefined || (value === null && key !== 'clientSecretExpiresAt')) return;
         changed.push(key);
-        connection[key] = value;
+        connection[key] = value as Connection[K];
       };
       set('name', input.name?.trim());
       set('clientId', input.clientId?.trim());
@@ -111,7 +112,7 @@ export class ConnectionsService {
       set('groupsClaim', input.groupsClaim);
       set('scopes', input.scopes ? normaliseScopes(input.scopes) : undefined);
       set('state', input.state);
-      if (input.clientSecret !== undefined) {
+      if (input.clientSecret != null) {
         if (!input.clientSecret.trim()) throw new BadInputError('clientSecret', 'must not be empty');
         Object.assign(connection, this.sealSecret(input.clientSecret));
         changed.push('clientSecret');

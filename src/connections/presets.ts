@@ -66,7 +66,12 @@ const entraId: Preset = {
 const okta: Preset = {
   locate(input) {
     const raw = required(input.oktaDomain, 'oktaDomain', 'for OKTA (such as acme.okta.com)');
-    const base = new URL(/^https?:\/\//i.test(raw) ? raw : `https://${raw}`);
+    let base: URL;
+    try {
+      base = new URL(/^https?:\/\//i.test(raw) ? raw : `https://${raw}`);
+    } catch {
+      throw new BadInputError('oktaDomain', 'must be a host such as acme.okta.com or a base URL');
+    }
     if (base.pathname !== '/' || base.search || base.hash) {
       throw new BadInputError('oktaDomain', 'must be a host such as acme.okta.com or a base URL without a path');
     }

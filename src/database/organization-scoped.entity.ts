@@ -1,11 +1,12 @@
 import { Column, JoinColumn, ManyToOne, type Relation } from 'typeorm';
-import { Field, ID } from '@nestjs/graphql';
+import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { Organization } from '../organizations/entities/organization.entity';
 
 /**
  * Base of every per-tenant row: the organization id and its foreign key, declared once,
  * so deleting an organization removes everything it owns.
  */
+@ObjectType({ isAbstract: true })
 export abstract class OrganizationScopedEntity {
   @Field(() => ID)
   @Column({ name: 'organization_id', type: 'uuid' })

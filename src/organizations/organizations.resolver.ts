@@ -10,6 +10,8 @@ import { UuidPipe } from '../common/uuid.pipe';
 import { Domain } from '../domains/entities/domain.entity';
 import { DomainsService } from '../domains/domains.service';
 import { RequestBatcher } from '../common/request-batcher';
+import { Connection } from '../connections/entities/connection.entity';
+import { ConnectionsService } from '../connections/connections.service';
 
 @Resolver(() => Organization)
 @UseGuards(ApiKeyGuard)
@@ -18,6 +20,7 @@ export class OrganizationsResolver {
   constructor(
     private readonly organizationsService: OrganizationsService,
     private readonly domainsService: DomainsService,
+    private readonly connectionsService: ConnectionsService,
     private readonly batcher: RequestBatcher,
   ) {}
 
@@ -48,6 +51,11 @@ export class OrganizationsResolver {
   @ResolveField(() => [Domain])
   domains(@Parent() organization: Organization): Promise<Domain[]> {
     return this.batcher.load('organization.domains', organization.id, (ids) => this.domainsService.forOrganizations(ids));
+  }
+
+  @ResolveField(() => [Connection])
+  connections(@Parent() organization: Organization): Promise<Connection[]> {
+    return this.batcher.load('organization.connections', organization.id, (ids) => this.connectionsService.forOrganizations(ids));
   }
 
   @ResolveField(() => [Role])

@@ -90,10 +90,10 @@ export class OrganizationsService {
       if (input.ssoRequired === true && !organization.ssoRequired && !(await this.hasVerifiedConnection(manager, id))) {
         throw new BadInputError('ssoRequired', SSO_REQUIRED_NEEDS_VERIFIED_CONNECTION);
       }
-      if (input.name !== undefined) organization.name = input.name.trim();
-      if (input.jitProvisioning !== undefined) organization.jitProvisioning = input.jitProvisioning;
-      if (input.defaultRole !== undefined) organization.defaultRole = input.defaultRole;
-      if (input.ssoRequired !== undefined) organization.ssoRequired = input.ssoRequired;
+      if (input.name != null) organization.name = input.name.trim();
+      if (input.jitProvisioning != null) organization.jitProvisioning = input.jitProvisioning;
+      if (input.defaultRole != null) organization.defaultRole = input.defaultRole;
+      if (input.ssoRequired != null) organization.ssoRequired = input.ssoRequired;
       await manager.save(organization);
       const changed = (['name', 'jitProvisioning', 'defaultRole', 'ssoRequired'] as const).filter(
         (key) => before[key] !== organization[key],

@@ -1,0 +1,61 @@
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { UseGuards } from '@nestjs/common';
+import { Connection } from './entities/connection.entity';
+import { ConnectionsService } from './connections.service';
+import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
+import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { Caller, CurrentCaller } from '../common/caller';
+import { UuidPipe } from '../common/uuid.pipe';
+import { RequestBatcher } from '../common/request-batcher';
+import { RoleMapping } from '../role-mapping/entities/role-mapping.entity';
+import { RoleMappingService } from '../role-mapping/role-mapping.service';
+
+@Resolver(() => Connection)
+@UseGuards(ApiKeyGuard)
+@RequireScope('admin')
+export class ConnectionsResolver {
+  constructor(
+    private readonly connectionsService: ConnectionsService,
+    private readonly roleMappingService: RoleMappingService,
+    private readonly batcher: RequestBatcher,
+  ) {}
+
+  @Query(() => Connection, { nullable: true })
+  connection(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Connection | null> {
+    return this.connectionsService.find(caller, id);
+  }
+
+  @Mutation(() => Connection)
+  createConnection(@CurrentCaller() caller: Caller, @Args('input') input: CreateConnectionInput): Promise<Connection> {
+    return this.connectionsService.create(caller, input);
+  }
+
+  @Mutation(() => Connection)
+  updateConnection(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID }, UuidPipe) id: string,
+    @Args('input') input: UpdateConnectionInput,
+  ): Promise<Connection> {
+    return this.connectionsService.update(caller, id, input);
+  }
+
+  @Mutation(() => Boolean)
+  deleteConnection(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<boolean> {
+    return this.connectionsService.delete(caller, id);
+  }
+
+  @ResolveField(() => String)
+  redirectUri(@Parent() connection: Connection): string {
+    return this.connectionsService.redirectUri(connection);
+  }
+
+  @ResolveField(() => String)
+  initiateLoginUri(@Parent() connection: Connection): string {
+    return this.connectionsService.initiateLoginUri(connection);
+  }
+
+  @ResolveField(() => [RoleMapping])
+  roleMappings(@Parent() connection: Connection): Promise<RoleMapping[]> {
+    return this.batcher.load('connection.roleMappings', connection.id, (ids) => this.roleMappingService.forConnections(ids));
+  }
+}
