@@ -16,6 +16,7 @@ import { DomainsModule } from './domains/domains.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { RoleMappingModule } from './role-mapping/role-mapping.module';
+import { ProvisioningModule } from './provisioning/provisioning.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
@@ -57,6 +58,7 @@ export class AppModule {
         ApiKeysModule,
         ConnectionsModule,
         RoleMappingModule,
+        ProvisioningModule,
         AuditApiModule,
       ],
       providers: [

@@ -241,6 +241,36 @@ describe('the GraphQL admin API', () => {
     });
   });
 
+  describe('invitations, members and roles', () => {
+    it('invites an email of the organization’s domains, updates on re-invite and refuses other domains', async () => {
+      const { id, key } = await organizationWithKey('Inviter');
+      await ok(key, ADD_DOMAIN, { organizationId: id, domain: 'inviter-example.com' });
+      const invite = 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id email role organizationId } }';
+      const first = await ok(key, invite, { input: { organizationId: id, email: 'Bob@Inviter-Example.com' } });
+      expect(first.inviteUser).toMatchObject({ email: 'bob@inviter-example.com', role: 'editor', organizationId: id });
+      const again = await ok(key, invite, { input: { organizationId: id, email: 'bob@inviter-example.com', role: 'admin' } });
+      expect(again.inviteUser).toMatchObject({ id: first.inviteUser.id, role: 'admin' });
+      const [{ count }] = await queryDatabase<{ count: string }>(service.databaseUrl, 'SELECT count(*) FROM invitations WHERE organization_id = $1', [id]);
+      expect(count).toBe('1');
+      const outside = await call(key, invite, { input: { organizationId: id, email: 'eve@gmail.com' } });
+      expect(outside.errors![0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', field: 'email' } });
+    });
+
+    it('lists members and answers userRoles by id or email to a roles:read key', async () => {
+      const { id, key } = await organizationWithKey('Members Inc');
+      const [user] = await queryDatabase<{ id: string }>(service.databaseUrl, "INSERT INTO users (email, first_name) VALUES ('carol@members-example.com', 'Carol') RETURNING id");
+      await queryDatabase(service.databaseUrl, "INSERT INTO memberships (organization_id, user_id, roles) VALUES ($1, $2, '{admin,viewer}')", [id, user.id]);
+      const { members } = await ok(key, 'query($id: ID!) { members(organizationId: $id) { organizationId roles user { id email firstName } } }', { id });
+      expect(members).toEqual([{ organizationId: id, roles: ['admin', 'viewer'], user: { id: user.id, email: 'carol@members-example.com', firstName: 'Carol' } }]);
+      const { createApiKey } = await ok(key, CREATE_API_KEY, { input: { organizationId: id, scopes: ['roles:read'] } });
+      const rolesQuery = 'query($id: ID!, $userId: ID, $email: String) { userRoles(organizationId: $id, userId: $userId, email: $email) }';
+      expect(await ok(createApiKey.secret, rolesQuery, { id, userId: user.id })).toEqual({ userRoles: ['admin', 'viewer'] });
+      expect(await ok(createApiKey.secret, rolesQuery, { id, email: 'CAROL@members-example.com' })).toEqual({ userRoles: ['admin', 'viewer'] });
+      expect(await ok(createApiKey.secret, rolesQuery, { id, email: 'nobody@members-example.com' })).toEqual({ userRoles: [] });
+      expect(errorCode(await call(createApiKey.secret, 'query($id: ID!) { members(organizationId: $id) { roles } }', { id }))).toBe('FORBIDDEN');
+    });
+  });
+
   describe('tenant isolation', () => {
     it('never lets an organization key read or change another organization', async () => {
       const victim = await organizationWithKey('Victim Corp');
@@ -266,6 +296,9 @@ describe('the GraphQL admin API', () => {
         ['createRoleMapping', 'mutation($id: ID!) { createRoleMapping(input: { connectionId: $id, idpGroupId: "x", role: "owner" }) { id } }', { id: createConnection.id }, { id: unknownId }],
         ['deleteRoleMapping', 'mutation($id: ID!) { deleteRoleMapping(id: $id) }', { id: createRoleMapping.id }, { id: unknownId }],
         ['createApiKey', 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: victim.id }, { id: unknownId }],
+        ['inviteUser', 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "x@victim-example.com" }) { id } }', { id: victim.id }, { id: unknownId }],
+        ['members', 'query($id: ID!) { members(organizationId: $id) { roles } }', { id: victim.id }, { id: unknownId }],
+        ['userRoles', 'query($id: ID!) { userRoles(organizationId: $id, email: "a@victim-example.com") }', { id: victim.id }, { id: unknownId }],
       ];
       for (const [name, query, victimVariables, unknownVariables] of operations) {
         const onVictim = await call(attacker.key, query, victimVariables);

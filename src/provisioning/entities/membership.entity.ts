@@ -1,8 +1,10 @@
+import { Field, ObjectType } from '@nestjs/graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, type Relation } from 'typeorm';
 import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
 import { User } from './user.entity';
 
 /** A user's place in an organization: role slugs and the resources they reach (`*` = all). */
+@ObjectType()
 @Entity('memberships')
 @Index('memberships__organization_id__user_id__unique', ['organizationId', 'userId'], { unique: true })
 @Index('memberships__user_id__index', ['userId'])
@@ -13,13 +15,16 @@ export class Membership extends OrganizationScopedEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
+  @Field(() => User)
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id' })
   user?: Relation<User>;
 
+  @Field(() => [String])
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   roles: string[];
 
+  @Field(() => [String])
   @Column({ type: 'text', array: true, default: () => "'{*}'" })
   resources: string[];
 
