@@ -1,0 +1,33 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { graphql } from './support/graphql';
+import type { TestDatabase } from './support/database';
+
+describe('GraphQL with NODE_ENV=production', () => {
+  let service: TestApp & { database: TestDatabase };
+
+  beforeAll(async () => {
+    service = await startTestApp({ env: { NODE_ENV: 'production', PUBLIC_URL: 'https://sso.example.com' } });
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await service.database.drop();
+  });
+
+  it('refuses introspection', async () => {
+    const result = await graphql(service.url, PLATFORM_KEY, '{ __schema { types { name } } }');
+    expect(result.data ?? null).toBeNull();
+    expect(result.errors?.[0].message).toMatch(/introspection/i);
+  });
+
+  it('serves no landing page', async () => {
+    const response = await fetch(`${service.url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await response.text()).not.toMatch(/<html/i);
+  });
+
+  it('still answers operations', async () => {
+    const result = await graphql(service.url, PLATFORM_KEY, '{ organizations { id } }');
+    expect(result.data).toEqual({ organizations: [] });
+  });
+});
