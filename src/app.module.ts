@@ -17,6 +17,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { RoleMappingModule } from './role-mapping/role-mapping.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
+import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
@@ -59,6 +60,7 @@ export class AppModule {
         ConnectionsModule,
         RoleMappingModule,
         ProvisioningModule,
+        AuthModule,
         AuditApiModule,
       ],
       providers: [

@@ -31,9 +31,9 @@ export function assertCanActOn(caller: Caller, organizationId: string): void {
   }
 }
 
-/** The organizations whose rows a caller may see: all (undefined) or one. */
-export function visibleOrganization(caller: Caller): string | undefined {
-  return caller.organizationId ?? undefined;
+/** A `where` narrowed to the caller's organization, unless the caller is a platform key. */
+export function withinCallerScope<T extends object>(caller: Caller, where: T): T & { organizationId?: string } {
+  return caller.organizationId === null ? where : { ...where, organizationId: caller.organizationId };
 }
 
 function requestOf(context: ExecutionContext): RequestWithCaller {

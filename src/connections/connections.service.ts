@@ -7,7 +7,7 @@ import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.i
 import { PRESETS, type PresetInput } from './presets';
 import { IdpMetadataService, type IdpEndpoints } from './idp-metadata.service';
 import { SecretsCipher } from '../common/secrets-cipher';
-import { Caller, actorOf, assertCanActOn, visibleOrganization } from '../common/caller';
+import { Caller, actorOf, assertCanActOn, withinCallerScope } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { Organization } from '../organizations/entities/organization.entity';
@@ -36,12 +36,27 @@ export class ConnectionsService {
 
   /** The connection, if it exists and the caller may see it. */
   find(caller: Caller, id: string): Promise<Connection | null> {
-    return this.connections.findOneBy({ id, organizationId: visibleOrganization(caller) });
+    return this.connections.findOneBy(withinCallerScope(caller, { id }));
   }
 
   /** A connection by id for the login flow (no caller: the browser is anonymous). */
   findForLogin(id: string): Promise<Connection | null> {
     return this.connections.findOneBy({ id });
+  }
+
+  /** The organization's active connection for email discovery (the oldest, when several). */
+  activeConnectionOf(organizationId: string): Promise<Connection | null> {
+    return this.connections.findOne({ where: { organizationId, state: ConnectionState.ACTIVE }, order: { createdAt: 'ASC' } });
+  }
+
+  /** A successful sign-in proves the connection works: the SSO lockout guard relies on it. */
+  async recordLogin(id: string): Promise<void> {
+    await this.connections
+      .createQueryBuilder()
+      .update()
+      .set({ lastLoginAt: () => 'now()', verifiedAt: () => 'COALESCE(verified_at, now())' })
+      .where('id = :id', { id })
+      .execute();
   }
 
   /** The client secret, for the token request only. */
@@ -134,7 +149,7 @@ export class ConnectionsService {
 
   async delete(caller: Caller, id: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const connection = await manager.findOneBy(Connection, { id, organizationId: visibleOrganization(caller) });
+      const connection = await manager.findOneBy(Connection, withinCallerScope(caller, { id }));
       if (!connection) throw new NotFoundError('connection');
       await manager.delete(Connection, { id });
       await this.audit.record(manager, {

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
 import { Domain } from './entities/domain.entity';
 import { emailDomain, normaliseEnterpriseDomain } from './domain-rules';
-import { Caller, actorOf, assertCanActOn, visibleOrganization } from '../common/caller';
+import { Caller, actorOf, assertCanActOn, withinCallerScope } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { Organization } from '../organizations/entities/organization.entity';
@@ -37,7 +37,7 @@ export class DomainsService {
 
   async remove(caller: Caller, id: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const row = await manager.findOneBy(Domain, { id, organizationId: visibleOrganization(caller) });
+      const row = await manager.findOneBy(Domain, withinCallerScope(caller, { id }));
       if (!row) throw new NotFoundError('domain');
       await manager.delete(Domain, { id });
       await this.audit.record(manager, {

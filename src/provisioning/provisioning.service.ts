@@ -1,6 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Repository } from 'typeorm';
+import { SsoIdentity } from './entities/sso-identity.entity';
+import { Connection } from '../connections/entities/connection.entity';
+import { RoleMapping } from '../role-mapping/entities/role-mapping.entity';
+import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 import { Invitation } from './entities/invitation.entity';
 import { Membership } from './entities/membership.entity';
 import { User } from './entities/user.entity';
@@ -10,6 +14,22 @@ import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { DomainsService } from '../domains/domains.service';
 import { Organization } from '../organizations/entities/organization.entity';
+
+/** Who the IdP says signed in, after the login checks. */
+export interface SsoProfile {
+  subject: string;
+  email: string;
+  firstName: string | null;
+  lastName: string | null;
+  groups: string[];
+}
+
+export interface ProvisionedMember {
+  userId: string;
+  organizationId: string;
+  email: string;
+  roles: string[];
+}
 
 /** What the roles API answers for a member. */
 export interface MemberRoles {
@@ -63,6 +83,18 @@ export class ProvisioningService {
     return this.memberships.find({ where: { organizationId }, relations: { user: true }, order: { createdAt: 'ASC' } });
   }
 
+  /** What /auth/me shows of a signed-in member; undefined when no longer a member. */
+  async memberView(userId: string, organizationId: string) {
+    const membership = await this.memberships.findOne({ where: { userId, organizationId }, relations: { user: true, organization: true } });
+    if (!membership?.user || !membership.organization) return undefined;
+    const { user, organization } = membership;
+    return {
+      user: { id: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName },
+      organization: { id: organization.id, slug: organization.slug },
+      roles: membership.roles,
+    };
+  }
+
   /** A member's roles, found by user id or by email; undefined when not a member. */
   async rolesOf(caller: Caller, organizationId: string, by: { userId?: string; email?: string }): Promise<MemberRoles | undefined> {
     assertCanActOn(caller, organizationId);
@@ -77,5 +109,64 @@ export class ProvisioningService {
     return membership
       ? { userId: membership.userId, organizationId, roles: membership.roles, resources: membership.resources }
       : undefined;
+  }
+
+  /**
+   * The user, identity and membership for an SSO login, in one transaction. The identity is
+   * keyed by (connection, subject); an existing user is linked by email only because the email
+   * lies in the organization's own domains (checked before). Roles come from the mapped groups,
+   * else the invitation's role, else the organization's default.
+   */
+  async provisionSsoLogin(connection: Connection, profile: SsoProfile): Promise<ProvisionedMember> {
+    return this.dataSource.transaction(async (manager) => {
+      const organization = await manager.findOneByOrFail(Organization, { id: connection.organizationId });
+      const identity = await manager.findOneBy(SsoIdentity, { connectionId: connection.id, subject: profile.subject });
+      let user = identity ? await manager.findOneByOrFail(User, { id: identity.userId }) : await manager.findOneBy(User, { email: profile.email });
+      const existingMembership = user ? await manager.findOneBy(Membership, { organizationId: organization.id, userId: user.id }) : null;
+      const invitation = existingMembership
+        ? null
+        : await manager.findOneBy(Invitation, { organizationId: organization.id, email: profile.email, acceptedAt: IsNull() });
+      if (!existingMembership && !invitation && !organization.jitProvisioning) {
+        throw new SsoLoginError(SsoErrorCode.USER_NOT_INVITED, 'invite-only organization and no pending invitation');
+      }
+      if (!user) {
+        await manager.createQueryBuilder().insert().into(User).values({ email: profile.email }).orIgnore().execute();
+        user = await manager.findOneByOrFail(User, { email: profile.email });
+      }
+      user.firstName = profile.firstName ?? user.firstName;
+      user.lastName = profile.lastName ?? user.lastName;
+      if (identity && user.email !== profile.email && !(await manager.existsBy(User, { email: profile.email }))) user.email = profile.email;
+      await manager.save(user);
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(SsoIdentity)
+        .values({ connectionId: connection.id, subject: profile.subject, userId: user.id, lastGroups: profile.groups })
+        .orUpdate(['last_groups', 'last_login_at'], ['connection_id', 'subject'])
+        .execute();
+      await manager.update(SsoIdentity, { connectionId: connection.id, subject: profile.subject }, { lastLoginAt: new Date() });
+      const roles = await this.rolesForLogin(manager, connection, profile.groups, invitation?.role ?? organization.defaultRole);
+      const membership = existingMembership ?? manager.create(Membership, { organizationId: organization.id, userId: user.id, resources: ['*'] });
+      if (!membership.rolesManagedManually) membership.roles = roles;
+      await manager.save(membership);
+      if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
+      if (!existingMembership) {
+        await this.audit.record(manager, {
+          organizationId: organization.id,
+          actor: `user:${user.id}`,
+          action: 'user.provisioned',
+          targetId: user.id,
+          details: { connectionId: connection.id, roles: membership.roles, invited: Boolean(invitation) },
+        });
+      }
+      return { userId: user.id, organizationId: organization.id, email: user.email, roles: membership.roles };
+    });
+  }
+
+  private async rolesForLogin(manager: EntityManager, connection: Connection, groups: string[], fallbackRole: string): Promise<string[]> {
+    if (groups.length === 0) return [fallbackRole];
+    const mappings = await manager.findBy(RoleMapping, { connectionId: connection.id, idpGroupId: In(groups.slice(0, 1000)) });
+    const mapped = [...new Set(mappings.map((mapping) => mapping.role))];
+    return mapped.length ? mapped : [fallbackRole];
   }
 }

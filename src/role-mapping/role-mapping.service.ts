@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
 import { RoleMapping } from './entities/role-mapping.entity';
 import { CreateRoleMappingInput } from './dto/role-mapping.input';
-import { Caller, actorOf, visibleOrganization } from '../common/caller';
+import { Caller, actorOf, withinCallerScope } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { Connection } from '../connections/entities/connection.entity';
@@ -20,7 +20,7 @@ export class RoleMappingService {
 
   async create(caller: Caller, input: CreateRoleMappingInput): Promise<RoleMapping> {
     return this.dataSource.transaction(async (manager) => {
-      const connection = await manager.findOneBy(Connection, { id: input.connectionId, organizationId: visibleOrganization(caller) });
+      const connection = await manager.findOneBy(Connection, withinCallerScope(caller, { id: input.connectionId }));
       if (!connection) throw new NotFoundError('connection');
       if (!isRoleOf(connection.organizationId, input.role)) throw new BadInputError('role', 'is not a role of the organization');
       const mapping = manager.create(RoleMapping, {
@@ -51,7 +51,7 @@ export class RoleMappingService {
 
   async delete(caller: Caller, id: string): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
-      const mapping = await manager.findOneBy(RoleMapping, { id, organizationId: visibleOrganization(caller) });
+      const mapping = await manager.findOneBy(RoleMapping, withinCallerScope(caller, { id }));
       if (!mapping) throw new NotFoundError('role mapping');
       await manager.delete(RoleMapping, { id });
       await this.audit.record(manager, {

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import { createServer } from 'node:net';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/logging/logger';
 import { createApp } from '../../src/create-app';
@@ -20,8 +21,10 @@ export interface TestApp {
  */
 export async function startTestApp(options: { env?: Record<string, string>; database?: TestDatabase } = {}): Promise<TestApp & { database: TestDatabase }> {
   const database = options.database ?? (await createTestDatabase());
+  const port = await freePort();
   const config = loadConfig({
-    PORT: '0',
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
     SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
     BOOTSTRAP_ADMIN_API_KEY: PLATFORM_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
@@ -30,9 +33,8 @@ export async function startTestApp(options: { env?: Record<string, string>; data
     DATABASE_URL: database.url,
   });
   const app = await createApp({ ...config, databaseUrl: database.url }, createLogger(config.logLevel, false));
-  await app.listen(0, '127.0.0.1');
-  const address = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
+  await app.listen(port, '127.0.0.1');
+  const url = `http://127.0.0.1:${port}`;
   return {
     app,
     url,
@@ -43,4 +45,13 @@ export async function startTestApp(options: { env?: Record<string, string>; data
       await app.close();
     },
   };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

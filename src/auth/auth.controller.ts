@@ -1,0 +1,52 @@
+import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { SessionsService } from './sessions.service';
+import { SigningKeysService } from './signing-keys.service';
+import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ProvisioningService } from '../provisioning/provisioning.service';
+
+function tokenOf(request: Request): string | undefined {
+  const header = request.headers.authorization;
+  const bearer = header && /^Bearer\s+(\S{1,4096})$/i.exec(header)?.[1];
+  const cookie = request.cookies?.[SESSION_COOKIE];
+  return bearer || (typeof cookie === 'string' ? cookie : undefined);
+}
+
+@Controller()
+export class AuthController {
+  constructor(
+    private readonly sessions: SessionsService,
+    private readonly signingKeys: SigningKeysService,
+    private readonly provisioning: ProvisioningService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('auth/me')
+  async me(@Req() request: Request, @Res() response: Response): Promise<void> {
+    const token = tokenOf(request);
+    const session = token ? await this.sessions.resolve(token) : undefined;
+    const member = session ? await this.provisioning.memberView(session.userId, session.organizationId) : undefined;
+    response.setHeader('Cache-Control', 'no-store');
+    if (!member) {
+      response.status(401).json({ error: 'unauthenticated', message: 'no valid session' });
+      return;
+    }
+    response.json(member);
+  }
+
+  @Post('auth/logout')
+  @HttpCode(204)
+  async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
+    const token = tokenOf(request);
+    const session = token ? await this.sessions.resolve(token) : undefined;
+    if (session) await this.sessions.revoke(session.sessionId);
+    response.clearCookie(SESSION_COOKIE, sessionCookieOptions(this.config));
+  }
+
+  @Get('.well-known/jwks.json')
+  async jwks(@Res() response: Response): Promise<void> {
+    response.setHeader('Cache-Control', 'public, max-age=300');
+    response.json(await this.signingKeys.jwks());
+  }
+}

@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoginState } from './entities/login-state.entity';
+import { Session } from './entities/session.entity';
+import { SigningKey } from './entities/signing-key.entity';
+import { SsoController } from './sso.controller';
+import { AuthController } from './auth.controller';
+import { SsoService } from './sso.service';
+import { LoginStateService } from './login-state.service';
+import { OidcClientFactory } from './oidc-client.factory';
+import { SessionsService } from './sessions.service';
+import { SigningKeysService } from './signing-keys.service';
+import { SsoRateLimitGuard } from './rate-limiter';
+import { ConnectionsModule } from '../connections/connections.module';
+import { DomainsModule } from '../domains/domains.module';
+import { ProvisioningModule } from '../provisioning/provisioning.module';
+import { SecretsCipher } from '../common/secrets-cipher';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey]), ConnectionsModule, DomainsModule, ProvisioningModule],
+  controllers: [SsoController, AuthController],
+  providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, SsoRateLimitGuard, SecretsCipher],
+})
+export class AuthModule {}

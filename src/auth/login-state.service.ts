@@ -1,0 +1,97 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import * as oidc from 'openid-client';
+import { LoginState } from './entities/login-state.entity';
+import { SecretsCipher } from '../common/secrets-cipher';
+import { SsoErrorCode, SsoLoginError } from './sso-login.error';
+
+const LOGIN_STATE_TTL_MS = 10 * 60 * 1000;
+export const BINDING_COOKIE_PREFIX = 'sso_login_';
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+export interface StartedLogin {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  /** One cookie per login, so logins in parallel tabs do not clobber one another. */
+  bindingCookieName: string;
+  bindingCookieValue: string;
+  maxAgeMs: number;
+}
+
+export interface ConsumedLogin {
+  connectionId: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+}
+
+/**
+ * Logins in flight, in PostgreSQL so any instance can finish them, single use, and bound to
+ * the browser that began them by a cookie (RFC 9700 §4.7: a callback opened in another
+ * browser, e.g. a login-CSRF link, fails).
+ */
+@Injectable()
+export class LoginStateService {
+  constructor(
+    @InjectRepository(LoginState) private readonly states: Repository<LoginState>,
+    private readonly cipher: SecretsCipher,
+  ) {}
+
+  static bindingCookieName(state: string): string {
+    return BINDING_COOKIE_PREFIX + sha256(state).slice(0, 16);
+  }
+
+  async start(connectionId: string, returnTo: string): Promise<StartedLogin> {
+    const state = oidc.randomState();
+    const nonce = oidc.randomNonce();
+    const codeVerifier = oidc.randomPKCECodeVerifier();
+    const binding = randomBytes(32).toString('base64url');
+    await this.states.insert({
+      stateHash: sha256(state),
+      connectionId,
+      browserBindingHash: sha256(binding),
+      nonce,
+      codeVerifierEncrypted: this.cipher.seal(codeVerifier),
+      returnTo,
+      expiresAt: new Date(Date.now() + LOGIN_STATE_TTL_MS),
+    });
+    return {
+      state,
+      nonce,
+      codeVerifier,
+      bindingCookieName: LoginStateService.bindingCookieName(state),
+      bindingCookieValue: binding,
+      maxAgeMs: LOGIN_STATE_TTL_MS,
+    };
+  }
+
+  /** Takes the login out of the store (so it serves once) and checks it belongs here. */
+  async consume(connectionId: string, state: string | undefined, binding: string | undefined): Promise<ConsumedLogin> {
+    if (!state || state.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'no state in the callback');
+    const rows: LoginState[] = await this.states.query(
+      `DELETE FROM login_states WHERE state_hash = $1 RETURNING connection_id AS "connectionId", browser_binding_hash AS "browserBindingHash",
+        nonce, code_verifier_encrypted AS "codeVerifierEncrypted", return_to AS "returnTo", expires_at AS "expiresAt"`,
+      [sha256(state)],
+    ).then((result: [LoginState[], number] | LoginState[]) => (Array.isArray(result[0]) ? (result[0] as LoginState[]) : (result as LoginState[])));
+    const row = rows[0];
+    if (!row) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'unknown or already used state');
+    if (new Date(row.expiresAt).getTime() < Date.now()) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the login expired');
+    if (row.connectionId !== connectionId) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'state of another connection');
+    const expected = Buffer.from(row.browserBindingHash, 'hex');
+    const presented = Buffer.from(sha256(binding ?? ''), 'hex');
+    if (!binding || !timingSafeEqual(expected, presented)) {
+      throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the callback reached a browser that did not start this login');
+    }
+    return { connectionId, nonce: row.nonce, codeVerifier: this.cipher.open(row.codeVerifierEncrypted), returnTo: row.returnTo };
+  }
+
+  async purgeExpired(): Promise<void> {
+    await this.states.delete({ expiresAt: LessThan(new Date()) });
+  }
+}

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import * as oidc from 'openid-client';
+import { Connection } from '../connections/entities/connection.entity';
+import { ConnectionsService } from '../connections/connections.service';
+import { IdpHttpClient, isLoopbackHost } from '../connections/idp-http';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+/**
+ * openid-client configurations per connection, built from the stored endpoints (no discovery
+ * on the login path) and cached by (id, version): an update bumps the version, so no instance
+ * ever logs in with stale settings.
+ */
+@Injectable()
+export class OidcClientFactory {
+  private readonly cache = new LRUCache<string, oidc.Configuration>({ max: 5000 });
+
+  constructor(
+    private readonly connections: ConnectionsService,
+    private readonly http: IdpHttpClient,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  configurationFor(connection: Connection): oidc.Configuration {
+    const cacheKey = `${connection.id}:${connection.version}`;
+    const cached = this.cache.get(cacheKey);
+    if (cached) return cached;
+    const configuration = new oidc.Configuration(
+      {
+        issuer: connection.issuer,
+        authorization_endpoint: connection.authorizationUrl,
+        token_endpoint: connection.tokenUrl,
+        jwks_uri: connection.jwksUrl,
+        ...(connection.userinfoUrl ? { userinfo_endpoint: connection.userinfoUrl } : {}),
+        authorization_response_iss_parameter_supported: connection.issuerResponseParameter,
+        id_token_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+      },
+      connection.clientId,
+      { id_token_signed_response_alg: undefined },
+      oidc.ClientSecretPost(this.connections.clientSecretOf(connection)),
+    );
+    configuration[oidc.customFetch] = this.http.fetch as unknown as oidc.CustomFetch;
+    configuration.timeout = Math.ceil(this.config.idpTimeoutMs / 1000);
+    if (!this.config.production && [connection.issuer, connection.tokenUrl, connection.jwksUrl].every((url) => isLoopbackHost(new URL(url).hostname))) {
+      oidc.allowInsecureRequests(configuration);
+    }
+    // Verify the ID token's signature against the IdP's JWKS, not only TLS to the token endpoint.
+    oidc.enableNonRepudiationChecks(configuration);
+    this.cache.set(cacheKey, configuration);
+    return configuration;
+  }
+}

@@ -1,0 +1,50 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { MoreThan, Repository } from 'typeorm';
+import { Session } from './entities/session.entity';
+import { SigningKeysService } from './signing-keys.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import type { ProvisionedMember } from '../provisioning/provisioning.service';
+
+export interface IssuedSession {
+  token: string;
+  expiresAt: Date;
+}
+
+export interface SessionClaims {
+  sessionId: string;
+  userId: string;
+  organizationId: string;
+}
+
+/** Session tokens: ES256 JWTs whose `jti` names a row, so logout and removal revoke them. */
+@Injectable()
+export class SessionsService {
+  constructor(
+    @InjectRepository(Session) private readonly sessions: Repository<Session>,
+    private readonly signingKeys: SigningKeysService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async issue(member: ProvisionedMember, method: string): Promise<IssuedSession> {
+    const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
+    const session = await this.sessions.save(this.sessions.create({ userId: member.userId, organizationId: member.organizationId, method, expiresAt }));
+    const token = await this.signingKeys.sign(
+      { sub: member.userId, jti: session.id, org: member.organizationId, roles: member.roles, email: member.email },
+      this.config.sessionTtlSeconds,
+    );
+    return { token, expiresAt };
+  }
+
+  /** The live session a token stands for; undefined when forged, expired or revoked. */
+  async resolve(token: string): Promise<SessionClaims | undefined> {
+    const claims = await this.signingKeys.verify(token);
+    if (!claims?.jti || !claims.sub || typeof claims.org !== 'string') return undefined;
+    const live = await this.sessions.existsBy({ id: claims.jti, userId: claims.sub, expiresAt: MoreThan(new Date()) });
+    return live ? { sessionId: claims.jti, userId: claims.sub, organizationId: claims.org } : undefined;
+  }
+
+  async revoke(sessionId: string): Promise<void> {
+    await this.sessions.delete({ id: sessionId });
+  }
+}

@@ -1,0 +1,107 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { DataSource, Repository } from 'typeorm';
+import { randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, createLocalJWKSet, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+import { SigningKey } from './entities/signing-key.entity';
+import { SecretsCipher } from '../common/secrets-cipher';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+
+const ALGORITHM = 'ES256';
+const ROTATE_AFTER_MS = 30 * 24 * 3600 * 1000;
+/** Keys are reread at most this often, so a rotation on another instance is seen soon. */
+const REFRESH_MS = 60_000;
+
+interface LoadedKeys {
+  current: { kid: string; privateKey: CryptoKey };
+  publicJwks: JWK[];
+  loadedAt: number;
+}
+
+/**
+ * The ES256 key pairs that sign session tokens, kept in PostgreSQL with the private half
+ * sealed, rotated every 30 days; the JWKS lists the current and the previous key.
+ */
+@Injectable()
+export class SigningKeysService {
+  private loaded?: Promise<LoadedKeys>;
+
+  constructor(
+    @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
+    private readonly dataSource: DataSource,
+    private readonly cipher: SecretsCipher,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async jwks(): Promise<{ keys: JWK[] }> {
+    return { keys: (await this.current()).publicJwks };
+  }
+
+  async sign(payload: JWTPayload & { sub: string; jti: string }, expiresInSeconds: number): Promise<string> {
+    const { current } = await this.current();
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg: ALGORITHM, kid: current.kid, typ: 'JWT' })
+      .setIssuer(this.config.publicUrl)
+      .setIssuedAt()
+      .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+      .sign(current.privateKey);
+  }
+
+  /** The token's claims when it carries this service's valid signature; undefined otherwise. */
+  async verify(token: string): Promise<JWTPayload | undefined> {
+    const keySet = createLocalJWKSet({ keys: (await this.current()).publicJwks });
+    try {
+      const { payload } = await jwtVerify(token, keySet, { issuer: this.config.publicUrl, algorithms: [ALGORITHM] });
+      return payload;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private current(): Promise<LoadedKeys> {
+    const cached = this.loaded;
+    if (cached) {
+      return cached.then((keys) => (Date.now() - keys.loadedAt < REFRESH_MS ? keys : this.reload()));
+    }
+    return this.reload();
+  }
+
+  private reload(): Promise<LoadedKeys> {
+    const loading = this.load();
+    this.loaded = loading;
+    loading.catch(() => {
+      if (this.loaded === loading) this.loaded = undefined;
+    });
+    return loading;
+  }
+
+  private async load(): Promise<LoadedKeys> {
+    let rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
+    if (!rows.length || Date.now() - rows[0].createdAt.getTime() > ROTATE_AFTER_MS) {
+      await this.rotate();
+      rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
+    }
+    const [newest] = rows;
+    const privateKey = (await importJWK(JSON.parse(this.cipher.open(newest.privateJwkEncrypted)) as JWK, ALGORITHM)) as CryptoKey;
+    return { current: { kid: newest.id, privateKey }, publicJwks: rows.map((row) => row.publicJwk as JWK), loadedAt: Date.now() };
+  }
+
+  /** One new key, even when several instances decide to rotate at once. */
+  private async rotate(): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query("SELECT pg_advisory_xact_lock(hashtext('signing_keys.rotate'))");
+      const newest = await manager.findOne(SigningKey, { where: {}, order: { createdAt: 'DESC' } });
+      if (newest && Date.now() - newest.createdAt.getTime() <= ROTATE_AFTER_MS) return;
+      const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+      const kid = randomUUID();
+      const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' };
+      await manager.insert(SigningKey, {
+        id: kid,
+        algorithm: ALGORITHM,
+        publicJwk,
+        privateJwkEncrypted: this.cipher.seal(JSON.stringify(await exportJWK(privateKey))),
+      });
+      if (newest) await manager.update(SigningKey, { id: newest.id }, { retiredAt: new Date() });
+    });
+  }
+}

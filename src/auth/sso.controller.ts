@@ -1,0 +1,84 @@
+import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { randomUUID } from 'node:crypto';
+import { SsoService } from './sso.service';
+import { LoginStateService } from './login-state.service';
+import { SsoErrorCode, SsoLoginError } from './sso-login.error';
+import { sendSsoError } from './sso-error-page';
+import { SsoRateLimitGuard } from './rate-limiter';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
+
+function firstString(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+@Controller('sso')
+@UseGuards(SsoRateLimitGuard)
+export class SsoController {
+  private readonly logger = new Logger(SsoController.name);
+
+  constructor(
+    private readonly sso: SsoService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get('initiate/:connectionId')
+  async initiate(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.handle(request, response, connectionId, async () => {
+      const query = request.query;
+      const { url, login } = await this.sso.initiate(connectionId, {
+        loginHint: firstString(query.login_hint),
+        returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
+        iss: firstString(query.iss),
+      });
+      response.cookie(login.bindingCookieName, login.bindingCookieValue, {
+        httpOnly: true,
+        // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.
+        sameSite: 'lax',
+        secure: this.config.publicUrl.startsWith('https:'),
+        path: '/sso/callback/',
+        maxAge: login.maxAgeMs,
+      });
+      response.setHeader('Cache-Control', 'no-store');
+      response.redirect(302, url.href);
+    });
+  }
+
+  @Get('callback/:connectionId')
+  async callback(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.handle(request, response, connectionId, async () => {
+      const currentUrl = new URL(request.originalUrl, this.config.publicUrl);
+      const state = currentUrl.searchParams.get('state');
+      const bindingCookie = state ? LoginStateService.bindingCookieName(state) : undefined;
+      const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
+      if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
+      const { session, returnTo } = await this.sso.callback(connectionId, currentUrl, binding);
+      response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(this.config, session.expiresAt));
+      response.setHeader('Cache-Control', 'no-store');
+      response.redirect(302, returnTo);
+    });
+  }
+
+  @Get('discover')
+  async discover(@Query('email') email: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.handle(request, response, undefined, async () => {
+      response.redirect(302, await this.sso.discover(firstString(email)));
+    });
+  }
+
+  private async handle(request: Request, response: Response, connectionId: string | undefined, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      const correlationId = String(request.id ?? randomUUID());
+      if (error instanceof SsoLoginError) {
+        this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error.detail}`);
+        sendSsoError(request, response, error.code, correlationId);
+        return;
+      }
+      this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error instanceof Error ? error.stack : error}`);
+      sendSsoError(request, response, SsoErrorCode.IDP_ERROR, correlationId);
+    }
+  }
+}

@@ -1,0 +1,240 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { graphqlOk } from './support/graphql';
+import type { TestDatabase } from './support/database';
+import { startTestIdp, type TestIdp } from './support/test-idp';
+import { startRogueIdp, type IdTokenDefect, type RogueIdp } from './support/rogue-idp';
+import { TestBrowser } from './support/browser';
+
+const TENANT = '0b5f3a7e-2c4d-4e6f-8a9b-1c2d3e4f5a6b';
+const APP_ORIGIN = 'https://app.acme-sso-test.com';
+
+describe('SSO login', () => {
+  let service: TestApp & { database: TestDatabase };
+  let entra: TestIdp;
+  let rogue: RogueIdp;
+  let organizationId: string;
+  let entraConnectionId: string;
+  let rogueConnectionId: string;
+
+  const createConnection = async (input: Record<string, unknown>) =>
+    (await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', { input }))
+      .createConnection as { id: string; redirectUri: string };
+
+  /** Initiate at the service, sign in at the IdP, come back: the response of the callback. */
+  async function login(browser: TestBrowser, connectionId: string, signIn: (authorizationUrl: string) => Promise<string>, query = '') {
+    const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}${query}`);
+    expect(initiate.status).toBe(302);
+    const callbackUrl = await signIn(initiate.headers.get('location')!);
+    return { callbackUrl, callback: await browser.get(callbackUrl, { accept: 'application/json' }) };
+  }
+
+  const entraSignIn = (sub: string) => (url: string) => entra.signIn(url, sub);
+
+  async function errorOf(response: Response): Promise<string> {
+    expect(response.status).toBeGreaterThanOrEqual(400);
+    expect(response.status).toBeLessThan(600);
+    expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('sso_session='))).toBe(false);
+    return ((await response.json()) as { error: string }).error;
+  }
+
+  beforeAll(async () => {
+    entra = await startTestIdp({
+      flavour: 'entra',
+      tenantId: TENANT,
+      accounts: [
+        { sub: 'ann', email: 'ann@acme-sso-test.com', email_verified: true, given_name: 'Ann', family_name: 'Lee', groups: ['grp-admins'] },
+        { sub: 'ben', email: 'ben@acme-sso-test.com', email_verified: true, given_name: 'Ben', family_name: 'Ng', groups: ['grp-unmapped'] },
+        { sub: 'out', email: 'out@elsewhere-example.com', email_verified: true },
+        { sub: 'unverified', email: 'unverified@acme-sso-test.com', email_verified: false },
+      ],
+    });
+    rogue = await startRogueIdp();
+    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home` } });
+    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Acme SSO Test" }) { id } }');
+    organizationId = createOrganization.id;
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "acme-sso-test.com") { id } }', { id: organizationId });
+    const entraConnection = await createConnection({ organizationId, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'entra-app', clientSecret: 'entra-secret' });
+    entraConnectionId = entraConnection.id;
+    entra.registerClient({ clientId: 'entra-app', clientSecret: 'entra-secret', redirectUris: [entraConnection.redirectUri] });
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
+      input: { connectionId: entraConnectionId, idpGroupId: 'grp-admins', role: 'admin' },
+    });
+    rogueConnectionId = (await createConnection({ organizationId, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: 'rogue-app', clientSecret: 'rogue-secret' })).id;
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await service.database.drop();
+    await entra.close();
+    await rogue.close();
+  });
+
+  it('signs a new employee in through Entra ID with PKCE, state and nonce, and provisions them just in time', async () => {
+    const browser = new TestBrowser();
+    const initiate = await browser.get(`${service.url}/sso/initiate/${entraConnectionId}?login_hint=ben@acme-sso-test.com`);
+    const authorization = new URL(initiate.headers.get('location')!);
+    expect(authorization.origin + authorization.pathname).toBe(entra.authorizationUrl);
+    expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
+    for (const parameter of ['state', 'nonce', 'code_challenge']) expect(authorization.searchParams.get(parameter)?.length).toBeGreaterThanOrEqual(32);
+    expect(authorization.searchParams.get('login_hint')).toBe('ben@acme-sso-test.com');
+    expect(authorization.searchParams.get('redirect_uri')).toBe(`${service.url}/sso/callback/${entraConnectionId}`);
+    const bindingCookie = initiate.headers.getSetCookie().find((cookie) => cookie.startsWith('sso_login_'))!;
+    expect(bindingCookie).toMatch(/HttpOnly/i);
+    expect(bindingCookie).toMatch(/SameSite=Lax/i);
+
+    const callback = await browser.get(await entra.signIn(authorization.href, 'ben'));
+    expect(callback.status).toBe(302);
+    expect(callback.headers.get('location')).toBe(`${APP_ORIGIN}/home`);
+    const me = await browser.get(`${service.url}/auth/me`);
+    expect(me.status).toBe(200);
+    expect(await me.json()).toEqual({
+      user: { id: expect.any(String), email: 'ben@acme-sso-test.com', firstName: 'Ben', lastName: 'Ng' },
+      organization: { id: organizationId, slug: 'acme-sso-test' },
+      roles: ['editor'],
+    });
+  });
+
+  it('maps IdP groups to roles and issues a session token that verifies against the JWKS', async () => {
+    const browser = new TestBrowser();
+    const { callback } = await login(browser, entraConnectionId, entraSignIn('ann'));
+    expect(callback.status).toBe(302);
+    const token = browser.cookie('sso_session')!;
+    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${service.url}/.well-known/jwks.json`)), { issuer: service.url });
+    expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: expect.any(String) });
+    expect(payload).toMatchObject({ org: organizationId, roles: ['admin'], sub: expect.any(String) });
+    const viaBearer = await fetch(`${service.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await viaBearer.json()) as { roles: string[] }).roles).toEqual(['admin']);
+  });
+
+  it('ends the session at logout', async () => {
+    const browser = new TestBrowser();
+    await login(browser, entraConnectionId, entraSignIn('ann'));
+    const token = browser.cookie('sso_session')!;
+    expect((await browser.post(`${service.url}/auth/logout`)).status).toBe(204);
+    expect((await fetch(`${service.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
+    expect((await browser.get(`${service.url}/auth/me`)).status).toBe(401);
+  });
+
+  it('refuses a replayed callback and a callback opened in another browser with invalid_state', async () => {
+    const browser = new TestBrowser();
+    const { callbackUrl, callback } = await login(browser, entraConnectionId, entraSignIn('ann'));
+    expect(callback.status).toBe(302);
+    expect(await errorOf(await browser.get(callbackUrl, { accept: 'application/json' }))).toBe('invalid_state');
+
+    const victim = new TestBrowser();
+    const attacker = new TestBrowser();
+    const initiate = await attacker.get(`${service.url}/sso/initiate/${entraConnectionId}`);
+    const attackersCallback = await entra.signIn(initiate.headers.get('location')!, 'ann');
+    expect(await errorOf(await victim.get(attackersCallback, { accept: 'application/json' }))).toBe('invalid_state');
+  });
+
+  it('keeps parallel logins in several tabs apart', async () => {
+    const browser = new TestBrowser();
+    const first = await browser.get(`${service.url}/sso/initiate/${entraConnectionId}`);
+    const second = await browser.get(`${service.url}/sso/initiate/${entraConnectionId}`);
+    const secondCallback = await entra.signIn(second.headers.get('location')!, 'ben');
+    const firstCallback = await entra.signIn(first.headers.get('location')!, 'ann');
+    expect((await browser.get(secondCallback)).status).toBe(302);
+    expect((await browser.get(firstCallback)).status).toBe(302);
+  });
+
+  it('refuses emails outside the organization’s domains and unverified emails', async () => {
+    expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('out'))).callback)).toBe('domain_not_allowed');
+    expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('unverified'))).callback)).toBe('email_not_verified');
+  });
+
+  it('answers unknown and inactive connections with their codes and a page a person can read', async () => {
+    const unknown = await fetch(`${service.url}/sso/initiate/00000000-0000-4000-8000-000000000000`);
+    expect(unknown.status).toBe(404);
+    const page = await unknown.text();
+    expect(page).toContain('unknown_connection');
+    expect(page).not.toMatch(/at \w+ \(|Error:/);
+    const notAnId = await fetch(`${service.url}/sso/initiate/<script>`, { headers: { accept: 'application/json' } });
+    expect(await errorOf(notAnId)).toBe('unknown_connection');
+    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
+      input: { organizationId, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'off', clientSecret: 'off' },
+    });
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', { id: createConnection.id });
+    const inactive = await fetch(`${service.url}/sso/initiate/${createConnection.id}`, { headers: { accept: 'application/json' } });
+    expect(await errorOf(inactive)).toBe('connection_inactive');
+  });
+
+  it('starts a third-party-initiated login only for the connection’s issuer and returns only to allowed origins', async () => {
+    const wrongIssuer = await fetch(`${service.url}/sso/initiate/${entraConnectionId}?iss=${encodeURIComponent('https://evil.example.net')}`, { headers: { accept: 'application/json' } });
+    expect(wrongIssuer.status).toBe(400);
+    const allowed = new TestBrowser();
+    const target = `${APP_ORIGIN}/projects/42`;
+    const { callback } = await login(allowed, entraConnectionId, entraSignIn('ann'), `?iss=${encodeURIComponent(entra.issuer)}&target_link_uri=${encodeURIComponent(target)}`);
+    expect(callback.headers.get('location')).toBe(target);
+    const open = await login(new TestBrowser(), entraConnectionId, entraSignIn('ann'), `?return_to=${encodeURIComponent('https://evil.example.net/steal')}`);
+    expect(open.callback.headers.get('location')).toBe(`${APP_ORIGIN}/home`);
+  });
+
+  it('discovers the connection by email domain', async () => {
+    const found = await fetch(`${service.url}/sso/discover?email=someone@ACME-SSO-TEST.com`, { redirect: 'manual' });
+    expect(found.status).toBe(302);
+    expect(found.headers.get('location')).toBe(`${service.url}/sso/initiate/${entraConnectionId}`);
+    const none = await fetch(`${service.url}/sso/discover?email=someone@unknown-example.com`, { headers: { accept: 'application/json' } });
+    expect(none.status).toBe(404);
+    expect(((await none.json()) as { error: string }).error).toBe('no_sso_for_domain');
+  });
+
+  describe('ID tokens from a misbehaving IdP', () => {
+    beforeAll(() => {
+      rogue.behaviour.claims = { sub: 'rogue-user', email: 'rogue@acme-sso-test.com', email_verified: true };
+    });
+
+    it('accepts a well-formed token', async () => {
+      rogue.behaviour.defect = 'none';
+      const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
+      expect(callback.status).toBe(302);
+    });
+
+    it.each<IdTokenDefect>(['alg-none', 'bad-signature', 'wrong-iss', 'wrong-aud', 'expired', 'nonce-mismatch', 'nonce-missing', 'unknown-kid', 'wrong-azp'])(
+      'refuses a token with defect %s as invalid_id_token',
+      async (defect) => {
+        rogue.behaviour.defect = defect;
+        const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
+        expect(await errorOf(callback)).toBe('invalid_id_token');
+      },
+    );
+
+    it('reports a refused token exchange as token_exchange_failed', async () => {
+      rogue.behaviour.defect = 'none';
+      rogue.behaviour.tokenError = { status: 401, body: { error: 'invalid_client' } };
+      try {
+        const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
+        expect(await errorOf(callback)).toBe('token_exchange_failed');
+      } finally {
+        rogue.behaviour.tokenError = undefined;
+      }
+    });
+
+    it('reports an error the IdP sends back as idp_error', async () => {
+      rogue.behaviour.authorizeError = 'access_denied';
+      try {
+        const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
+        expect(await errorOf(callback)).toBe('idp_error');
+      } finally {
+        rogue.behaviour.authorizeError = undefined;
+      }
+    });
+  });
+
+  it('refuses an organization that is invite-only to someone not invited, then admits them once invited', async () => {
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: false }) { id } }', { id: organizationId });
+    entra.setAccount({ sub: 'cat', email: 'cat@acme-sso-test.com', email_verified: true, given_name: 'Cat' });
+    try {
+      expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('cat'))).callback)).toBe('user_not_invited');
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "cat@acme-sso-test.com", role: "viewer" }) { id } }', { id: organizationId });
+      const browser = new TestBrowser();
+      const { callback } = await login(browser, entraConnectionId, entraSignIn('cat'));
+      expect(callback.status).toBe(302);
+      expect(decodeJwt(browser.cookie('sso_session')!).roles).toEqual(['viewer']);
+    } finally {
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: true }) { id } }', { id: organizationId });
+    }
+  });
+});
