@@ -237,4 +237,78 @@ describe('SSO login', () => {
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: true }) { id } }', { id: organizationId });
     }
   });
+
+  describe('the roles API for internal services', () => {
+    let rolesKey: string;
+    let annId: string;
+
+    beforeAll(async () => {
+      const browser = new TestBrowser();
+      await login(browser, entraConnectionId, entraSignIn('ann'));
+      annId = decodeJwt(browser.cookie('sso_session')!).sub!;
+      const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: organizationId });
+      rolesKey = createApiKey.secret;
+    });
+
+    const get = (path: string, key?: string) => fetch(`${service.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+    it('answers by user id and by email', async () => {
+      const expected = { userId: annId, organizationId, roles: ['admin'], resources: ['*'] };
+      const byId = await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, rolesKey);
+      expect(byId.status).toBe(200);
+      expect(await byId.json()).toEqual(expected);
+      const byEmail = await get(`/v1/organizations/${organizationId}/roles?email=${encodeURIComponent('ANN@acme-sso-test.com')}`, rolesKey);
+      expect(await byEmail.json()).toEqual(expected);
+    });
+
+    it('refuses a missing or wrong key, another tenant’s key, and answers 404 for non-members', async () => {
+      expect((await get(`/v1/organizations/${organizationId}/users/${annId}/roles`)).status).toBe(401);
+      expect((await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, 'sk_wrong_key')).status).toBe(401);
+      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Other Tenant" }) { id } }');
+      const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: createOrganization.id });
+      const foreign = await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, createApiKey.secret);
+      expect(foreign.status).toBe(403);
+      expect(await foreign.text()).not.toContain('admin');
+      expect((await get(`/v1/organizations/${organizationId}/users/00000000-0000-4000-8000-000000000000/roles`, rolesKey)).status).toBe(404);
+      expect((await get(`/v1/organizations/${organizationId}/roles?email=nobody@acme-sso-test.com`, rolesKey)).status).toBe(404);
+      expect((await get(`/v1/organizations/${organizationId}/users/not-a-uuid/roles`, rolesKey)).status).toBe(400);
+    });
+  });
+
+  it('finishes a login on a second instance and sees a connection update made on the first at once', async () => {
+    // Instances behind one load balancer share PUBLIC_URL, hence the redirect URI.
+    const second = await startTestApp({ database: service.database, env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, PUBLIC_URL: service.url } });
+    try {
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${service.url}/sso/initiate/${entraConnectionId}`);
+      const callbackUrl = new URL(await entra.signIn(initiate.headers.get('location')!, 'ann'));
+      const onSecond = await browser.get(`${second.url}${callbackUrl.pathname}${callbackUrl.search}`);
+      expect(onSecond.status).toBe(302);
+      expect((await fetch(`${second.url}/auth/me`, { headers: { authorization: `Bearer ${browser.cookie('sso_session')}` } })).status).toBe(200);
+
+      await browser.get(`${second.url}/sso/initiate/${entraConnectionId}`);
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { scopes: ["openid", "email", "profile", "offline_access"] }) { id } }', { id: entraConnectionId });
+      const afterUpdate = await browser.get(`${second.url}/sso/initiate/${entraConnectionId}`);
+      expect(new URL(afterUpdate.headers.get('location')!).searchParams.get('scope')).toBe('openid email profile offline_access');
+    } finally {
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { scopes: ["openid", "email", "profile"] }) { id } }', { id: entraConnectionId });
+      await second.close();
+    }
+  });
+
+  it('rate-limits /sso/* per client IP with a clear 429', async () => {
+    const limited = await startTestApp({ database: service.database, env: { SSO_RATE_LIMIT_PER_MINUTE: '3' } });
+    try {
+      const statuses: number[] = [];
+      for (let attempt = 0; attempt < 5; attempt++) {
+        statuses.push((await fetch(`${limited.url}/sso/discover?email=a@acme-sso-test.com`, { redirect: 'manual' })).status);
+      }
+      expect(statuses).toEqual([302, 302, 302, 429, 429]);
+      const refused = await fetch(`${limited.url}/sso/discover?email=a@acme-sso-test.com`, { redirect: 'manual' });
+      expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(((await refused.json()) as { error: string }).error).toBe('rate_limited');
+    } finally {
+      await limited.close();
+    }
+  });
 });
