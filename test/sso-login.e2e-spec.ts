@@ -201,6 +201,16 @@ describe('SSO login', () => {
       },
     );
 
+    it('accepts a token signed with a key the IdP has just rotated to', async () => {
+      rogue.behaviour.defect = 'none';
+      expect((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback.status).toBe(302);
+      await rogue.rotateSigningKey();
+      await new Promise((resolve) => setTimeout(resolve, 5_100));
+      const jwksFetchesBefore = rogue.requests.filter((request) => request.path.endsWith('/jwks')).length;
+      expect((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback.status).toBe(302);
+      expect(rogue.requests.filter((request) => request.path.endsWith('/jwks')).length).toBe(jwksFetchesBefore + 1);
+    }, 20_000);
+
     it('reports a refused token exchange as token_exchange_failed', async () => {
       rogue.behaviour.defect = 'none';
       rogue.behaviour.tokenError = { status: 401, body: { error: 'invalid_client' } };

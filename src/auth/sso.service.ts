@@ -80,6 +80,11 @@ export class SsoService {
     } catch (error) {
       throw classifyGrantFailure(error);
     }
+    try {
+      await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
+    } catch (error) {
+      throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, { cause: error });
+    }
     const claims = await this.claimsOf(connection, configuration, tokens);
     const profile = this.profileFrom(connection, claims);
     if (!(await this.domains.emailBelongsTo(connection.organizationId, profile.email))) {
