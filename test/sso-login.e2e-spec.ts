@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
-import type { TestDatabase } from './support/database';
+import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { startRogueIdp, type IdTokenDefect, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
@@ -210,6 +210,27 @@ describe('SSO login', () => {
       expect((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback.status).toBe(302);
       expect(rogue.requests.filter((request) => request.path.endsWith('/jwks')).length).toBe(jwksFetchesBefore + 1);
     }, 20_000);
+
+    it('turns 25 simultaneous first logins of one person into exactly one user, identity and membership', async () => {
+      rogue.behaviour.defect = 'none';
+      rogue.behaviour.claims = { sub: 'racer', email: 'racer@acme-sso-test.com', email_verified: true };
+      try {
+        const callbacks = await Promise.all(
+          Array.from({ length: 25 }, () => login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url)).then(({ callback }) => callback.status)),
+        );
+        expect(callbacks).toEqual(Array(25).fill(302));
+        const counts = await queryDatabase<{ users: string; identities: string; memberships: string; provisioned: string }>(
+          service.databaseUrl,
+          `SELECT (SELECT count(*) FROM users WHERE email = 'racer@acme-sso-test.com') AS users,
+                  (SELECT count(*) FROM sso_identities WHERE subject = 'racer') AS identities,
+                  (SELECT count(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE u.email = 'racer@acme-sso-test.com') AS memberships,
+                  (SELECT count(*) FROM audit_events a JOIN users u ON a.target_id = u.id::text WHERE u.email = 'racer@acme-sso-test.com' AND a.action = 'user.provisioned') AS provisioned`,
+        );
+        expect(counts).toEqual([{ users: '1', identities: '1', memberships: '1', provisioned: '1' }]);
+      } finally {
+        rogue.behaviour.claims = { sub: 'rogue-user', email: 'rogue@acme-sso-test.com', email_verified: true };
+      }
+    }, 30_000);
 
     it('reports a refused token exchange as token_exchange_failed', async () => {
       rogue.behaviour.defect = 'none';

@@ -146,11 +146,27 @@ export class ProvisioningService {
         .execute();
       await manager.update(SsoIdentity, { connectionId: connection.id, subject: profile.subject }, { lastLoginAt: new Date() });
       const roles = await this.rolesForLogin(manager, connection, profile.groups, invitation?.role ?? organization.defaultRole);
-      const membership = existingMembership ?? manager.create(Membership, { organizationId: organization.id, userId: user.id, resources: ['*'] });
-      if (!membership.rolesManagedManually) membership.roles = roles;
-      await manager.save(membership);
-      if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
+      // Simultaneous first logins of one person race here: the unique index decides, the
+      // losers find the winner's row, and only the winner records the provisioning.
+      let created = false;
       if (!existingMembership) {
+        const inserted = await manager
+          .createQueryBuilder()
+          .insert()
+          .into(Membership)
+          .values({ organizationId: organization.id, userId: user.id, roles, resources: ['*'] })
+          .orIgnore()
+          .returning(['id'])
+          .execute();
+        created = inserted.raw.length > 0;
+      }
+      const membership = await manager.findOneByOrFail(Membership, { organizationId: organization.id, userId: user.id });
+      if (!membership.rolesManagedManually && !sameRoles(membership.roles, roles)) {
+        membership.roles = roles;
+        await manager.save(membership);
+      }
+      if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
+      if (created) {
         await this.audit.record(manager, {
           organizationId: organization.id,
           actor: `user:${user.id}`,
@@ -169,4 +185,8 @@ export class ProvisioningService {
     const mapped = [...new Set(mappings.map((mapping) => mapping.role))];
     return mapped.length ? mapped : [fallbackRole];
   }
+}
+
+function sameRoles(current: string[], next: string[]): boolean {
+  return current.length === next.length && current.every((role) => next.includes(role));
 }
