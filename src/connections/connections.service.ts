@@ -10,6 +10,7 @@ import { SecretsCipher } from '../common/secrets-cipher';
 import { Caller, actorOf, assertCanActOn, withinCallerScope } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
+import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
 
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
@@ -147,19 +148,11 @@ export class ConnectionsService {
     });
   }
 
-  async delete(caller: Caller, id: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const connection = await manager.findOneBy(Connection, withinCallerScope(caller, { id }));
-      if (!connection) throw new NotFoundError('connection');
-      await manager.delete(Connection, { id });
-      await this.audit.record(manager, {
-        organizationId: connection.organizationId,
-        actor: actorOf(caller),
-        action: 'connection.deleted',
-        targetId: id,
-        details: { name: connection.name },
-      });
-      return true;
+  delete(caller: Caller, id: string): Promise<boolean> {
+    return deleteAudited(this.dataSource, this.audit, caller, Connection, id, {
+      label: 'connection',
+      action: 'connection.deleted',
+      details: (row) => ({ name: row.name }),
     });
   }
 

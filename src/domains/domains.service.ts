@@ -3,9 +3,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
 import { Domain } from './entities/domain.entity';
 import { emailDomain, normaliseEnterpriseDomain } from './domain-rules';
-import { Caller, actorOf, assertCanActOn, withinCallerScope } from '../common/caller';
+import { Caller, actorOf, assertCanActOn } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
+import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
 import { isUniqueViolation } from '../database/postgres-errors';
 
@@ -35,19 +36,11 @@ export class DomainsService {
     });
   }
 
-  async remove(caller: Caller, id: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const row = await manager.findOneBy(Domain, withinCallerScope(caller, { id }));
-      if (!row) throw new NotFoundError('domain');
-      await manager.delete(Domain, { id });
-      await this.audit.record(manager, {
-        organizationId: row.organizationId,
-        actor: actorOf(caller),
-        action: 'domain.removed',
-        targetId: id,
-        details: { domain: row.domain },
-      });
-      return true;
+  remove(caller: Caller, id: string): Promise<boolean> {
+    return deleteAudited(this.dataSource, this.audit, caller, Domain, id, {
+      label: 'domain',
+      action: 'domain.removed',
+      details: (row) => ({ domain: row.domain }),
     });
   }
 

@@ -6,6 +6,7 @@ import { CreateRoleMappingInput } from './dto/role-mapping.input';
 import { Caller, actorOf, withinCallerScope } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
+import { deleteAudited } from '../audit/audited-delete';
 import { Connection } from '../connections/entities/connection.entity';
 import { isUniqueViolation } from '../database/postgres-errors';
 import { isRoleOf } from '../organizations/roles';
@@ -49,19 +50,11 @@ export class RoleMappingService {
     });
   }
 
-  async delete(caller: Caller, id: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const mapping = await manager.findOneBy(RoleMapping, withinCallerScope(caller, { id }));
-      if (!mapping) throw new NotFoundError('role mapping');
-      await manager.delete(RoleMapping, { id });
-      await this.audit.record(manager, {
-        organizationId: mapping.organizationId,
-        actor: actorOf(caller),
-        action: 'role_mapping.deleted',
-        targetId: id,
-        details: { connectionId: mapping.connectionId, idpGroupId: mapping.idpGroupId, role: mapping.role },
-      });
-      return true;
+  delete(caller: Caller, id: string): Promise<boolean> {
+    return deleteAudited(this.dataSource, this.audit, caller, RoleMapping, id, {
+      label: 'role mapping',
+      action: 'role_mapping.deleted',
+      details: (row) => ({ connectionId: row.connectionId, idpGroupId: row.idpGroupId, role: row.role }),
     });
   }
 
