@@ -282,6 +282,9 @@ describe('the GraphQL admin API', () => {
       const { createRoleMapping } = await ok(victim.key, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
         input: { connectionId: createConnection.id, idpGroupId: 'g', role: 'viewer' },
       });
+      const { inviteUser } = await ok(victim.key, 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "new@victim-example.com" }) { id } }', { id: victim.id });
+      const [victimUser] = await queryDatabase<{ id: string }>(service.databaseUrl, "INSERT INTO users (email) VALUES ('member@victim-example.com') RETURNING id");
+      await queryDatabase(service.databaseUrl, "INSERT INTO memberships (organization_id, user_id, roles) VALUES ($1, $2, '{editor}')", [victim.id, victimUser.id]);
       const unknownId = '00000000-0000-4000-8000-000000000001';
       const operations: [string, string, Record<string, unknown>, Record<string, unknown>][] = [
         ['organization', 'query($id: ID!) { organization(id: $id) { id } }', { id: victim.id }, { id: unknownId }],
@@ -298,6 +301,10 @@ describe('the GraphQL admin API', () => {
         ['createApiKey', 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: victim.id }, { id: unknownId }],
         ['inviteUser', 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "x@victim-example.com" }) { id } }', { id: victim.id }, { id: unknownId }],
         ['members', 'query($id: ID!) { members(organizationId: $id) { roles } }', { id: victim.id }, { id: unknownId }],
+        ['setMemberRoles', `mutation($id: ID!) { setMemberRoles(input: { organizationId: $id, userId: "${victimUser.id}", roles: ["owner"] }) { roles } }`, { id: victim.id }, { id: unknownId }],
+        ['removeMember', `mutation($id: ID!) { removeMember(organizationId: $id, userId: "${victimUser.id}") }`, { id: victim.id }, { id: unknownId }],
+        ['invitations', 'query($id: ID!) { invitations(organizationId: $id) { id } }', { id: victim.id }, { id: unknownId }],
+        ['revokeInvitation', 'mutation($id: ID!) { revokeInvitation(id: $id) }', { id: inviteUser.id }, { id: unknownId }],
         ['userRoles', 'query($id: ID!) { userRoles(organizationId: $id, email: "a@victim-example.com") }', { id: victim.id }, { id: unknownId }],
       ];
       for (const [name, query, victimVariables, unknownVariables] of operations) {
@@ -311,6 +318,8 @@ describe('the GraphQL admin API', () => {
         });
         expect(JSON.stringify(onVictim)).not.toContain('victim');
       }
+      const [membership] = await queryDatabase<{ roles: string[] }>(service.databaseUrl, 'SELECT roles FROM memberships WHERE user_id = $1', [victimUser.id]);
+      expect(membership.roles).toEqual(['editor']);
       const { organizations } = await ok(attacker.key, '{ organizations { id } }');
       expect(organizations).toEqual([{ id: attacker.id }]);
       const { connection } = await ok(victim.key, 'query($id: ID!) { connection(id: $id) { name } }', { id: createConnection.id });

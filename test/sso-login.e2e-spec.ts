@@ -342,4 +342,59 @@ describe('SSO login', () => {
       await limited.close();
     }
   });
+
+  describe('members, by hand and across logins', () => {
+    const userIdOf = (browser: TestBrowser) => decodeJwt(browser.cookie('sso_session')!).sub!;
+    const rolesAt = async (browser: TestBrowser) => ((await (await browser.get(`${service.url}/auth/me`)).json()) as { roles: string[] }).roles;
+
+    it('applies group mappings at every login: a group removed at the IdP removes its role', async () => {
+      entra.setAccount({ sub: 'gus', email: 'gus@acme-sso-test.com', email_verified: true, groups: ['grp-admins'] });
+      const first = new TestBrowser();
+      await login(first, entraConnectionId, entraSignIn('gus'));
+      expect(await rolesAt(first)).toEqual(['admin']);
+      entra.setAccount({ sub: 'gus', email: 'gus@acme-sso-test.com', email_verified: true, groups: [] });
+      const second = new TestBrowser();
+      await login(second, entraConnectionId, entraSignIn('gus'));
+      expect(await rolesAt(second)).toEqual(['editor']);
+    });
+
+    it('keeps roles set by hand over the IdP’s groups until they are cleared, and audits the change', async () => {
+      entra.setAccount({ sub: 'hal', email: 'hal@acme-sso-test.com', email_verified: true, groups: ['grp-admins'] });
+      const browser = new TestBrowser();
+      await login(browser, entraConnectionId, entraSignIn('hal'));
+      const userId = userIdOf(browser);
+      const setRoles = 'mutation($input: SetMemberRolesInput!) { setMemberRoles(input: $input) { roles resources } }';
+      expect((await graphqlOk(service.url, PLATFORM_KEY, setRoles, { input: { organizationId, userId, roles: ['viewer'], resources: ['project-1'] } })).setMemberRoles).toEqual({
+        roles: ['viewer'],
+        resources: ['project-1'],
+      });
+      const again = new TestBrowser();
+      await login(again, entraConnectionId, entraSignIn('hal'));
+      expect(await rolesAt(again)).toEqual(['viewer']);
+      await graphqlOk(service.url, PLATFORM_KEY, setRoles, { input: { organizationId, userId, roles: null } });
+      const third = new TestBrowser();
+      await login(third, entraConnectionId, entraSignIn('hal'));
+      expect(await rolesAt(third)).toEqual(['admin']);
+      const { auditEvents } = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { auditEvents(organizationId: $id, first: 100) { action targetId } }', { id: organizationId });
+      expect(auditEvents).toEqual(expect.arrayContaining([{ action: 'member.roles_changed', targetId: userId }, { action: 'user.provisioned', targetId: userId }]));
+    });
+
+    it('ends the sessions of a removed member', async () => {
+      entra.setAccount({ sub: 'ivy', email: 'ivy@acme-sso-test.com', email_verified: true });
+      const browser = new TestBrowser();
+      await login(browser, entraConnectionId, entraSignIn('ivy'));
+      expect((await browser.get(`${service.url}/auth/me`)).status).toBe(200);
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $userId: ID!) { removeMember(organizationId: $id, userId: $userId) }', { id: organizationId, userId: userIdOf(browser) });
+      expect((await browser.get(`${service.url}/auth/me`)).status).toBe(401);
+    });
+
+    it('lists pending invitations and revokes one', async () => {
+      const { inviteUser } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "jo@acme-sso-test.com" }) { id } }', { id: organizationId });
+      const listed = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { invitations(organizationId: $id) { id email } }', { id: organizationId });
+      expect(listed.invitations).toEqual(expect.arrayContaining([{ id: inviteUser.id, email: 'jo@acme-sso-test.com' }]));
+      expect(await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { revokeInvitation(id: $id) }', { id: inviteUser.id })).toEqual({ revokeInvitation: true });
+      const after = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { invitations(organizationId: $id) { id } }', { id: organizationId });
+      expect(after.invitations).not.toContainEqual({ id: inviteUser.id });
+    });
+  });
 });

@@ -4,6 +4,7 @@ import { Invitation } from './entities/invitation.entity';
 import { Membership } from './entities/membership.entity';
 import { ProvisioningService } from './provisioning.service';
 import { InviteUserInput } from './dto/invite-user.input';
+import { SetMemberRolesInput } from './dto/member.input';
 import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
@@ -17,6 +18,31 @@ export class ProvisioningResolver {
   @Mutation(() => Invitation)
   inviteUser(@CurrentCaller() caller: Caller, @Args('input') input: InviteUserInput): Promise<Invitation> {
     return this.provisioning.invite(caller, input);
+  }
+
+  @Mutation(() => Membership)
+  setMemberRoles(@CurrentCaller() caller: Caller, @Args('input') input: SetMemberRolesInput): Promise<Membership> {
+    return this.provisioning.setMemberRoles(caller, input);
+  }
+
+  @Mutation(() => Boolean)
+  removeMember(
+    @CurrentCaller() caller: Caller,
+    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
+    @Args('userId', { type: () => ID }, UuidPipe) userId: string,
+  ): Promise<boolean> {
+    return this.provisioning.removeMember(caller, organizationId, userId);
+  }
+
+  /** Pending invitations. */
+  @Query(() => [Invitation])
+  invitations(@CurrentCaller() caller: Caller, @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string): Promise<Invitation[]> {
+    return this.provisioning.invitations(caller, organizationId);
+  }
+
+  @Mutation(() => Boolean)
+  revokeInvitation(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<boolean> {
+    return this.provisioning.revokeInvitation(caller, id);
   }
 
   @Query(() => [Membership])

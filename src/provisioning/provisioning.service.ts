@@ -9,6 +9,9 @@ import { Invitation } from './entities/invitation.entity';
 import { Membership } from './entities/membership.entity';
 import { User } from './entities/user.entity';
 import { InviteUserInput } from './dto/invite-user.input';
+import { SetMemberRolesInput } from './dto/member.input';
+import { Session } from '../auth/entities/session.entity';
+import { deleteAudited } from '../audit/audited-delete';
 import { Caller, actorOf, assertCanActOn } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
@@ -81,6 +84,59 @@ export class ProvisioningService {
   async members(caller: Caller, organizationId: string): Promise<Membership[]> {
     assertCanActOn(caller, organizationId);
     return this.memberships.find({ where: { organizationId }, relations: { user: true }, order: { createdAt: 'ASC' } });
+  }
+
+  /** Pins a member's roles and resources by hand (or, with roles null, hands roles back to the IdP). */
+  async setMemberRoles(caller: Caller, input: SetMemberRolesInput): Promise<Membership> {
+    assertCanActOn(caller, input.organizationId);
+    return this.dataSource.transaction(async (manager) => {
+      const membership = await manager.findOne(Membership, {
+        where: { organizationId: input.organizationId, userId: input.userId },
+        relations: { user: true },
+        lock: { mode: 'pessimistic_write', tables: ['memberships'] },
+      });
+      if (!membership) throw new NotFoundError('member');
+      const before = { roles: membership.roles, resources: membership.resources };
+      if (input.roles !== undefined) {
+        membership.rolesManagedManually = input.roles !== null;
+        if (input.roles !== null) membership.roles = [...new Set(input.roles)];
+      }
+      if (input.resources) membership.resources = [...new Set(input.resources)];
+      await manager.save(membership);
+      await this.audit.record(manager, {
+        organizationId: input.organizationId,
+        actor: actorOf(caller),
+        action: 'member.roles_changed',
+        targetId: input.userId,
+        details: { from: before, to: { roles: membership.roles, resources: membership.resources }, manual: membership.rolesManagedManually },
+      });
+      return membership;
+    });
+  }
+
+  /** Removes a member; their sessions in the organization stop working at once. */
+  async removeMember(caller: Caller, organizationId: string, userId: string): Promise<boolean> {
+    assertCanActOn(caller, organizationId);
+    return this.dataSource.transaction(async (manager) => {
+      const removed = await manager.delete(Membership, { organizationId, userId });
+      if (!removed.affected) throw new NotFoundError('member');
+      await manager.delete(Session, { organizationId, userId });
+      await this.audit.record(manager, { organizationId, actor: actorOf(caller), action: 'member.removed', targetId: userId });
+      return true;
+    });
+  }
+
+  async invitations(caller: Caller, organizationId: string): Promise<Invitation[]> {
+    assertCanActOn(caller, organizationId);
+    return this.dataSource.getRepository(Invitation).find({ where: { organizationId, acceptedAt: IsNull() }, order: { createdAt: 'ASC' } });
+  }
+
+  revokeInvitation(caller: Caller, id: string): Promise<boolean> {
+    return deleteAudited(this.dataSource, this.audit, caller, Invitation, id, {
+      label: 'invitation',
+      action: 'invitation.revoked',
+      details: (row) => ({ email: row.email }),
+    });
   }
 
   /** What /auth/me shows of a signed-in member; undefined when no longer a member. */
