@@ -46,7 +46,15 @@ describe('the GraphQL admin API', () => {
     entra = await startTestIdp({ flavour: 'entra', tenantId: ENTRA_TENANT });
     okta = await startTestIdp({ flavour: 'okta', authorizationServerId: 'default' });
     generic = await startTestIdp({ flavour: 'generic' });
-    notJson = createServer((_req, res) => res.end('<html>hello</html>')).listen(0, '127.0.0.1');
+    notJson = createServer((req, res) => {
+      if (req.url === '/implicit-only/.well-known/openid-configuration') {
+        const issuer = `${notJsonUrl}/implicit-only`;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, response_types_supported: ['id_token'] }));
+        return;
+      }
+      res.end('<html>hello</html>');
+    }).listen(0, '127.0.0.1');
     await new Promise((done) => notJson.once('listening', done));
     notJsonUrl = `http://127.0.0.1:${(notJson.address() as { port: number }).port}`;
     service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, PUBLIC_URL: 'http://sso.localhost:3000' } });
@@ -203,10 +211,12 @@ describe('the GraphQL admin API', () => {
         input: { organizationId: id, type: 'GENERIC_OIDC', discoveryUrl: generic.discoveryUrl, issuer: 'https://elsewhere.example.com', clientId: 'c', clientSecret: 's' },
       });
       expect(wrongIssuer.errors![0].message).toMatch(/declares issuer/);
+      const implicitOnly = await attempt(`${notJsonUrl}/implicit-only/.well-known/openid-configuration`);
+      expect(implicitOnly.errors![0].message).toMatch(/does not support the authorization code flow/);
       const plainHttp = await attempt('http://idp.example.com/.well-known/openid-configuration');
       expect(plainHttp.errors![0].message).toMatch(/https/);
       const script = await attempt('javascript:alert(1)');
-      for (const result of [unreachable, html, wrongIssuer, plainHttp, script]) expect(errorCode(result)).toBe('BAD_USER_INPUT');
+      for (const result of [unreachable, html, wrongIssuer, implicitOnly, plainHttp, script]) expect(errorCode(result)).toBe('BAD_USER_INPUT');
       const [{ count }] = await queryDatabase<{ count: string }>(service.databaseUrl, 'SELECT count(*) FROM connections WHERE organization_id = $1', [id]);
       expect(count).toBe('0');
     });
@@ -356,6 +366,10 @@ describe('the GraphQL admin API', () => {
         ['mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', (value) => ({ input: { connectionId: value, idpGroupId: value, role: value } })],
         [CREATE_API_KEY, (value) => ({ input: { organizationId: value, scopes: [value] } })],
         ['mutation($id: ID!) { removeDomain(id: $id) }', (value) => ({ id: value })],
+        ['mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }', (value) => ({ id: value, input: { name: value, discoveryUrl: value } })],
+        ['mutation($id: ID!) { deleteRoleMapping(id: $id) }', (value) => ({ id: value })],
+        ['mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', (value) => ({ input: { organizationId: id, email: value, role: value } })],
+        ['mutation($input: SetMemberRolesInput!) { setMemberRoles(input: $input) { roles } }', (value) => ({ input: { organizationId: id, userId: value, roles: [value], resources: [value] } })],
         ['mutation($id: ID!) { deleteConnection(id: $id) }', (value) => ({ id: value })],
       ];
       for (const [query, variablesFor] of cases) {
