@@ -51,7 +51,7 @@ describe('SSO login', () => {
       ],
     });
     rogue = await startRogueIdp();
-    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home` } });
+    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, IDP_TIMEOUT_MS: '1500' } });
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Acme SSO Test" }) { id } }');
     organizationId = createOrganization.id;
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "acme-sso-test.com") { id } }', { id: organizationId });
@@ -140,6 +140,11 @@ describe('SSO login', () => {
     expect((await browser.get(firstCallback)).status).toBe(302);
   });
 
+  it('refuses an Entra token from another tenant', async () => {
+    entra.setAccount({ sub: 'guest', email: 'guest@acme-sso-test.com', email_verified: true, extraClaims: { tid: '11111111-2222-4333-8444-555555555555' } });
+    expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('guest'))).callback)).toBe('invalid_id_token');
+  });
+
   it('refuses emails outside the organization’s domains and unverified emails', async () => {
     expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('out'))).callback)).toBe('domain_not_allowed');
     expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('unverified'))).callback)).toBe('email_not_verified');
@@ -192,7 +197,7 @@ describe('SSO login', () => {
       expect(callback.status).toBe(302);
     });
 
-    it.each<IdTokenDefect>(['alg-none', 'bad-signature', 'wrong-iss', 'wrong-aud', 'expired', 'nonce-mismatch', 'nonce-missing', 'unknown-kid', 'wrong-azp'])(
+    it.each<IdTokenDefect>(['alg-none', 'bad-signature', 'wrong-iss', 'wrong-aud', 'expired', 'issued-in-future', 'nonce-mismatch', 'nonce-missing', 'unknown-kid', 'wrong-azp'])(
       'refuses a token with defect %s as invalid_id_token',
       async (defect) => {
         rogue.behaviour.defect = defect;
@@ -231,6 +236,50 @@ describe('SSO login', () => {
         rogue.behaviour.claims = { sub: 'rogue-user', email: 'rogue@acme-sso-test.com', email_verified: true };
       }
     }, 30_000);
+
+    it('refuses an authorization response whose RFC 9207 iss names another issuer or is missing', async () => {
+      rogue.behaviour.defect = 'none';
+      rogue.behaviour.wrongIssParameter = true;
+      try {
+        const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
+        expect(await errorOf(callback)).toBe('idp_error');
+        rogue.behaviour.wrongIssParameter = false;
+        rogue.behaviour.omitIssParameter = true;
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('idp_error');
+      } finally {
+        rogue.behaviour.wrongIssParameter = false;
+        rogue.behaviour.omitIssParameter = false;
+      }
+    });
+
+    it('fetches userinfo when the ID token lacks the email, and says email_missing when nobody sends one', async () => {
+      rogue.behaviour.defect = 'none';
+      rogue.behaviour.claims = { sub: 'quiet', email_verified: true };
+      rogue.behaviour.userinfo = { sub: 'quiet', email: 'quiet@acme-sso-test.com', given_name: 'Quiet' };
+      try {
+        const browser = new TestBrowser();
+        expect((await login(browser, rogueConnectionId, (url) => rogue.signIn(url))).callback.status).toBe(302);
+        expect(((await (await browser.get(`${service.url}/auth/me`)).json()) as { user: { email: string } }).user.email).toBe('quiet@acme-sso-test.com');
+        rogue.behaviour.userinfo = { sub: 'quiet' };
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('email_missing');
+      } finally {
+        rogue.behaviour.claims = { sub: 'rogue-user', email: 'rogue@acme-sso-test.com', email_verified: true };
+        rogue.behaviour.userinfo = undefined;
+      }
+    });
+
+    it('gives up on a slow token endpoint within the IdP timeout with token_exchange_failed', async () => {
+      rogue.behaviour.defect = 'none';
+      rogue.behaviour.tokenDelayMs = 4_000;
+      try {
+        const started = Date.now();
+        const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
+        expect(await errorOf(callback)).toBe('token_exchange_failed');
+        expect(Date.now() - started).toBeLessThan(3_900);
+      } finally {
+        rogue.behaviour.tokenDelayMs = undefined;
+      }
+    }, 15_000);
 
     it('reports a refused token exchange as token_exchange_failed', async () => {
       rogue.behaviour.defect = 'none';

@@ -20,6 +20,8 @@ export interface InitiateRequest {
   iss?: string;
 }
 
+const CLOCK_TOLERANCE_SECONDS = 60;
+
 /** The IdP's claims this service relies on. */
 type Claims = Record<string, unknown>;
 
@@ -65,6 +67,11 @@ export class SsoService {
     const login = await this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding);
     if (idpError) {
       throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the IdP answered ${idpError.slice(0, 100)}: ${(currentUrl.searchParams.get('error_description') ?? '').slice(0, 300)}`);
+    }
+    // RFC 9207: the response names its issuer, so a response from another IdP (mix-up) is refused.
+    const responseIssuer = currentUrl.searchParams.get('iss');
+    if (responseIssuer !== null ? responseIssuer !== connection.issuer : connection.issuerResponseParameter) {
+      throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the authorization response's iss is ${responseIssuer ?? 'missing'}, expected ${connection.issuer}`);
     }
     const configuration = this.clients.configurationFor(connection);
     const callbackUrl = new URL(this.connections.redirectUri(connection));
@@ -118,6 +125,10 @@ export class SsoService {
   ): Promise<Claims> {
     const idClaims = tokens.claims();
     if (!idClaims) throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'no ID token in the token response');
+    // openid-client leaves a future iat alone; a token from the future is a forged or broken one.
+    if (typeof idClaims.iat !== 'number' || idClaims.iat > Date.now() / 1000 + CLOCK_TOLERANCE_SECONDS) {
+      throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the ID token was issued in the future');
+    }
     const claims: Claims = { ...idClaims };
     const lacksProfile = claims.email === undefined || claims.given_name === undefined || claims.family_name === undefined;
     if (lacksProfile && connection.userinfoUrl) {
