@@ -6,10 +6,9 @@ import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiKey, ApiKeyScope } from './entities/api-key.entity';
 import { Caller, actorOf, assertCanActOn, isPlatformCaller } from '../common/caller';
-import { BadInputError, ForbiddenError } from '../common/errors';
+import { BadInputError, ForbiddenError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { Organization } from '../organizations/entities/organization.entity';
-import { NotFoundError } from '../common/errors';
 
 /** Verified keys are remembered briefly so hot paths (the roles API) skip the database. */
 const VERIFIED_KEY_TTL_MS = 30_000;

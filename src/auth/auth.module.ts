@@ -14,11 +14,10 @@ import { SsoRateLimitGuard } from './rate-limiter';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DomainsModule } from '../domains/domains.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
-import { SecretsCipher } from '../common/secrets-cipher';
 
 @Module({
   imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey]), ConnectionsModule, DomainsModule, ProvisioningModule],
   controllers: [SsoController, AuthController],
-  providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, SsoRateLimitGuard, SecretsCipher],
+  providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, SsoRateLimitGuard],
 })
 export class AuthModule {}

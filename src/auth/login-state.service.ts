@@ -9,6 +9,7 @@ import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 
 const LOGIN_STATE_TTL_MS = 10 * 60 * 1000;
 export const BINDING_COOKIE_PREFIX = 'sso_login_';
+const PURGE_INTERVAL_MS = 60_000;
 
 function sha256(value: string): string {
   return createHash('sha256').update(value).digest('hex');
@@ -38,6 +39,8 @@ export interface ConsumedLogin {
  */
 @Injectable()
 export class LoginStateService {
+  private lastPurgeAt = 0;
+
   constructor(
     @InjectRepository(LoginState) private readonly states: Repository<LoginState>,
     private readonly cipher: SecretsCipher,
@@ -48,6 +51,7 @@ export class LoginStateService {
   }
 
   async start(connectionId: string, returnTo: string): Promise<StartedLogin> {
+    this.purgeExpiredNow();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
@@ -74,14 +78,23 @@ export class LoginStateService {
   /** Takes the login out of the store (so it serves once) and checks it belongs here. */
   async consume(connectionId: string, state: string | undefined, binding: string | undefined): Promise<ConsumedLogin> {
     if (!state || state.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'no state in the callback');
-    const rows: LoginState[] = await this.states.query(
-      `DELETE FROM login_states WHERE state_hash = $1 RETURNING connection_id AS "connectionId", browser_binding_hash AS "browserBindingHash",
-        nonce, code_verifier_encrypted AS "codeVerifierEncrypted", return_to AS "returnTo", expires_at AS "expiresAt"`,
-      [sha256(state)],
-    ).then((result: [LoginState[], number] | LoginState[]) => (Array.isArray(result[0]) ? (result[0] as LoginState[]) : (result as LoginState[])));
+    const deleted = await this.states
+      .createQueryBuilder()
+      .delete()
+      .where('state_hash = :stateHash', { stateHash: sha256(state) })
+      .returning('*')
+      .execute();
+    const rows = (deleted.raw as Record<string, string>[]).map((raw) => this.states.create({
+      connectionId: raw.connection_id,
+      browserBindingHash: raw.browser_binding_hash,
+      nonce: raw.nonce,
+      codeVerifierEncrypted: raw.code_verifier_encrypted,
+      returnTo: raw.return_to,
+      expiresAt: new Date(raw.expires_at),
+    }));
     const row = rows[0];
     if (!row) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'unknown or already used state');
-    if (new Date(row.expiresAt).getTime() < Date.now()) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the login expired');
+    if (row.expiresAt.getTime() < Date.now()) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the login expired');
     if (row.connectionId !== connectionId) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'state of another connection');
     const expected = Buffer.from(row.browserBindingHash, 'hex');
     const presented = Buffer.from(sha256(binding ?? ''), 'hex');
@@ -91,7 +104,10 @@ export class LoginStateService {
     return { connectionId, nonce: row.nonce, codeVerifier: this.cipher.open(row.codeVerifierEncrypted), returnTo: row.returnTo };
   }
 
-  async purgeExpired(): Promise<void> {
-    await this.states.delete({ expiresAt: LessThan(new Date()) });
+  /** Logins abandoned at the IdP leave rows behind; sweep them at most once a minute. */
+  private purgeExpiredNow(): void {
+    if (Date.now() - this.lastPurgeAt < PURGE_INTERVAL_MS) return;
+    this.lastPurgeAt = Date.now();
+    void this.states.delete({ expiresAt: LessThan(new Date()) }).catch(() => undefined);
   }
 }

@@ -40,7 +40,7 @@ export class OidcClientFactory {
         id_token_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
       },
       connection.clientId,
-      { id_token_signed_response_alg: undefined },
+      undefined,
       oidc.ClientSecretPost(this.connections.clientSecretOf(connection)),
     );
     configuration[oidc.customFetch] = this.http.fetch as unknown as oidc.CustomFetch;

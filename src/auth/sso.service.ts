@@ -165,16 +165,13 @@ export class SsoService {
 
 /** openid-client's failures, sorted into the contract's codes. */
 function classifyGrantFailure(error: unknown): SsoLoginError {
-  const code = (error as { code?: string }).code ?? '';
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof oidc.ResponseBodyError || code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /fetch failed|timed? ?out|abort/i.test(message)) {
+  // The token endpoint refused, answered nonsense, or did not answer in time.
+  if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /fetch failed|timed? ?out|abort/i.test(message)) {
     return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, message, { cause: error });
   }
   if (error instanceof oidc.AuthorizationResponseError) return new SsoLoginError(SsoErrorCode.IDP_ERROR, message, { cause: error });
+  // Everything else openid-client checks after the exchange is the ID token's claims.
   const cause = (error as { cause?: unknown }).cause;
-  const detail = cause instanceof Error ? `${message} (${cause.message})` : message;
-  if (/state|iss/.test(message) && /parameter|response/i.test(message) && !/id_token|ID Token|JWT/i.test(detail)) {
-    return new SsoLoginError(SsoErrorCode.INVALID_STATE, detail, { cause: error });
-  }
-  return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, detail, { cause: error });
+  return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
 }

@@ -14,6 +14,6 @@ import { RequestBatcher } from '../common/request-batcher';
 @Module({
   imports: [TypeOrmModule.forFeature([Connection]), AuditModule, ApiKeysModule, RoleMappingModule],
   providers: [ConnectionsService, ConnectionsResolver, IdpMetadataService, IdpHttpClient, SecretsCipher, RequestBatcher],
-  exports: [ConnectionsService, IdpHttpClient],
+  exports: [ConnectionsService, IdpHttpClient, SecretsCipher],
 })
 export class ConnectionsModule {}
