@@ -7,6 +7,7 @@ import { SsoIdentity } from './entities/sso-identity.entity';
 import { ProvisioningService } from './provisioning.service';
 import { ProvisioningResolver } from './provisioning.resolver';
 import { RolesController } from './roles.controller';
+import { RolesCache } from './roles-cache';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { DomainsModule } from '../domains/domains.module';
@@ -14,7 +15,7 @@ import { DomainsModule } from '../domains/domains.module';
 @Module({
   imports: [TypeOrmModule.forFeature([Invitation, Membership, User, SsoIdentity]), AuditModule, ApiKeysModule, DomainsModule],
   controllers: [RolesController],
-  providers: [ProvisioningService, ProvisioningResolver],
+  providers: [ProvisioningService, ProvisioningResolver, RolesCache],
   exports: [ProvisioningService],
 })
 export class ProvisioningModule {}

@@ -17,6 +17,7 @@ import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { DomainsService } from '../domains/domains.service';
 import { Organization } from '../organizations/entities/organization.entity';
+import { RolesCache } from './roles-cache';
 
 /** Who the IdP says signed in, after the login checks. */
 export interface SsoProfile {
@@ -49,6 +50,7 @@ export class ProvisioningService {
     private readonly dataSource: DataSource,
     private readonly domains: DomainsService,
     private readonly audit: AuditService,
+    private readonly rolesCache: RolesCache,
   ) {}
 
   /** Invites an email of the organization's own domains; inviting again updates the role. */
@@ -89,7 +91,7 @@ export class ProvisioningService {
   /** Pins a member's roles and resources by hand (or, with roles null, hands roles back to the IdP). */
   async setMemberRoles(caller: Caller, input: SetMemberRolesInput): Promise<Membership> {
     assertCanActOn(caller, input.organizationId);
-    return this.dataSource.transaction(async (manager) => {
+    return this.changingRoles(input.organizationId, async (manager) => {
       const membership = await manager.findOne(Membership, {
         where: { organizationId: input.organizationId, userId: input.userId },
         relations: { user: true },
@@ -117,7 +119,7 @@ export class ProvisioningService {
   /** Removes a member; their sessions in the organization stop working at once. */
   async removeMember(caller: Caller, organizationId: string, userId: string): Promise<boolean> {
     assertCanActOn(caller, organizationId);
-    return this.dataSource.transaction(async (manager) => {
+    return this.changingRoles(organizationId, async (manager) => {
       const removed = await manager.delete(Membership, { organizationId, userId });
       if (!removed.affected) throw new NotFoundError('member');
       await manager.delete(Session, { organizationId, userId });
@@ -155,12 +157,18 @@ export class ProvisioningService {
   async rolesOf(caller: Caller, organizationId: string, by: { userId?: string; email?: string }): Promise<MemberRoles | undefined> {
     assertCanActOn(caller, organizationId);
     if (!by.userId && !by.email) throw new BadInputError('userId', 'give userId or email');
+    const email = by.email?.trim().toLowerCase();
+    const cacheKey = by.userId ? `user:${by.userId}` : `email:${email}`;
+    return this.rolesCache.get(organizationId, cacheKey, () => this.readRoles(organizationId, by.userId, email));
+  }
+
+  private async readRoles(organizationId: string, userId: string | undefined, email: string | undefined): Promise<MemberRoles | undefined> {
     const query = this.memberships
       .createQueryBuilder('membership')
       .innerJoin(User, 'user', 'user.id = membership.user_id')
       .where('membership.organization_id = :organizationId', { organizationId });
-    if (by.userId) query.andWhere('membership.user_id = :userId', { userId: by.userId });
-    else query.andWhere('user.email = :email', { email: by.email!.trim().toLowerCase() });
+    if (userId) query.andWhere('membership.user_id = :userId', { userId });
+    else query.andWhere('user.email = :email', { email });
     const membership = await query.getOne();
     return membership
       ? { userId: membership.userId, organizationId, roles: membership.roles, resources: membership.resources }
@@ -174,7 +182,10 @@ export class ProvisioningService {
    * else the invitation's role, else the organization's default.
    */
   async provisionSsoLogin(connection: Connection, profile: SsoProfile): Promise<ProvisionedMember> {
-    return this.dataSource.transaction(async (manager) => {
+    // Which organization's cached roles this login changed: null for none, undefined for any
+    // (an email changed, and other organizations may look the user up by it).
+    let changedRolesOf: string | undefined | null = null;
+    const member = await this.dataSource.transaction(async (manager) => {
       const organization = await manager.findOneByOrFail(Organization, { id: connection.organizationId });
       const identity = await manager.findOneBy(SsoIdentity, { connectionId: connection.id, subject: profile.subject });
       let user = identity ? await manager.findOneByOrFail(User, { id: identity.userId }) : await manager.findOneBy(User, { email: profile.email });
@@ -191,7 +202,8 @@ export class ProvisioningService {
       }
       user.firstName = profile.firstName ?? user.firstName;
       user.lastName = profile.lastName ?? user.lastName;
-      if (identity && user.email !== profile.email && !(await manager.existsBy(User, { email: profile.email }))) user.email = profile.email;
+      const emailChanged = Boolean(identity) && user.email !== profile.email && !(await manager.existsBy(User, { email: profile.email }));
+      if (emailChanged) user.email = profile.email;
       await manager.save(user);
       await manager
         .createQueryBuilder()
@@ -217,9 +229,14 @@ export class ProvisioningService {
         created = inserted.raw.length > 0;
       }
       const membership = await manager.findOneByOrFail(Membership, { organizationId: organization.id, userId: user.id });
-      if (!membership.rolesManagedManually && !sameRoles(membership.roles, roles)) {
+      const rolesReplaced = !membership.rolesManagedManually && !sameRoles(membership.roles, roles);
+      if (rolesReplaced) {
         membership.roles = roles;
         await manager.save(membership);
+      }
+      if (emailChanged || created || rolesReplaced) {
+        changedRolesOf = emailChanged ? undefined : organization.id;
+        await this.rolesCache.announceChange(manager, changedRolesOf);
       }
       if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
       if (created) {
@@ -233,6 +250,19 @@ export class ProvisioningService {
       }
       return { userId: user.id, organizationId: organization.id, email: user.email, roles: membership.roles };
     });
+    if (changedRolesOf !== null) this.rolesCache.invalidate(changedRolesOf);
+    return member;
+  }
+
+  /** A transaction that changes an organization's members: every instance's roles cache hears of it at commit. */
+  private async changingRoles<T>(organizationId: string, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const result = await this.dataSource.transaction(async (manager) => {
+      const value = await work(manager);
+      await this.rolesCache.announceChange(manager, organizationId);
+      return value;
+    });
+    this.rolesCache.invalidate(organizationId);
+    return result;
   }
 
   private async rolesForLogin(manager: EntityManager, connection: Connection, groups: string[], fallbackRole: string): Promise<string[]> {

@@ -1,0 +1,118 @@
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
+import { Client, type ClientConfig } from 'pg';
+import { DataSource, EntityManager } from 'typeorm';
+
+/** The PostgreSQL channel on which every instance hears that an organization's roles changed. */
+export const ROLES_CHANGED_CHANNEL = 'roles_changed';
+/** The payload that invalidates every organization (a user's email changed, which several may key on). */
+const EVERY_ORGANIZATION = '*';
+const RECONNECT_DELAY_MS = 1_000;
+
+/**
+ * Answers for the roles API kept in memory, so an internal service may ask on every request.
+ *
+ * Invalidation: a change writes `pg_notify` in its own transaction (delivered to every instance at
+ * commit) and bumps the organization's generation here once committed. A read records the
+ * generation before it queries and stores its answer only if no change came in meanwhile, so an
+ * answer read before a commit never outlives it. While the LISTEN connection is down, nothing is
+ * cached, and everything is dropped when it comes back (notifications may have been missed).
+ */
+@Injectable()
+export class RolesCache implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RolesCache.name);
+  private readonly entries = new LRUCache<string, { generation: string; value: unknown }>({ max: 100_000 });
+  private readonly generations = new Map<string, number>();
+  private epoch = 0;
+  private listener: Client | undefined;
+  private listening = false;
+  private stopped = false;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private hits = 0;
+  private misses = 0;
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.listen();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.reconnectTimer);
+    this.listening = false;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** The cached answer for (organization, key), or what `load` reads, cached when still current. */
+  async get<T>(organizationId: string, key: string, load: () => Promise<T>): Promise<T> {
+    const cacheKey = `${organizationId}|${key}`;
+    const generation = this.generationOf(organizationId);
+    const entry = this.listening ? this.entries.get(cacheKey) : undefined;
+    if (entry && entry.generation === generation) {
+      this.hits++;
+      return entry.value as T;
+    }
+    this.misses++;
+    const value = await load();
+    if (this.listening && this.generationOf(organizationId) === generation) this.entries.set(cacheKey, { generation, value });
+    return value;
+  }
+
+  /**
+   * Tells every instance, at the commit of `manager`'s transaction, that the organization's roles
+   * changed (or, with no organization, that any may have). Call `invalidate` once committed.
+   */
+  async announceChange(manager: EntityManager, organizationId?: string): Promise<void> {
+    await manager.query('SELECT pg_notify($1, $2)', [ROLES_CHANGED_CHANNEL, organizationId ?? EVERY_ORGANIZATION]);
+  }
+
+  invalidate(organizationId?: string): void {
+    if (organizationId === undefined || organizationId === EVERY_ORGANIZATION) this.epoch++;
+    else this.generations.set(organizationId, (this.generations.get(organizationId) ?? 0) + 1);
+  }
+
+  stats(): { hits: number; misses: number; size: number; listening: boolean } {
+    return { hits: this.hits, misses: this.misses, size: this.entries.size, listening: this.listening };
+  }
+
+  private generationOf(organizationId: string): string {
+    return `${this.epoch}.${this.generations.get(organizationId) ?? 0}`;
+  }
+
+  private async listen(): Promise<void> {
+    const options = this.dataSource.options as { url?: string };
+    const client = new Client({ connectionString: options.url, application_name: 'sso-roles-cache' } as ClientConfig);
+    client.on('notification', (message) => {
+      if (message.channel === ROLES_CHANGED_CHANNEL) this.invalidate(message.payload);
+    });
+    client.on('error', (error) => this.lost(client, error));
+    client.on('end', () => this.lost(client));
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${ROLES_CHANGED_CHANNEL}`);
+    } catch (error) {
+      this.lost(client, error);
+      return;
+    }
+    if (client !== this.listener) return;
+    // Whatever was cached before this connection may have missed a notification.
+    this.entries.clear();
+    this.listening = true;
+  }
+
+  /** The LISTEN connection failed or ended: stop caching and, unless shutting down, reconnect. */
+  private lost(client: Client, error?: unknown): void {
+    if (client !== this.listener) return;
+    this.listening = false;
+    this.listener = undefined;
+    void client.end().catch(() => undefined);
+    if (this.stopped) return;
+    this.logger.warn(`roles cache off until PostgreSQL LISTEN is back: ${error instanceof Error ? error.message : 'connection ended'}`);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.listen();
+    }, RECONNECT_DELAY_MS);
+  }
+}
