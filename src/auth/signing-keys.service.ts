@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { randomUUID } from 'node:crypto';
@@ -23,7 +23,7 @@ interface LoadedKeys {
  * sealed, rotated every 30 days; the JWKS lists the current and the previous key.
  */
 @Injectable()
-export class SigningKeysService {
+export class SigningKeysService implements OnApplicationBootstrap {
   private loaded?: Promise<LoadedKeys>;
 
   constructor(
@@ -32,6 +32,11 @@ export class SigningKeysService {
     private readonly cipher: SecretsCipher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** After a SECRETS_KEY rotation, the private keys move to the new key at the first start. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.cipher.resealWithCurrentKey(this.dataSource, 'signing_keys', 'private_jwk_encrypted');
+  }
 
   async jwks(): Promise<{ keys: JWK[] }> {
     return { keys: (await this.current()).publicJwks };

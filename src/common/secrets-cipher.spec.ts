@@ -19,4 +19,13 @@ describe(SecretsCipher.name, () => {
     expect(() => cipher.open(parts.join(':'))).toThrow();
     expect(() => new SecretsCipher({ secretsKey: Buffer.alloc(32, 8) }).open(sealed)).toThrow(/sealed with key/);
   });
+
+  it('opens what a previous key sealed after a rotation, and seals only with the new key', () => {
+    const sealedBefore = cipher.seal('client-secret-value');
+    const rotated = new SecretsCipher({ secretsKey: Buffer.alloc(32, 8), previousSecretsKeys: [Buffer.alloc(32, 9)] });
+    expect(rotated.open(sealedBefore)).toBe('client-secret-value');
+    const sealedAfter = rotated.seal('client-secret-value');
+    expect(sealedAfter.split(':')[1]).not.toBe(sealedBefore.split(':')[1]);
+    expect(() => cipher.open(sealedAfter)).toThrow(/sealed with key/);
+  });
 });

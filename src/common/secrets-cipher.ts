@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** The id stored beside each ciphertext: which key sealed it, so keys can be rotated. */
@@ -9,14 +10,17 @@ export function keyIdOf(key: Buffer): string {
 
 /**
  * AES-256-GCM sealing of secrets at rest (client secrets, signing keys, PKCE verifiers).
- * Format: `v1:<keyId>:<iv>:<tag>:<ciphertext>`, each part base64url.
+ * Format: `v1:<keyId>:<iv>:<tag>:<ciphertext>`, each part base64url. Seals with SECRETS_KEY;
+ * opens with it or with a key of SECRETS_KEY_PREVIOUS, so a key can be rotated without downtime.
  */
 @Injectable()
 export class SecretsCipher {
   private readonly keyId: string;
+  private readonly keys: Map<string, Buffer>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'secretsKey'>) {
+  constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'secretsKey'> & Partial<Pick<AppConfig, 'previousSecretsKeys'>>) {
     this.keyId = keyIdOf(config.secretsKey);
+    this.keys = new Map([...(config.previousSecretsKeys ?? []), config.secretsKey].map((key) => [keyIdOf(key), key]));
   }
 
   seal(plaintext: string): string {
@@ -29,9 +33,26 @@ export class SecretsCipher {
   open(sealed: string): string {
     const [version, keyId, iv, tag, ciphertext] = sealed.split(':');
     if (version !== 'v1' || !ciphertext) throw new Error('not a sealed secret');
-    if (keyId !== this.keyId) throw new Error(`sealed with key ${keyId}, but SECRETS_KEY is key ${this.keyId}`);
-    const decipher = createDecipheriv('aes-256-gcm', this.config.secretsKey, Buffer.from(iv, 'base64url'));
+    const key = this.keys.get(keyId);
+    if (!key) throw new Error(`sealed with key ${keyId}, which is neither SECRETS_KEY (${this.keyId}) nor in SECRETS_KEY_PREVIOUS`);
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
     decipher.setAuthTag(Buffer.from(tag, 'base64url'));
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  /**
+   * Seals again under SECRETS_KEY every value of `table.column` that a previous key sealed, so the
+   * previous key can be dropped after one start. A row changed meanwhile (a new secret saved by
+   * another instance) is left as it is. Returns how many rows were resealed.
+   */
+  async resealWithCurrentKey(dataSource: DataSource, table: string, column: string): Promise<number> {
+    if (this.keys.size === 1) return 0;
+    const stale: { id: string; sealed: string }[] = await dataSource.query(`SELECT id, ${column} AS sealed FROM ${table} WHERE ${column} NOT LIKE $1`, [`v1:${this.keyId}:%`]);
+    let resealed = 0;
+    for (const row of stale) {
+      const result: [unknown[], number] = await dataSource.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} = $3`, [this.seal(this.open(row.sealed)), row.id, row.sealed]);
+      resealed += result[1];
+    }
+    return resealed;
   }
 }

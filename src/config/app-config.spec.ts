@@ -44,6 +44,7 @@ describe(loadConfig.name, () => {
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://sso.example.com' }, 'SECRETS_KEY'],
     [{ NODE_ENV: 'production', SECRETS_KEY: KEY, PUBLIC_URL: 'http://sso.example.com' }, 'PUBLIC_URL'],
     [{ SECRETS_KEY: KEY, MIGRATIONS_RUN: 'maybe' }, 'MIGRATIONS_RUN'],
+    [{ SECRETS_KEY: KEY, SECRETS_KEY_PREVIOUS: `${KEY},not-a-key` }, 'SECRETS_KEY_PREVIOUS'],
     [{ SECRETS_KEY: KEY, ENTRA_AUTHORITY: 'ftp://login' }, 'ENTRA_AUTHORITY'],
     [{ SECRETS_KEY: KEY, BOOTSTRAP_ADMIN_API_KEY: 'short' }, 'BOOTSTRAP_ADMIN_API_KEY'],
     [{ SECRETS_KEY: KEY, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],

@@ -14,6 +14,8 @@ export interface AppConfig {
   dataDir: string;
   migrationsRun: boolean;
   secretsKey: Buffer;
+  /** Earlier values of SECRETS_KEY: they still open what they sealed, until it is resealed at start. */
+  previousSecretsKeys: Buffer[];
   bootstrapAdminApiKey?: string;
   entraAuthority: string;
   production: boolean;
@@ -97,12 +99,21 @@ function readDatabaseUrl(env: Env): string | undefined {
   return raw;
 }
 
-function decodeSecretsKey(raw: string): Buffer {
+function decodeSecretsKey(raw: string, variable = 'SECRETS_KEY'): Buffer {
   const key = Buffer.from(raw, 'base64');
   if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== raw.trim().replace(/=+$/, '')) {
-    throw new ConfigError('SECRETS_KEY', 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)');
+    throw new ConfigError(variable, 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)');
   }
   return key;
+}
+
+function readPreviousSecretsKeys(env: Env): Buffer[] {
+  const raw = env.SECRETS_KEY_PREVIOUS ?? '';
+  return raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean)
+    .map((entry) => decodeSecretsKey(entry, 'SECRETS_KEY_PREVIOUS'));
 }
 
 /** SECRETS_KEY, or outside production a key generated once and kept in the data folder. */
@@ -165,6 +176,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     migrationsRun: readBoolean(env, 'MIGRATIONS_RUN', true),
     secretsKey: readSecretsKey(env, production, dataDir),
+    previousSecretsKeys: readPreviousSecretsKeys(env),
     bootstrapAdminApiKey,
     entraAuthority: withoutTrailingSlash(
       readUrl('ENTRA_AUTHORITY', env.ENTRA_AUTHORITY || 'https://login.microsoftonline.com').href,

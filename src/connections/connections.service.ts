@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -17,7 +17,7 @@ const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
 
 @Injectable()
-export class ConnectionsService {
+export class ConnectionsService implements OnApplicationBootstrap {
   constructor(
     @InjectRepository(Connection) private readonly connections: Repository<Connection>,
     private readonly dataSource: DataSource,
@@ -26,6 +26,11 @@ export class ConnectionsService {
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
+
+  /** After a SECRETS_KEY rotation, the client secrets move to the new key at the first start. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.cipher.resealWithCurrentKey(this.dataSource, 'connections', 'client_secret_encrypted');
+  }
 
   redirectUri(connection: Pick<Connection, 'id'>): string {
     return `${this.config.publicUrl}/sso/callback/${connection.id}`;

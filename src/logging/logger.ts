@@ -19,6 +19,7 @@ const REDACTED_PATHS = [
   '*.client_secret',
   '*.token',
   '*.secretsKey',
+  '*.previousSecretsKeys',
 ];
 
 /** A URL's path and query with the values of credential-bearing parameters blanked. */

@@ -1,0 +1,78 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { IdpHttpClient } from '../src/connections/idp-http';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { graphqlOk } from './support/graphql';
+import type { TestDatabase } from './support/database';
+import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
+import { TestBrowser } from './support/browser';
+
+/** Every call to an identity provider leaves through the one guarded HTTP client. */
+describe('outbound calls to identity providers', () => {
+  let service: TestApp & { database: TestDatabase };
+  let rogue: RogueIdp;
+  let organizationId: string;
+  const calls: string[] = [];
+  let restoreFetch: () => void;
+
+  async function newConnection(): Promise<string> {
+    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
+      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: 'rogue-app', clientSecret: 'rogue-secret' },
+    });
+    return createConnection.id;
+  }
+
+  async function login(connectionId: string): Promise<Response> {
+    const browser = new TestBrowser();
+    const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
+    return browser.get(await rogue.signIn(initiate.headers.get('location')!), { accept: 'application/json' });
+  }
+
+  beforeAll(async () => {
+    rogue = await startRogueIdp();
+    rogue.behaviour.claims = { sub: 'dora', email: 'dora@initrode-sso-test.com', email_verified: true };
+    service = await startTestApp();
+    // Record what passes through the service's one IdP client (the instance every module shares).
+    const http = service.app.get(IdpHttpClient);
+    const guardedFetch = http.fetch;
+    Object.defineProperty(http, 'fetch', {
+      value: (url: string | URL, init?: RequestInit) => {
+        calls.push(`${init?.method ?? 'GET'} ${new URL(url).pathname}`);
+        return guardedFetch(url, init);
+      },
+      configurable: true,
+    });
+    restoreFetch = () => Object.defineProperty(http, 'fetch', { value: guardedFetch, configurable: true });
+    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Initrode" }) { id } }')).createOrganization.id;
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "initrode-sso-test.com") { id } }', { id: organizationId });
+  });
+
+  afterAll(async () => {
+    restoreFetch();
+    await service.close();
+    await service.database.drop();
+    await rogue.close();
+  });
+
+  it('sends discovery, JWKS, token and userinfo requests through IdpHttpClient', async () => {
+    rogue.behaviour.claims = { sub: 'dora', email_verified: true };
+    rogue.behaviour.userinfo = { sub: 'dora', email: 'dora@initrode-sso-test.com' };
+    const connectionId = await newConnection();
+    expect((await login(connectionId)).status).toBe(302);
+    const idpPaths = rogue.requests.map((request) => request.path).filter((path) => !path.endsWith('/authorize'));
+    expect(new Set(calls.map((call) => call.split(' ')[1]))).toEqual(new Set(idpPaths));
+    expect(calls).toEqual(expect.arrayContaining(['GET /.well-known/openid-configuration', 'GET /jwks', 'POST /token']));
+    expect(calls.some((call) => call.endsWith('/userinfo'))).toBe(true);
+  });
+
+  it('refuses an oversized IdP response instead of reading it', async () => {
+    rogue.behaviour.claims = { sub: 'dora', email_verified: true };
+    rogue.behaviour.userinfo = { sub: 'dora', email: 'dora@initrode-sso-test.com', padding: 'x'.repeat(1_100_000) };
+    try {
+      const callback = await login(await newConnection());
+      expect(callback.status).toBe(403);
+      expect(((await callback.json()) as { error: string }).error).toBe('email_missing');
+    } finally {
+      rogue.behaviour.userinfo = undefined;
+    }
+  });
+});

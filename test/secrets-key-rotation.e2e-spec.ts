@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { graphqlOk } from './support/graphql';
+import { createTestDatabase, queryDatabase, type TestDatabase } from './support/database';
+import { startTestIdp, type TestIdp } from './support/test-idp';
+import { TestBrowser } from './support/browser';
+import { keyIdOf } from '../src/common/secrets-cipher';
+
+const OLD_KEY = Buffer.alloc(32, 7);
+const NEW_KEY = Buffer.alloc(32, 11);
+
+/** SECRETS_KEY can be replaced without losing a client secret or a signing key. */
+describe('rotating SECRETS_KEY', () => {
+  let database: TestDatabase;
+  let idp: TestIdp;
+  let connectionId: string;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    idp = await startTestIdp({ accounts: [{ sub: 'eve', email: 'eve@umbrella-sso-test.com', email_verified: true }] });
+  });
+
+  afterAll(async () => {
+    await database.drop();
+    await idp.close();
+  });
+
+  async function withService<T>(env: Record<string, string>, work: (service: TestApp) => Promise<T>): Promise<T> {
+    const service = await startTestApp({ database, env });
+    try {
+      return await work(service);
+    } finally {
+      await service.close();
+    }
+  }
+
+  async function loginStatus(service: TestApp): Promise<number> {
+    // Each start has its own port, hence its own redirect URI.
+    idp.registerClient({ clientId: 'umbrella', clientSecret: 'umbrella-secret', redirectUris: [`${service.url}/sso/callback/${connectionId}`] });
+    const browser = new TestBrowser();
+    const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
+    const callback = await browser.get(await idp.signIn(initiate.headers.get('location')!, 'eve'), { accept: 'application/json' });
+    expect((await browser.get(`${service.url}/auth/me`)).status).toBe(callback.status === 302 ? 200 : 401);
+    return callback.status;
+  }
+
+  const sealedKeyIds = async () =>
+    queryDatabase<{ key_id: string }>(
+      database.url,
+      `SELECT split_part(client_secret_encrypted, ':', 2) AS key_id FROM connections
+       UNION SELECT split_part(private_jwk_encrypted, ':', 2) FROM signing_keys`,
+    );
+
+  it('opens what the previous key sealed, reseals it under the new key at start, and then needs only the new key', async () => {
+    await withService({ SECRETS_KEY: OLD_KEY.toString('base64') }, async (service) => {
+      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Umbrella" }) { id } }');
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "umbrella-sso-test.com") { id } }', { id: createOrganization.id });
+      const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
+        input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'umbrella', clientSecret: 'umbrella-secret' },
+      });
+      connectionId = createConnection.id;
+      expect(await loginStatus(service)).toBe(302);
+    });
+    expect(await sealedKeyIds()).toEqual([{ key_id: keyIdOf(OLD_KEY) }]);
+
+    await withService({ SECRETS_KEY: NEW_KEY.toString('base64'), SECRETS_KEY_PREVIOUS: OLD_KEY.toString('base64') }, async (service) => {
+      expect(await sealedKeyIds()).toEqual([{ key_id: keyIdOf(NEW_KEY) }]);
+      expect(await loginStatus(service)).toBe(302);
+    });
+    await withService({ SECRETS_KEY: NEW_KEY.toString('base64') }, async (service) => {
+      expect(await loginStatus(service)).toBe(302);
+    });
+  }, 60_000);
+});
