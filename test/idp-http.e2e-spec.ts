@@ -30,7 +30,7 @@ describe('outbound calls to identity providers', () => {
   beforeAll(async () => {
     rogue = await startRogueIdp();
     rogue.behaviour.claims = { sub: 'dora', email: 'dora@initrode-sso-test.com', email_verified: true };
-    service = await startTestApp();
+    service = await startTestApp({ env: { IDP_TIMEOUT_MS: '1500' } });
     // Record what passes through the service's one IdP client (the instance every module shares).
     const http = service.app.get(IdpHttpClient);
     const guardedFetch = http.fetch;
@@ -63,6 +63,51 @@ describe('outbound calls to identity providers', () => {
     expect(calls).toEqual(expect.arrayContaining(['GET /.well-known/openid-configuration', 'GET /jwks', 'POST /token']));
     expect(calls.some((call) => call.endsWith('/userinfo'))).toBe(true);
   });
+
+  it('lets a slow, failing or vanished IdP fail only its own logins', async () => {
+    rogue.behaviour.claims = { sub: 'dora', email: 'dora@initrode-sso-test.com', email_verified: true };
+    const healthyConnection = await newConnection();
+    const other = await startRogueIdp();
+    other.behaviour.claims = { sub: 'otto', email: 'otto@initrode-sso-test.com', email_verified: true };
+    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
+      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: other.discoveryUrl, clientId: 'other-app', clientSecret: 'other-secret' },
+    });
+    const startAtOther = async () => {
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
+      return { browser, callbackUrl: await other.signIn(initiate.headers.get('location')!) };
+    };
+    const errorOf = async (response: Response) => ({ status: response.status, error: ((await response.json()) as { error: string }).error });
+    try {
+      other.behaviour.tokenError = { status: 503, body: { error: 'temporarily_unavailable' } };
+      const failing = await startAtOther();
+      expect(await errorOf(await failing.browser.get(failing.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 502, error: 'token_exchange_failed' });
+
+      other.behaviour.tokenError = undefined;
+      other.behaviour.tokenDelayMs = 2_500;
+      const slow = await startAtOther();
+      const finished: string[] = [];
+      const slowCallback = slow.browser.get(slow.callbackUrl, { accept: 'application/json' }).then((response) => {
+        finished.push('slow IdP');
+        return response;
+      });
+      const healthyCallback = login(healthyConnection).then((response) => {
+        finished.push('healthy IdP');
+        return response;
+      });
+      expect((await healthyCallback).status).toBe(302);
+      expect(await errorOf(await slowCallback)).toEqual({ status: 502, error: 'token_exchange_failed' });
+      expect(finished).toEqual(['healthy IdP', 'slow IdP']);
+
+      other.behaviour.tokenDelayMs = undefined;
+      const vanished = await startAtOther();
+      await other.close();
+      expect(await errorOf(await vanished.browser.get(vanished.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 502, error: 'token_exchange_failed' });
+      expect((await login(healthyConnection)).status).toBe(302);
+    } finally {
+      await other.close().catch(() => undefined);
+    }
+  }, 30_000);
 
   it('refuses an oversized IdP response instead of reading it', async () => {
     rogue.behaviour.claims = { sub: 'dora', email_verified: true };
