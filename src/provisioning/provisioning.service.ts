@@ -202,37 +202,81 @@ export class ProvisioningService {
         .execute();
       await manager.update(SsoIdentity, { connectionId: connection.id, subject: profile.subject }, { lastLoginAt: new Date() });
       const roles = await this.rolesForLogin(manager, connection, profile.groups, invitation?.role ?? organization.defaultRole);
-      // Simultaneous first logins of one person race here: the unique index decides, the
-      // losers find the winner's row, and only the winner records the provisioning.
-      let created = false;
-      if (!existingMembership) {
-        const inserted = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(Membership)
-          .values({ organizationId: organization.id, userId: user.id, roles, resources: ['*'] })
-          .orIgnore()
-          .returning(['id'])
-          .execute();
-        created = inserted.raw.length > 0;
-      }
-      const membership = await manager.findOneByOrFail(Membership, { organizationId: organization.id, userId: user.id });
+      const membership =
+        existingMembership ?? (await this.admit(manager, organization.id, user.id, roles, invitation, { connectionId: connection.id }));
       if (!membership.rolesManagedManually && !sameRoles(membership.roles, roles)) {
         membership.roles = roles;
         await manager.save(membership);
       }
-      if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
-      if (created) {
-        await this.audit.record(manager, {
-          organizationId: organization.id,
-          actor: `user:${user.id}`,
-          action: 'user.provisioned',
-          targetId: user.id,
-          details: { connectionId: connection.id, roles: membership.roles, invited: Boolean(invitation) },
-        });
-      }
       return { userId: user.id, organizationId: organization.id, email: user.email, roles: membership.roles };
     });
+  }
+
+  /** True when the email may sign in to the organization: a member, or a pending invitation. */
+  async isMemberOrInvited(organizationId: string, email: string): Promise<boolean> {
+    const member = await this.memberships
+      .createQueryBuilder('membership')
+      .innerJoin(User, 'user', 'user.id = membership.user_id')
+      .where('membership.organization_id = :organizationId AND user.email = :email', { organizationId, email })
+      .getExists();
+    return member || this.dataSource.getRepository(Invitation).existsBy({ organizationId, email, acceptedAt: IsNull() });
+  }
+
+  /**
+   * The member an email sign-in (magic link) stands for. A pending invitation is accepted: the
+   * user (created if new) becomes a member with the invitation's role. Anyone else gets
+   * undefined: an email sign-in never creates a user without an invitation.
+   */
+  async admitByEmail(organizationId: string, email: string, method: string): Promise<ProvisionedMember | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      let user = await manager.findOneBy(User, { email });
+      let membership = user ? await manager.findOneBy(Membership, { organizationId, userId: user.id }) : null;
+      if (!membership) {
+        const invitation = await manager.findOneBy(Invitation, { organizationId, email, acceptedAt: IsNull() });
+        if (!invitation) return undefined;
+        if (!user) {
+          await manager.createQueryBuilder().insert().into(User).values({ email }).orIgnore().execute();
+          user = await manager.findOneByOrFail(User, { email });
+        }
+        membership = await this.admit(manager, organizationId, user.id, [invitation.role], invitation, { method });
+      }
+      return { userId: user!.id, organizationId, email, roles: membership.roles };
+    });
+  }
+
+  /**
+   * Makes the user a member and accepts their invitation. Simultaneous first sign-ins of one
+   * person race here: the unique index decides, the losers find the winner's row, and only the
+   * winner records the provisioning.
+   */
+  private async admit(
+    manager: EntityManager,
+    organizationId: string,
+    userId: string,
+    roles: string[],
+    invitation: Invitation | null,
+    via: Record<string, string>,
+  ): Promise<Membership> {
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Membership)
+      .values({ organizationId, userId, roles, resources: ['*'] })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const membership = await manager.findOneByOrFail(Membership, { organizationId, userId });
+    if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
+    if (inserted.raw.length > 0) {
+      await this.audit.record(manager, {
+        organizationId,
+        actor: `user:${userId}`,
+        action: 'user.provisioned',
+        targetId: userId,
+        details: { ...via, roles: membership.roles, invited: Boolean(invitation) },
+      });
+    }
+    return membership;
   }
 
   private async rolesForLogin(manager: EntityManager, connection: Connection, groups: string[], fallbackRole: string): Promise<string[]> {
