@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
-import { errorCode, graphql, graphqlOk } from './support/graphql';
+import { errorCode, graphql, graphqlOk, type GraphqlResult } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
@@ -35,7 +35,7 @@ describe('require SSO without lockouts', () => {
     expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'lea'))).status).toBe(302);
   }
 
-  const refusedAsBadInput = (result: Awaited<ReturnType<typeof graphql>>, field: string) => {
+  const refusedAsLastVerified = (result: GraphqlResult, field: string) => {
     expect(errorCode(result)).toBe('BAD_USER_INPUT');
     expect(result.errors![0].extensions!.field).toBe(field);
     expect(result.errors![0].message).toMatch(/last ACTIVE connection with a successful sign-in.*requires SSO/);
@@ -65,14 +65,14 @@ describe('require SSO without lockouts', () => {
   });
 
   it('refuses ssoRequired before any verified login and allows it after one', async () => {
-    refusedAsBadInputSsoRequired(await graphql(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true }));
+    refusedForLackOfVerifiedLogin(await graphql(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true }));
     await signInThrough(first);
     expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true })).toEqual({ updateOrganization: { ssoRequired: true } });
   });
 
   it('refuses to deactivate or delete the last verified ACTIVE connection while SSO is required', async () => {
-    refusedAsBadInput(await graphql(service.url, orgKey, DEACTIVATE, { id: first }), 'state');
-    refusedAsBadInput(await graphql(service.url, PLATFORM_KEY, DELETE, { id: first }), 'id');
+    refusedAsLastVerified(await graphql(service.url, orgKey, DEACTIVATE, { id: first }), 'state');
+    refusedAsLastVerified(await graphql(service.url, PLATFORM_KEY, DELETE, { id: first }), 'id');
     expect(await stateOf(first)).toBe('ACTIVE');
     // The unverified connection is no one's way in: it may go.
     expect(await graphqlOk(service.url, orgKey, DEACTIVATE, { id: second })).toEqual({ updateConnection: { state: 'INACTIVE' } });
@@ -82,8 +82,8 @@ describe('require SSO without lockouts', () => {
     await graphqlOk(service.url, orgKey, ACTIVATE, { id: second });
     await signInThrough(second);
     expect(await graphqlOk(service.url, orgKey, DEACTIVATE, { id: first })).toEqual({ updateConnection: { state: 'INACTIVE' } });
-    refusedAsBadInput(await graphql(service.url, orgKey, DELETE, { id: second }), 'id');
-    refusedAsBadInput(await graphql(service.url, orgKey, DEACTIVATE, { id: second }), 'state');
+    refusedAsLastVerified(await graphql(service.url, orgKey, DELETE, { id: second }), 'id');
+    refusedAsLastVerified(await graphql(service.url, orgKey, DEACTIVATE, { id: second }), 'state');
     expect(await graphqlOk(service.url, orgKey, DELETE, { id: first })).toEqual({ deleteConnection: true });
   });
 
@@ -116,7 +116,7 @@ describe('require SSO without lockouts', () => {
   });
 });
 
-function refusedAsBadInputSsoRequired(result: Awaited<ReturnType<typeof graphql>>): void {
+function refusedForLackOfVerifiedLogin(result: GraphqlResult): void {
   expect(errorCode(result)).toBe('BAD_USER_INPUT');
   expect(result.errors![0].extensions!.field).toBe('ssoRequired');
   expect(result.errors![0].message).toMatch(/successful sign-in/);

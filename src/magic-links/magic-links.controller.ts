@@ -9,7 +9,7 @@ import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** The one answer to every accepted request, known email or not. */
-export const MAGIC_LINK_ACCEPTED = { message: 'If this email address may sign in, a sign-in link is on its way.' };
+const MAGIC_LINK_ACCEPTED = { message: 'If this email address may sign in, a sign-in link is on its way.' };
 
 @Controller('auth/magic-link')
 export class MagicLinksController {

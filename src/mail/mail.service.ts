@@ -33,15 +33,12 @@ export class MailService implements OnApplicationShutdown {
       : createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   }
 
-  get outboxDir(): string {
-    return join(this.config.dataDir, 'outbox');
-  }
-
   async send(mail: OutgoingMail): Promise<MailReceipt> {
     const info = await this.transport.sendMail({ from: this.config.mailFrom, ...mail });
     if (this.config.smtpUrl) return { via: 'smtp' };
-    await mkdir(this.outboxDir, { recursive: true, mode: 0o700 });
-    const file = join(this.outboxDir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`);
+    const outbox = join(this.config.dataDir, 'outbox');
+    await mkdir(outbox, { recursive: true, mode: 0o700 });
+    const file = join(outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`);
     // The message may hold a live sign-in link: readable by the service's user only.
     await writeFile(file, info.message as Buffer, { mode: 0o600 });
     return { via: 'outbox', file };
