@@ -19,6 +19,7 @@ import { RoleMappingModule } from './role-mapping/role-mapping.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit/audit-api.module';
+import { MagicLinksModule } from './magic-links/magic-links.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { queryLimitsRule } from './common/graphql-limits';
@@ -62,6 +63,7 @@ export class AppModule {
         ProvisioningModule,
         AuthModule,
         AuditApiModule,
+        MagicLinksModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

@@ -19,5 +19,6 @@ import { ProvisioningModule } from '../provisioning/provisioning.module';
   imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey]), ConnectionsModule, DomainsModule, ProvisioningModule],
   controllers: [SsoController, AuthController],
   providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, SsoRateLimitGuard],
+  exports: [SessionsService],
 })
 export class AuthModule {}

@@ -2,29 +2,21 @@ import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/commo
 import type { Request } from 'express';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { RateLimitedError } from '../common/errors';
+import { FixedWindowLimiter } from '../common/fixed-window-limiter';
 
-const WINDOW_MS = 60_000;
-
-/** A fixed one-minute window per client IP on the /sso/* routes, per instance. */
+/** A one-minute window per client IP on the /sso/* routes, per instance. */
 @Injectable()
 export class SsoRateLimitGuard implements CanActivate {
-  private windowStart = Date.now();
-  private readonly counts = new Map<string, number>();
+  private readonly limiter: FixedWindowLimiter;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.limiter = new FixedWindowLimiter(config.ssoRateLimitPerMinute, 60_000);
+  }
 
   canActivate(context: ExecutionContext): boolean {
-    const now = Date.now();
-    if (now - this.windowStart >= WINDOW_MS) {
-      this.windowStart = now;
-      this.counts.clear();
-    }
     const ip = context.switchToHttp().getRequest<Request>().ip ?? 'unknown';
-    const count = (this.counts.get(ip) ?? 0) + 1;
-    this.counts.set(ip, count);
-    if (count > this.config.ssoRateLimitPerMinute) {
-      throw new RateLimitedError(Math.ceil((this.windowStart + WINDOW_MS - now) / 1000));
-    }
+    const decision = this.limiter.hit(ip);
+    if (!decision.allowed) throw new RateLimitedError(decision.retryAfterSeconds);
     return true;
   }
 }

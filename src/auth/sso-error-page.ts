@@ -1,25 +1,38 @@
 import type { Request, Response } from 'express';
 import { explain, SsoErrorCode } from './sso-login.error';
+import { escapeHtml } from '../common/html';
 
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
+export interface ErrorPage {
+  status: number;
+  code: string;
+  title: string;
+  advice: string;
+  correlationId: string;
+  /** A way forward, e.g. the organization's SSO sign-in: a link on the page, `href` under `jsonField` in JSON. */
+  next?: { href: string; label: string; jsonField: string };
+  /** JSON unless HTML is asked for by name (for API routes); by default HTML unless JSON is. */
+  preferJson?: boolean;
 }
 
 /** A failed sign-in: JSON for programs, a short page for people; never a token or a stack. */
-export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string): void {
-  const { status, title, advice } = explain(code);
-  response.status(status).setHeader('Cache-Control', 'no-store');
-  if (request.accepts(['html', 'json']) === 'json') {
-    response.json({ error: code, message: title, correlationId });
+export function sendErrorPage(request: Request, response: Response, page: ErrorPage): void {
+  response.status(page.status).setHeader('Cache-Control', 'no-store');
+  if (request.accepts(page.preferJson ? ['json', 'html'] : ['html', 'json']) === 'json') {
+    response.json({ error: page.code, message: page.title, correlationId: page.correlationId, ...(page.next ? { [page.next.jsonField]: page.next.href } : {}) });
     return;
   }
+  const next = page.next ? `\n<p><a href="${escapeHtml(page.next.href)}">${escapeHtml(page.next.label)}</a></p>` : '';
   response.type('html').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Sign-in failed</title>
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}code{background:#f1f3f5;padding:.1rem .3rem;border-radius:4px}</style>
 </head><body>
-<h1>${escapeHtml(title)}</h1>
-<p>${escapeHtml(advice)}</p>
-<p>Error code: <code>${escapeHtml(code)}</code><br>Reference: <code>${escapeHtml(correlationId)}</code></p>
+<h1>${escapeHtml(page.title)}</h1>
+<p>${escapeHtml(page.advice)}</p>${next}
+<p>Error code: <code>${escapeHtml(page.code)}</code><br>Reference: <code>${escapeHtml(page.correlationId)}</code></p>
 </body></html>`);
+}
+
+export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string): void {
+  sendErrorPage(request, response, { ...explain(code), code, correlationId });
 }

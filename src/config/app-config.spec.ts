@@ -16,6 +16,15 @@ describe(loadConfig.name, () => {
     expect(config.entraAuthority).toBe('https://login.microsoftonline.com');
     expect(config.migrationsRun).toBe(true);
     expect(config.databaseUrl).toBeUndefined();
+    expect(config.smtpUrl).toBeUndefined();
+    expect(config.mailFrom).toBe('no-reply@localhost');
+    expect([config.magicLinkRateLimitPerEmail, config.magicLinkRateLimitPerIp]).toEqual([5, 30]);
+  });
+
+  it('reads the mail settings', () => {
+    const config = loadConfig({ SECRETS_KEY: KEY, SMTP_URL: 'smtps://user:pw@mail.example.com:465', MAIL_FROM: 'Acme SSO <sso@example.com>' });
+    expect(config.smtpUrl).toBe('smtps://user:pw@mail.example.com:465');
+    expect(config.mailFrom).toBe('Acme SSO <sso@example.com>');
   });
 
   it('derives PUBLIC_URL from PORT and always allows APP_URL’s origin', () => {
@@ -48,6 +57,11 @@ describe(loadConfig.name, () => {
     [{ SECRETS_KEY: KEY, ENTRA_AUTHORITY: 'ftp://login' }, 'ENTRA_AUTHORITY'],
     [{ SECRETS_KEY: KEY, BOOTSTRAP_ADMIN_API_KEY: 'short' }, 'BOOTSTRAP_ADMIN_API_KEY'],
     [{ SECRETS_KEY: KEY, LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ SECRETS_KEY: KEY, SMTP_URL: 'http://mail.example.com' }, 'SMTP_URL'],
+    [{ SECRETS_KEY: KEY, SMTP_URL: 'not a url' }, 'SMTP_URL'],
+    [{ SECRETS_KEY: KEY, MAIL_FROM: 'nobody' }, 'MAIL_FROM'],
+    [{ SECRETS_KEY: KEY, MAIL_FROM: 'a@example.com\r\nBcc: b@example.com' }, 'MAIL_FROM'],
+    [{ SECRETS_KEY: KEY, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '0' }, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));

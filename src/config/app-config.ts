@@ -26,6 +26,14 @@ export interface AppConfig {
   sessionTtlSeconds: number;
   /** Timeout of every outbound call to an identity provider, in milliseconds. */
   idpTimeoutMs: number;
+  /** smtp:// or smtps:// URL of the mail server; unset: messages go to `<dataDir>/outbox/`. */
+  smtpUrl?: string;
+  /** The From header of every message the service sends. */
+  mailFrom: string;
+  /** Magic-link requests per hour and email address. */
+  magicLinkRateLimitPerEmail: number;
+  /** Magic-link requests per hour and client IP. */
+  magicLinkRateLimitPerIp: number;
 }
 
 /** A configuration problem: one line naming the variable and what is wrong. */
@@ -146,6 +154,31 @@ function readOrigins(variable: string, raw: string | undefined): string[] {
     });
 }
 
+function readSmtpUrl(env: Env): string | undefined {
+  const raw = env.SMTP_URL;
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL (e.g. smtps://user:password@mail.example.com)');
+  }
+  if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
+    throw new ConfigError('SMTP_URL', `must be an smtp:// or smtps:// URL with a host, got "${url.protocol}//…"`);
+  }
+  return raw;
+}
+
+/** A single address, optionally with a display name; no line breaks (they would inject headers). */
+function readMailFrom(env: Env, publicUrl: string): string {
+  const raw = env.MAIL_FROM?.trim();
+  if (!raw) return `no-reply@${new URL(publicUrl).hostname}`;
+  if (/[\r\n]/.test(raw) || !/^(?:[^<>@,]*<[^<>@\s,]+@[^<>@\s,]+>|[^<>@\s,]+@[^<>@\s,]+)$/.test(raw)) {
+    throw new ConfigError('MAIL_FROM', `must be one address such as sso@example.com or "SSO <sso@example.com>", got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
 /** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
@@ -186,6 +219,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ssoRateLimitPerMinute: readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300),
     sessionTtlSeconds: readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600),
     idpTimeoutMs: readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000),
+    smtpUrl: readSmtpUrl(env),
+    mailFrom: readMailFrom(env, publicUrl),
+    magicLinkRateLimitPerEmail: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL', 5),
+    magicLinkRateLimitPerIp: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_IP', 30),
   };
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, In, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState } from './entities/connection.entity';
 import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
@@ -15,6 +15,9 @@ import { Organization } from '../organizations/entities/organization.entity';
 
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
+const LAST_VERIFIED_CONNECTION =
+  'is the organization’s last ACTIVE connection with a successful sign-in, and the organization requires SSO: nobody could sign in. ' +
+  'Verify another connection first, or turn ssoRequired off';
 
 @Injectable()
 export class ConnectionsService implements OnApplicationBootstrap {
@@ -53,6 +56,16 @@ export class ConnectionsService implements OnApplicationBootstrap {
   /** The organization's active connection for email discovery (the oldest, when several). */
   activeConnectionOf(organizationId: string): Promise<Connection | null> {
     return this.connections.findOne({ where: { organizationId, state: ConnectionState.ACTIVE }, order: { createdAt: 'ASC' } });
+  }
+
+  /** An ACTIVE connection someone has signed in through: the guard against SSO lockouts. */
+  hasVerifiedConnection(manager: EntityManager, organizationId: string, exceptConnectionId?: string): Promise<boolean> {
+    return manager.existsBy(Connection, {
+      organizationId,
+      state: ConnectionState.ACTIVE,
+      verifiedAt: Not(IsNull()),
+      ...(exceptConnectionId ? { id: Not(exceptConnectionId) } : {}),
+    });
   }
 
   /** A successful sign-in proves the connection works: the SSO lockout guard relies on it. */
@@ -118,8 +131,11 @@ export class ConnectionsService implements OnApplicationBootstrap {
     // Discovery happens before the transaction: a slow IdP must not hold a row lock.
     const endpoints = endpointsChanged ? await this.resolveEndpoints(current.type, { ...current, ...definedOnly(input) }) : undefined;
     return this.dataSource.transaction(async (manager) => {
+      // The organization before the connection, the order deleteConnection locks them in too.
+      const organization = input.state === ConnectionState.INACTIVE ? await this.lockOrganization(manager, current.organizationId) : null;
       const connection = await manager.findOne(Connection, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!connection) throw new NotFoundError('connection');
+      if (organization) await this.assertNotLastVerified(manager, organization, connection, 'state');
       const changed: string[] = [];
       // null means "leave as is", except for the one field that may be cleared.
       const set = <K extends keyof Connection>(key: K, value: Connection[K] | undefined | null) => {
@@ -158,7 +174,25 @@ export class ConnectionsService implements OnApplicationBootstrap {
       label: 'connection',
       action: 'connection.deleted',
       details: (row) => ({ name: row.name }),
+      beforeDelete: async (manager, row) => this.assertNotLastVerified(manager, await this.lockOrganization(manager, row.organizationId), row, 'id'),
     });
+  }
+
+  /**
+   * Locks the organization row, so that taking connections out of service and switching
+   * ssoRequired on run one after the other: each then sees what the one before it did.
+   */
+  private async lockOrganization(manager: EntityManager, organizationId: string): Promise<Organization> {
+    const organization = await manager.findOne(Organization, { where: { id: organizationId }, lock: { mode: 'pessimistic_write' } });
+    if (!organization) throw new NotFoundError('organization');
+    return organization;
+  }
+
+  /** Refuses to take the last verified ACTIVE connection out of service while SSO is required. */
+  private async assertNotLastVerified(manager: EntityManager, organization: Organization, connection: Connection, field: string): Promise<void> {
+    if (!organization.ssoRequired || connection.state !== ConnectionState.ACTIVE || !connection.verifiedAt) return;
+    if (await this.hasVerifiedConnection(manager, organization.id, connection.id)) return;
+    throw new BadInputError(field, LAST_VERIFIED_CONNECTION);
   }
 
   private async resolveEndpoints(type: Connection['type'], input: PresetInput): Promise<IdpEndpoints> {

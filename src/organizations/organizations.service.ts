@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, EntityManager, In, IsNull, Not, Repository } from 'typeorm';
+import { DataSource, EntityManager, In, Repository } from 'typeorm';
 import { Organization } from './entities/organization.entity';
 import { CreateOrganizationInput, UpdateOrganizationInput } from './dto/organization.input';
 import { Caller, actorOf, assertCanActOn, isPlatformCaller } from '../common/caller';
 import { BadInputError, ForbiddenError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
-import { Connection, ConnectionState } from '../connections/entities/connection.entity';
+import { ConnectionsService } from '../connections/connections.service';
 import { isUniqueViolation } from '../database/postgres-errors';
 
 /** A slug from a display name: "Acme Corp." → "acme-corp". */
@@ -31,6 +31,7 @@ export class OrganizationsService {
     @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly connections: ConnectionsService,
   ) {}
 
   /** The organization, if it exists and the caller may see it. */
@@ -87,9 +88,12 @@ export class OrganizationsService {
       const organization = await manager.findOne(Organization, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!organization) throw new NotFoundError('organization');
       const before = { ...organization };
-      if (input.ssoRequired === true && !organization.ssoRequired && !(await this.hasVerifiedConnection(manager, id))) {
+      if (input.ssoRequired === true && !organization.ssoRequired && !(await this.connections.hasVerifiedConnection(manager, id))) {
         throw new BadInputError('ssoRequired', SSO_REQUIRED_NEEDS_VERIFIED_CONNECTION);
       }
+      // Lifting the requirement is never refused (a platform key is the break-glass when the
+      // organization's own admins cannot get in), but it reopens the other ways in: audited apart.
+      const lifting = input.ssoRequired === false && organization.ssoRequired;
       if (input.name != null) organization.name = input.name.trim();
       if (input.jitProvisioning != null) organization.jitProvisioning = input.jitProvisioning;
       if (input.defaultRole != null) organization.defaultRole = input.defaultRole;
@@ -101,21 +105,11 @@ export class OrganizationsService {
       await this.audit.record(manager, {
         organizationId: id,
         actor: actorOf(caller),
-        action: 'organization.updated',
+        action: lifting ? 'organization.sso_requirement_lifted' : 'organization.updated',
         targetId: id,
         details: Object.fromEntries(changed.map((key) => [key, { from: before[key], to: organization[key] }])),
       });
       return organization;
-    });
-  }
-
-  /** An ACTIVE connection someone has signed in through: the guard against SSO lockouts. */
-  async hasVerifiedConnection(manager: EntityManager, organizationId: string, exceptConnectionId?: string): Promise<boolean> {
-    return manager.existsBy(Connection, {
-      organizationId,
-      state: ConnectionState.ACTIVE,
-      verifiedAt: Not(IsNull()),
-      ...(exceptConnectionId ? { id: Not(exceptConnectionId) } : {}),
     });
   }
 

@@ -214,21 +214,9 @@ export class ProvisioningService {
         .execute();
       await manager.update(SsoIdentity, { connectionId: connection.id, subject: profile.subject }, { lastLoginAt: new Date() });
       const roles = await this.rolesForLogin(manager, connection, profile.groups, invitation?.role ?? organization.defaultRole);
-      // Simultaneous first logins of one person race here: the unique index decides, the
-      // losers find the winner's row, and only the winner records the provisioning.
+      let membership = existingMembership;
       let created = false;
-      if (!existingMembership) {
-        const inserted = await manager
-          .createQueryBuilder()
-          .insert()
-          .into(Membership)
-          .values({ organizationId: organization.id, userId: user.id, roles, resources: ['*'] })
-          .orIgnore()
-          .returning(['id'])
-          .execute();
-        created = inserted.raw.length > 0;
-      }
-      const membership = await manager.findOneByOrFail(Membership, { organizationId: organization.id, userId: user.id });
+      if (!membership) ({ membership, created } = await this.admit(manager, organization.id, user.id, roles, invitation, { connectionId: connection.id }));
       const rolesReplaced = !membership.rolesManagedManually && !sameRoles(membership.roles, roles);
       if (rolesReplaced) {
         membership.roles = roles;
@@ -237,16 +225,6 @@ export class ProvisioningService {
       if (emailChanged || created || rolesReplaced) {
         changedRolesOf = emailChanged ? undefined : organization.id;
         await this.rolesCache.announceChange(manager, changedRolesOf);
-      }
-      if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
-      if (created) {
-        await this.audit.record(manager, {
-          organizationId: organization.id,
-          actor: `user:${user.id}`,
-          action: 'user.provisioned',
-          targetId: user.id,
-          details: { connectionId: connection.id, roles: membership.roles, invited: Boolean(invitation) },
-        });
       }
       return { userId: user.id, organizationId: organization.id, email: user.email, roles: membership.roles };
     });
@@ -263,6 +241,78 @@ export class ProvisioningService {
     });
     this.rolesCache.invalidate(organizationId);
     return result;
+  }
+
+  /** True when the email may sign in to the organization: a member, or a pending invitation. */
+  async isMemberOrInvited(organizationId: string, email: string): Promise<boolean> {
+    const member = await this.memberships
+      .createQueryBuilder('membership')
+      .innerJoin(User, 'user', 'user.id = membership.user_id')
+      .where('membership.organization_id = :organizationId AND user.email = :email', { organizationId, email })
+      .getExists();
+    return member || this.dataSource.getRepository(Invitation).existsBy({ organizationId, email, acceptedAt: IsNull() });
+  }
+
+  /**
+   * The member an email sign-in (magic link) stands for. A pending invitation is accepted: the
+   * user (created if new) becomes a member with the invitation's role. Anyone else gets
+   * undefined: an email sign-in never creates a user without an invitation.
+   */
+  async admitByEmail(organizationId: string, email: string, method: string): Promise<ProvisionedMember | undefined> {
+    let admitted = false;
+    const member = await this.dataSource.transaction(async (manager) => {
+      let user = await manager.findOneBy(User, { email });
+      let membership = user ? await manager.findOneBy(Membership, { organizationId, userId: user.id }) : null;
+      if (!membership) {
+        const invitation = await manager.findOneBy(Invitation, { organizationId, email, acceptedAt: IsNull() });
+        if (!invitation) return undefined;
+        if (!user) {
+          await manager.createQueryBuilder().insert().into(User).values({ email }).orIgnore().execute();
+          user = await manager.findOneByOrFail(User, { email });
+        }
+        ({ membership, created: admitted } = await this.admit(manager, organizationId, user.id, [invitation.role], invitation, { method }));
+        if (admitted) await this.rolesCache.announceChange(manager, organizationId);
+      }
+      return { userId: user!.id, organizationId, email, roles: membership.roles };
+    });
+    if (admitted) this.rolesCache.invalidate(organizationId);
+    return member;
+  }
+
+  /**
+   * Makes the user a member and accepts their invitation. Simultaneous first sign-ins of one
+   * person race here: the unique index decides, the losers find the winner's row, and only the
+   * winner records the provisioning.
+   */
+  private async admit(
+    manager: EntityManager,
+    organizationId: string,
+    userId: string,
+    roles: string[],
+    invitation: Invitation | null,
+    via: Record<string, string>,
+  ): Promise<{ membership: Membership; created: boolean }> {
+    const inserted = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Membership)
+      .values({ organizationId, userId, roles, resources: ['*'] })
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    const membership = await manager.findOneByOrFail(Membership, { organizationId, userId });
+    if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
+    const created = inserted.raw.length > 0;
+    if (created) {
+      await this.audit.record(manager, {
+        organizationId,
+        actor: `user:${userId}`,
+        action: 'user.provisioned',
+        targetId: userId,
+        details: { ...via, roles: membership.roles, invited: Boolean(invitation) },
+      });
+    }
+    return { membership, created };
   }
 
   private async rolesForLogin(manager: EntityManager, connection: Connection, groups: string[], fallbackRole: string): Promise<string[]> {

@@ -1,0 +1,293 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { graphqlOk } from './support/graphql';
+import { queryDatabase, type TestDatabase } from './support/database';
+import { startTestIdp, type TestIdp } from './support/test-idp';
+import { TestBrowser } from './support/browser';
+import { decodeQuotedPrintable, magicLinkIn, startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './support/smtp';
+
+const DOMAIN = 'magic-links-test.com';
+const SSO_DOMAIN = 'sso-only-magic-test.com';
+const APP_ORIGIN = 'https://app.magic-links-test.com';
+const ACCEPTED = { message: 'If this email address may sign in, a sign-in link is on its way.' };
+
+let requests = 0;
+/** A client IP of its own per request (the service trusts X-Forwarded-For from loopback), so the per-IP limit only bites where a test means it to. */
+const freshIp = () => `10.0.${Math.floor(++requests / 250)}.${requests % 250}`;
+
+describe('magic links', () => {
+  let service: TestApp & { database: TestDatabase };
+  let smtp: TestSmtpServer;
+  let idp: TestIdp;
+  let organizationId: string;
+  let ssoOrganizationId: string;
+  let ssoConnectionId: string;
+
+  const requestLink = (email: string, options: { ip?: string; returnTo?: string; accept?: string } = {}) =>
+    fetch(`${service.url}/auth/magic-link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': options.ip ?? freshIp(), ...(options.accept ? { accept: options.accept } : {}) },
+      body: JSON.stringify({ email, ...(options.returnTo ? { returnTo: options.returnTo } : {}) }),
+    });
+
+  const mailTo = (email: string) => (mail: ReceivedMail) => mail.to.includes(email);
+
+  /** Requests a link and reads it from the message the SMTP server received. */
+  async function linkFor(email: string, options: { returnTo?: string } = {}): Promise<string> {
+    const before = smtp.messages.length;
+    const response = await requestLink(email, options);
+    expect(response.status).toBe(202);
+    const mail = await smtp.waitFor((message) => smtp.messages.indexOf(message) >= before && message.to.includes(email));
+    return magicLinkIn(mail);
+  }
+
+  const invite = (email: string, role: string, orgId = organizationId) =>
+    graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', { input: { organizationId: orgId, email, role } }).then(
+      (data) => data.inviteUser.id as string,
+    );
+
+  async function refusal(response: Response): Promise<{ error: string; ssoUrl?: string }> {
+    expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('sso_session='))).toBe(false);
+    return (await response.json()) as { error: string; ssoUrl?: string };
+  }
+
+  beforeAll(async () => {
+    smtp = await startTestSmtpServer();
+    idp = await startTestIdp({ accounts: [{ sub: 'sam', email: `sam@${SSO_DOMAIN}`, email_verified: true }] });
+    service = await startTestApp({
+      env: { SMTP_URL: smtp.url, MAIL_FROM: 'Magic Test <sso@magic-links-test.com>', APP_URL: `${APP_ORIGIN}/home`, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '10', MAGIC_LINK_RATE_LIMIT_PER_IP: '4' },
+    });
+    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Magic Test", jitProvisioning: false }) { id } }')).createOrganization.id;
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: organizationId, domain: DOMAIN });
+
+    ssoOrganizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "SSO Only" }) { id } }')).createOrganization.id;
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: ssoOrganizationId, domain: SSO_DOMAIN });
+    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
+      input: { organizationId: ssoOrganizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'magic-sso', clientSecret: 'magic-sso-secret' },
+    });
+    ssoConnectionId = createConnection.id;
+    idp.registerClient({ clientId: 'magic-sso', clientSecret: 'magic-sso-secret', redirectUris: [createConnection.redirectUri] });
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await service.database.drop();
+    await smtp.close();
+    await idp.close();
+  });
+
+  it('accepts an invitation: the invitee signs in through the emailed link and becomes a member with the invitation’s role', async () => {
+    const invitationId = await invite(`carol@${DOMAIN}`, 'viewer');
+    const link = await linkFor(`carol@${DOMAIN}`);
+    expect(link.startsWith(`${service.url}/auth/magic-link/verify?token=`)).toBe(true);
+    const mail = smtp.messages.find(mailTo(`carol@${DOMAIN}`))!;
+    expect(mail.subject).toBe('Your sign-in link for Magic Test');
+    expect(mail.decoded).toMatch(/^From: Magic Test <sso@magic-links-test\.com>/m);
+
+    const browser = new TestBrowser();
+    const verified = await browser.get(link);
+    expect(verified.status).toBe(302);
+    expect(verified.headers.get('location')).toBe(`${APP_ORIGIN}/home`);
+    const cookie = verified.headers.getSetCookie().find((value) => value.startsWith('sso_session='))!;
+    expect(cookie).toMatch(/HttpOnly/i);
+    expect(cookie).toMatch(/SameSite=Lax/i);
+    const me = await browser.get(`${service.url}/auth/me`);
+    expect(await me.json()).toEqual({
+      user: { id: expect.any(String), email: `carol@${DOMAIN}`, firstName: null, lastName: null },
+      organization: { id: organizationId, slug: 'magic-test' },
+      roles: ['viewer'],
+    });
+    const [stored] = await queryDatabase<{ accepted: boolean; method: string; provisioned: string }>(
+      service.databaseUrl,
+      `SELECT (SELECT accepted_at IS NOT NULL FROM invitations WHERE id = $1) AS accepted,
+              (SELECT method FROM sessions s JOIN users u ON u.id = s.user_id WHERE u.email = $2) AS method,
+              (SELECT count(*) FROM audit_events WHERE action = 'user.provisioned' AND details->>'method' = 'magic_link') AS provisioned`,
+      [invitationId, `carol@${DOMAIN}`],
+    );
+    expect(stored).toEqual({ accepted: true, method: 'magic_link', provisioned: '1' });
+  });
+
+  it('signs an existing member in again with a link that works once, for 15 minutes, stored only as a hash', async () => {
+    const link = await linkFor(`carol@${DOMAIN}`);
+    const token = new URL(link).searchParams.get('token')!;
+    const rows = await queryDatabase<{ token_hash: string; lifetime: number }>(
+      service.databaseUrl,
+      `SELECT token_hash, extract(epoch FROM expires_at - created_at)::int AS lifetime FROM magic_links WHERE token_hash = $1`,
+      [createHash('sha256').update(token).digest('hex')],
+    );
+    expect(rows).toHaveLength(1);
+    expect(Math.abs(rows[0].lifetime - 900)).toBeLessThanOrEqual(1);
+    const dump = JSON.stringify(await queryDatabase(service.databaseUrl, 'SELECT * FROM magic_links'));
+    expect(dump).not.toContain(token);
+
+    expect((await new TestBrowser().get(link)).status).toBe(302);
+    const again = await new TestBrowser().get(link, { accept: 'application/json' });
+    expect(again.status).toBe(410);
+    expect((await refusal(again)).error).toBe('magic_link_used');
+    const page = await new TestBrowser().get(link, { accept: 'text/html' });
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    const html = await page.text();
+    expect(html).toContain('already used');
+    expect(html).toContain('magic_link_used');
+  });
+
+  it('lets exactly one of ten simultaneous clicks on a link through', async () => {
+    const link = await linkFor(`carol@${DOMAIN}`);
+    const statuses = await Promise.all(Array.from({ length: 10 }, () => new TestBrowser().get(link, { accept: 'application/json' }).then((response) => response.status)));
+    expect(statuses.filter((status) => status === 302)).toHaveLength(1);
+    expect(statuses.filter((status) => status === 410)).toHaveLength(9);
+  });
+
+  it('refuses an expired link and a made-up one, naming the reason, never with a 500', async () => {
+    const link = await linkFor(`carol@${DOMAIN}`);
+    const token = new URL(link).searchParams.get('token')!;
+    await queryDatabase(service.databaseUrl, `UPDATE magic_links SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+      createHash('sha256').update(token).digest('hex'),
+    ]);
+    const expired = await new TestBrowser().get(link, { accept: 'application/json' });
+    expect(expired.status).toBe(410);
+    expect((await refusal(expired)).error).toBe('magic_link_expired');
+
+    for (const query of ['?token=not-a-real-token', '', `?token=${'x'.repeat(5000)}`, '?token=a&token=b']) {
+      const response = await new TestBrowser().get(`${service.url}/auth/magic-link/verify${query}`, { accept: 'application/json' });
+      expect(response.status).toBe(400);
+      expect((await refusal(response)).error).toBe('magic_link_invalid');
+    }
+  });
+
+  it('answers an unknown email exactly like a known one, sends it nothing and creates nothing', async () => {
+    await invite(`erin@${DOMAIN}`, 'editor');
+    const unknown = [`nobody@${DOMAIN}`, 'someone@unclaimed-magic-example.com'];
+    const answers = [];
+    for (const email of [...unknown, `erin@${DOMAIN}`]) {
+      const response = await requestLink(email);
+      answers.push({ status: response.status, body: await response.json() });
+    }
+    expect(answers).toEqual(Array(3).fill({ status: 202, body: ACCEPTED }));
+    await smtp.waitFor(mailTo(`erin@${DOMAIN}`));
+    expect(smtp.messages.filter((mail) => unknown.some((email) => mail.to.includes(email)))).toEqual([]);
+    const [counts] = await queryDatabase<{ links: string; users: string }>(
+      service.databaseUrl,
+      `SELECT (SELECT count(*) FROM magic_links WHERE email = ANY($1)) AS links, (SELECT count(*) FROM users WHERE email = ANY($1)) AS users`,
+      [unknown],
+    );
+    expect(counts).toEqual({ links: '0', users: '0' });
+  });
+
+  it('refuses a link whose invitation was revoked after it was sent, and creates no user', async () => {
+    const invitationId = await invite(`dave@${DOMAIN}`, 'editor');
+    const link = await linkFor(`dave@${DOMAIN}`);
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { revokeInvitation(id: $id) }', { id: invitationId });
+    const response = await new TestBrowser().get(link, { accept: 'application/json' });
+    expect(response.status).toBe(403);
+    expect((await refusal(response)).error).toBe('not_a_member');
+    expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', [`dave@${DOMAIN}`])).toEqual([]);
+  });
+
+  it('returns to an allowed return target only', async () => {
+    const allowed = await new TestBrowser().get(await linkFor(`carol@${DOMAIN}`, { returnTo: `${APP_ORIGIN}/projects/7` }));
+    expect(allowed.headers.get('location')).toBe(`${APP_ORIGIN}/projects/7`);
+    const open = await new TestBrowser().get(await linkFor(`carol@${DOMAIN}`, { returnTo: 'https://evil.example.net/steal' }));
+    expect(open.headers.get('location')).toBe(`${APP_ORIGIN}/home`);
+  });
+
+  it('refuses a bad email as bad input', async () => {
+    const response = await requestLink('not an email');
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ error: 'bad_user_input', field: 'email' });
+  });
+
+  it('limits requests per email address, known or not, with a clear 429', async () => {
+    await invite(`frank@${DOMAIN}`, 'editor');
+    for (const email of [`frank@${DOMAIN}`, `ghost@${DOMAIN}`]) {
+      for (let attempt = 0; attempt < 10; attempt++) expect((await requestLink(attempt % 2 ? email.toUpperCase() : email)).status).toBe(202);
+      const limited = await requestLink(email);
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.json()).toMatchObject({ error: 'rate_limited' });
+    }
+  });
+
+  it('limits requests per client IP', async () => {
+    const ip = '203.0.113.9';
+    for (let attempt = 0; attempt < 4; attempt++) expect((await requestLink(`ip-${attempt}@${DOMAIN}`, { ip })).status).toBe(202);
+    expect((await requestLink(`ip-4@${DOMAIN}`, { ip })).status).toBe(429);
+    expect((await requestLink(`ip-4@${DOMAIN}`, { ip: '203.0.113.10' })).status).toBe(202);
+  });
+
+  describe('when the organization of the email’s domain requires SSO', () => {
+    let earlierLink: string;
+
+    beforeAll(async () => {
+      await invite(`sue@${SSO_DOMAIN}`, 'editor', ssoOrganizationId);
+      earlierLink = await linkFor(`sue@${SSO_DOMAIN}`);
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${service.url}/sso/initiate/${ssoConnectionId}`);
+      expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'sam'))).status).toBe(302);
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { ssoRequired: true }) { ssoRequired } }', { id: ssoOrganizationId });
+    });
+
+    it('refuses a link request with sso_required and where to sign in, the same for members and strangers', async () => {
+      for (const email of [`sam@${SSO_DOMAIN}`, `sue@${SSO_DOMAIN}`, `stranger@${SSO_DOMAIN}`]) {
+        const before = smtp.messages.length;
+        const response = await requestLink(email);
+        expect(response.status).toBe(403);
+        const body = await refusal(response);
+        expect(body).toMatchObject({ error: 'sso_required', ssoUrl: `${service.url}/sso/discover?email=${encodeURIComponent(email)}` });
+        const discover = await fetch(body.ssoUrl!, { redirect: 'manual' });
+        expect(discover.headers.get('location')).toBe(`${service.url}/sso/initiate/${ssoConnectionId}`);
+        expect(smtp.messages.length).toBe(before);
+      }
+    });
+
+    it('refuses a link sent before SSO became required, with a page that points to SSO', async () => {
+      const page = await new TestBrowser().get(earlierLink, { accept: 'text/html' });
+      expect(page.status).toBe(403);
+      const html = await page.text();
+      expect(html).toContain('sso_required');
+      expect(html).toContain(`href="${service.url}/sso/discover?email=sue%40${SSO_DOMAIN}"`);
+      expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', [`sue@${SSO_DOMAIN}`])).toEqual([]);
+    });
+
+    it('still signs members in through SSO', async () => {
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${service.url}/sso/initiate/${ssoConnectionId}`);
+      expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'sam'))).status).toBe(302);
+      expect((await browser.get(`${service.url}/auth/me`)).status).toBe(200);
+    });
+  });
+});
+
+describe('magic links without SMTP_URL', () => {
+  it('writes each message to <DATA_DIR>/outbox as an .eml file whose link signs in', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'magic-outbox-'));
+    const service = await startTestApp({ env: { DATA_DIR: dataDir } });
+    try {
+      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Offline" }) { id } }');
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "offline-magic-test.com") { id } }', { id: createOrganization.id });
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
+        input: { organizationId: createOrganization.id, email: 'olga@offline-magic-test.com' },
+      });
+      const response = await fetch(`${service.url}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'olga@offline-magic-test.com' }) });
+      expect(response.status).toBe(202);
+      const outbox = join(dataDir, 'outbox');
+      const deadline = Date.now() + 5_000;
+      while (!(readdirSync(dataDir).includes('outbox') && readdirSync(outbox).length) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      const files = readdirSync(outbox);
+      expect(files).toHaveLength(1);
+      expect(files[0]).toMatch(/\.eml$/);
+      expect(statSync(join(outbox, files[0])).mode & 0o077).toBe(0);
+      const message = decodeQuotedPrintable(readFileSync(join(outbox, files[0]), 'utf8'));
+      expect(message).toMatch(/^To: olga@offline-magic-test\.com/m);
+      const link = magicLinkIn({ to: [], subject: '', decoded: message });
+      expect((await new TestBrowser().get(link)).status).toBe(302);
+    } finally {
+      await service.close();
+      await service.database.drop();
+    }
+  });
+});

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { errorCode, graphql, graphqlOk, type GraphqlResult } from './support/graphql';
+import { queryDatabase, type TestDatabase } from './support/database';
+import { startTestIdp, type TestIdp } from './support/test-idp';
+import { TestBrowser } from './support/browser';
+
+const DOMAIN = 'lockout-guard-test.com';
+const SET_SSO_REQUIRED = 'mutation($id: ID!, $on: Boolean!) { updateOrganization(id: $id, input: { ssoRequired: $on }) { ssoRequired } }';
+const DEACTIVATE = 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { state } }';
+const ACTIVATE = 'mutation($id: ID!) { updateConnection(id: $id, input: { state: ACTIVE }) { state } }';
+const DELETE = 'mutation($id: ID!) { deleteConnection(id: $id) }';
+
+describe('require SSO without lockouts', () => {
+  let service: TestApp & { database: TestDatabase };
+  let idp: TestIdp;
+  let organizationId: string;
+  let orgKey: string;
+  let orgKeyId: string;
+  let first: string;
+  let second: string;
+
+  async function createConnection(clientId: string): Promise<string> {
+    const { createConnection } = await graphqlOk(service.url, orgKey, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
+      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
+    });
+    idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
+    return createConnection.id;
+  }
+
+  /** A real SSO login through the connection, which marks it verified. */
+  async function signInThrough(connectionId: string): Promise<void> {
+    const browser = new TestBrowser();
+    const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
+    expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'lea'))).status).toBe(302);
+  }
+
+  const refusedAsLastVerified = (result: GraphqlResult, field: string) => {
+    expect(errorCode(result)).toBe('BAD_USER_INPUT');
+    expect(result.errors![0].extensions!.field).toBe(field);
+    expect(result.errors![0].message).toMatch(/last ACTIVE connection with a successful sign-in.*requires SSO/);
+  };
+
+  const stateOf = async (id: string) =>
+    (await queryDatabase<{ state: string }>(service.databaseUrl, 'SELECT state FROM connections WHERE id = $1', [id]))[0]?.state;
+
+  beforeAll(async () => {
+    idp = await startTestIdp({ accounts: [{ sub: 'lea', email: `lea@${DOMAIN}`, email_verified: true }] });
+    service = await startTestApp();
+    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Lockout Guard" }) { id } }')).createOrganization.id;
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: organizationId, domain: DOMAIN });
+    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }', {
+      input: { organizationId, scopes: ['admin'] },
+    });
+    orgKey = createApiKey.secret;
+    orgKeyId = createApiKey.apiKey.id;
+    first = await createConnection('lockout-first');
+    second = await createConnection('lockout-second');
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await service.database.drop();
+    await idp.close();
+  });
+
+  it('refuses ssoRequired before any verified login and allows it after one', async () => {
+    refusedForLackOfVerifiedLogin(await graphql(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true }));
+    await signInThrough(first);
+    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true })).toEqual({ updateOrganization: { ssoRequired: true } });
+  });
+
+  it('refuses to deactivate or delete the last verified ACTIVE connection while SSO is required', async () => {
+    refusedAsLastVerified(await graphql(service.url, orgKey, DEACTIVATE, { id: first }), 'state');
+    refusedAsLastVerified(await graphql(service.url, PLATFORM_KEY, DELETE, { id: first }), 'id');
+    expect(await stateOf(first)).toBe('ACTIVE');
+    // The unverified connection is no one's way in: it may go.
+    expect(await graphqlOk(service.url, orgKey, DEACTIVATE, { id: second })).toEqual({ updateConnection: { state: 'INACTIVE' } });
+  });
+
+  it('lets the first go once a second connection is verified, and then guards the second', async () => {
+    await graphqlOk(service.url, orgKey, ACTIVATE, { id: second });
+    await signInThrough(second);
+    expect(await graphqlOk(service.url, orgKey, DEACTIVATE, { id: first })).toEqual({ updateConnection: { state: 'INACTIVE' } });
+    refusedAsLastVerified(await graphql(service.url, orgKey, DELETE, { id: second }), 'id');
+    refusedAsLastVerified(await graphql(service.url, orgKey, DEACTIVATE, { id: second }), 'state');
+    expect(await graphqlOk(service.url, orgKey, DELETE, { id: first })).toEqual({ deleteConnection: true });
+  });
+
+  it('lets the organization’s key and, as break-glass, a platform key lift the requirement, each audited as such', async () => {
+    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: false })).toEqual({ updateOrganization: { ssoRequired: false } });
+    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true })).toEqual({ updateOrganization: { ssoRequired: true } });
+    expect(await graphqlOk(service.url, PLATFORM_KEY, SET_SSO_REQUIRED, { id: organizationId, on: false })).toEqual({ updateOrganization: { ssoRequired: false } });
+
+    const [platformKey] = await queryDatabase<{ id: string }>(service.databaseUrl, 'SELECT id FROM api_keys WHERE organization_id IS NULL');
+    const { auditEvents } = await graphqlOk(service.url, orgKey, 'query($id: ID!) { auditEvents(organizationId: $id) { action actor targetId } }', { id: organizationId });
+    const lifted = auditEvents.filter((event: { action: string }) => event.action === 'organization.sso_requirement_lifted');
+    expect(lifted).toEqual([
+      { action: 'organization.sso_requirement_lifted', actor: `api_key:${platformKey.id}`, targetId: organizationId },
+      { action: 'organization.sso_requirement_lifted', actor: `api_key:${orgKeyId}`, targetId: organizationId },
+    ]);
+    expect(auditEvents.some((event: { actor: string; action: string }) => event.actor === `api_key:${orgKeyId}` && event.action === 'organization.updated')).toBe(true);
+
+    // Without the requirement, the last verified connection may go.
+    expect(await graphqlOk(service.url, orgKey, DEACTIVATE, { id: second })).toEqual({ updateConnection: { state: 'INACTIVE' } });
+  });
+
+  it('serialises simultaneous deactivations so that one verified connection stays', async () => {
+    const a = await createConnection('race-a');
+    const b = await createConnection('race-b');
+    await signInThrough(a);
+    await signInThrough(b);
+    await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true });
+    const results = await Promise.all([a, b].map((id) => graphql(service.url, orgKey, DEACTIVATE, { id })));
+    expect(results.filter((result) => !result.errors).length).toBe(1);
+    expect(results.filter((result) => errorCode(result) === 'BAD_USER_INPUT').length).toBe(1);
+    expect([await stateOf(a), await stateOf(b)].sort()).toEqual(['ACTIVE', 'INACTIVE']);
+  });
+});
+
+function refusedForLackOfVerifiedLogin(result: GraphqlResult): void {
+  expect(errorCode(result)).toBe('BAD_USER_INPUT');
+  expect(result.errors![0].extensions!.field).toBe('ssoRequired');
+  expect(result.errors![0].message).toMatch(/successful sign-in/);
+}
