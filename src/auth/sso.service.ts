@@ -4,9 +4,10 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { PRESETS } from '../connections/presets';
+import { GroupsSourceService } from '../connections/groups-source.service';
 import { DomainsService } from '../domains/domains.service';
 import { emailDomain } from '../domains/domain-rules';
-import { LoginStateService, type StartedLogin } from './login-state.service';
+import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { safeReturnTarget } from './return-target';
@@ -24,6 +25,14 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** The IdP's claims this service relies on. */
 type Claims = Record<string, unknown>;
+type Tokens = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+
+/** Who the IdP says signed in, and the reasons a login would be refused. */
+interface LoginAssessment {
+  /** The email is null only when a problem says so. */
+  profile: Omit<SsoProfile, 'email'> & { email: string | null };
+  problems: SsoLoginError[];
+}
 
 @Injectable()
 export class SsoService {
@@ -36,6 +45,7 @@ export class SsoService {
     private readonly clients: OidcClientFactory,
     private readonly sessions: SessionsService,
     private readonly provisioning: ProvisioningService,
+    private readonly groupsSource: GroupsSourceService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -63,41 +73,10 @@ export class SsoService {
   /** Finishes a login: every check, then the user, the membership and a session. */
   async callback(connectionId: string, currentUrl: URL, binding: string | undefined): Promise<{ session: IssuedSession; returnTo: string }> {
     const connection = await this.activeConnection(connectionId);
-    const idpError = currentUrl.searchParams.get('error');
     const login = await this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding);
-    if (idpError) {
-      throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the IdP answered ${idpError.slice(0, 100)}: ${(currentUrl.searchParams.get('error_description') ?? '').slice(0, 300)}`);
-    }
-    // RFC 9207: the response names its issuer, so a response from another IdP (mix-up) is refused.
-    const responseIssuer = currentUrl.searchParams.get('iss');
-    if (responseIssuer !== null ? responseIssuer !== connection.issuer : connection.issuerResponseParameter) {
-      throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the authorization response's iss is ${responseIssuer ?? 'missing'}, expected ${connection.issuer}`);
-    }
-    const configuration = this.clients.configurationFor(connection);
-    const callbackUrl = new URL(this.connections.redirectUri(connection));
-    callbackUrl.search = currentUrl.search;
-    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
-    try {
-      tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
-        pkceCodeVerifier: login.codeVerifier,
-        expectedState: currentUrl.searchParams.get('state')!,
-        expectedNonce: login.nonce,
-        idTokenExpected: true,
-      });
-    } catch (error) {
-      throw classifyGrantFailure(error);
-    }
-    try {
-      await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
-    } catch (error) {
-      throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, { cause: error });
-    }
-    const claims = await this.claimsOf(connection, configuration, tokens);
-    const profile = this.profileFrom(connection, claims);
-    if (!(await this.domains.emailBelongsTo(connection.organizationId, profile.email))) {
-      throw new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, `${emailDomain(profile.email)} is not a domain of the organization`);
-    }
-    const member = await this.provisioning.provisionSsoLogin(connection, profile);
+    const { profile, problems } = await this.assess(connection, login, currentUrl);
+    if (problems.length || profile.email === null) throw problems[0];
+    const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
     const session = await this.sessions.issue(member, `sso:${connection.id}`);
     await this.connections.recordLogin(connection.id);
     return { session, returnTo: login.returnTo };
@@ -118,11 +97,71 @@ export class SsoService {
     return connection;
   }
 
-  private async claimsOf(
-    connection: Connection,
-    configuration: oidc.Configuration,
-    tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>,
-  ): Promise<Claims> {
+  /**
+   * Every check of an authorization response and its tokens (iss parameter, code exchange
+   * with PKCE, signature, iss, aud, nonce, iat, Entra tenant) and what the claims say about
+   * who signed in. A broken response throws; the rules a login must also pass (email present
+   * and verified, domain allowed) come back as problems, so that a test sign-in can report them.
+   */
+  private async assess(connection: Connection, login: ConsumedLogin, currentUrl: URL): Promise<LoginAssessment> {
+    const idpError = currentUrl.searchParams.get('error');
+    if (idpError) {
+      throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the IdP answered ${idpError.slice(0, 100)}: ${(currentUrl.searchParams.get('error_description') ?? '').slice(0, 300)}`);
+    }
+    // RFC 9207: the response names its issuer, so a response from another IdP (mix-up) is refused.
+    const responseIssuer = currentUrl.searchParams.get('iss');
+    if (responseIssuer !== null ? responseIssuer !== connection.issuer : connection.issuerResponseParameter) {
+      throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the authorization response's iss is ${responseIssuer ?? 'missing'}, expected ${connection.issuer}`);
+    }
+    const configuration = this.clients.configurationFor(connection);
+    const callbackUrl = new URL(this.connections.redirectUri(connection));
+    callbackUrl.search = currentUrl.search;
+    let tokens: Tokens;
+    try {
+      tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
+        pkceCodeVerifier: login.codeVerifier,
+        expectedState: currentUrl.searchParams.get('state')!,
+        expectedNonce: login.nonce,
+        idTokenExpected: true,
+      });
+    } catch (error) {
+      throw classifyGrantFailure(error);
+    }
+    try {
+      await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
+    } catch (error) {
+      throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, { cause: error });
+    }
+    const claims = await this.claimsOf(connection, configuration, tokens);
+    if (connection.type === 'ENTRA_ID') {
+      const tenantInIssuer = /\/([0-9a-f-]{36})\/v2\.0$/i.exec(connection.issuer)?.[1];
+      if (tenantInIssuer && String(claims.tid ?? '').toLowerCase() !== tenantInIssuer.toLowerCase()) {
+        throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the token’s tid is not the connection’s tenant');
+      }
+    }
+    const problems: SsoLoginError[] = [];
+    const emailClaim = ['email', ...PRESETS[connection.type].emailFallbackClaims].map((name) => claims[name]).find((value) => typeof value === 'string' && value.includes('@'));
+    const email = typeof emailClaim === 'string' ? emailClaim.trim().toLowerCase() : null;
+    if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, 'no email claim'));
+    else if (claims.email_verified === false) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false'));
+    else if (!(await this.domains.emailBelongsTo(connection.organizationId, email))) {
+      problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, `${emailDomain(email)} is not a domain of the organization`));
+    }
+    const groups = await this.groupsSource.groupsOf(connection, claims, tokens.access_token);
+    return {
+      profile: {
+        subject: String(claims.sub),
+        email,
+        firstName: typeof claims.given_name === 'string' ? claims.given_name.slice(0, 200) : null,
+        lastName: typeof claims.family_name === 'string' ? claims.family_name.slice(0, 200) : null,
+        groups: groups.groups,
+        groupsUnavailable: groups.unavailable,
+      },
+      problems,
+    };
+  }
+
+  private async claimsOf(connection: Connection, configuration: oidc.Configuration, tokens: Tokens): Promise<Claims> {
     const idClaims = tokens.claims();
     if (!idClaims) throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'no ID token in the token response');
     // openid-client leaves a future iat alone; a token from the future is a forged or broken one.
@@ -140,26 +179,6 @@ export class SsoService {
       }
     }
     return claims;
-  }
-
-  private profileFrom(connection: Connection, claims: Claims): SsoProfile {
-    if (connection.type === 'ENTRA_ID') {
-      const tenantInIssuer = /\/([0-9a-f-]{36})\/v2\.0$/i.exec(connection.issuer)?.[1];
-      if (tenantInIssuer && String(claims.tid ?? '').toLowerCase() !== tenantInIssuer.toLowerCase()) {
-        throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the token’s tid is not the connection’s tenant');
-      }
-    }
-    const emailClaim = [ 'email', ...PRESETS[connection.type].emailFallbackClaims ].map((name) => claims[name]).find((value) => typeof value === 'string' && value.includes('@'));
-    if (typeof emailClaim !== 'string') throw new SsoLoginError(SsoErrorCode.EMAIL_MISSING, 'no email claim');
-    if (claims.email_verified === false) throw new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false');
-    const groups = claims[connection.groupsClaim];
-    return {
-      subject: String(claims.sub),
-      email: emailClaim.trim().toLowerCase(),
-      firstName: typeof claims.given_name === 'string' ? claims.given_name.slice(0, 200) : null,
-      lastName: typeof claims.family_name === 'string' ? claims.family_name.slice(0, 200) : null,
-      groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === 'string') : [],
-    };
   }
 }
 

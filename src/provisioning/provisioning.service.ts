@@ -25,6 +25,8 @@ export interface SsoProfile {
   firstName: string | null;
   lastName: string | null;
   groups: string[];
+  /** Why the groups could not be learned (an unresolved groups overage); null when they were. */
+  groupsUnavailable: string | null;
 }
 
 export interface ProvisionedMember {
@@ -222,6 +224,17 @@ export class ProvisioningService {
         await manager.save(membership);
       }
       if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
+      if (profile.groupsUnavailable) {
+        // The member signs in with the fallback role rather than not at all; say why, so an
+        // admin can tell a missing role from a mapping mistake.
+        await this.audit.record(manager, {
+          organizationId: organization.id,
+          actor: `user:${user.id}`,
+          action: 'login.groups_overage',
+          targetId: user.id,
+          details: { connectionId: connection.id, reason: profile.groupsUnavailable, roles: membership.roles },
+        });
+      }
       if (created) {
         await this.audit.record(manager, {
           organizationId: organization.id,
