@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Request } from 'express';
@@ -19,6 +20,7 @@ import { RoleMappingModule } from './role-mapping/role-mapping.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
 import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit/audit-api.module';
+import { LoginActivityModule } from './login-activity/login-activity.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { queryLimitsRule } from './common/graphql-limits';
@@ -53,6 +55,7 @@ export class AppModule {
           validationRules: [queryLimitsRule(MAX_QUERY_DEPTH, MAX_QUERY_FIELDS)],
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
         }),
+        ScheduleModule.forRoot(),
         HealthModule,
         OrganizationsModule,
         DomainsModule,
@@ -62,6 +65,7 @@ export class AppModule {
         ProvisioningModule,
         AuthModule,
         AuditApiModule,
+        LoginActivityModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

@@ -26,13 +26,13 @@ export class SsoController {
 
   @Get('initiate/:connectionId')
   async initiate(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
-    await this.handle(request, response, connectionId, async () => {
+    await this.handle(request, response, connectionId, async (correlationId) => {
       const query = request.query;
       const { url, login } = await this.sso.initiate(connectionId, {
         loginHint: firstString(query.login_hint),
         returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
         iss: firstString(query.iss),
-      });
+      }, correlationId);
       response.cookie(login.bindingCookieName, login.bindingCookieValue, {
         httpOnly: true,
         // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.
@@ -48,13 +48,13 @@ export class SsoController {
 
   @Get('callback/:connectionId')
   async callback(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
-    await this.handle(request, response, connectionId, async () => {
+    await this.handle(request, response, connectionId, async (correlationId) => {
       const currentUrl = new URL(request.originalUrl, this.config.publicUrl);
       const state = currentUrl.searchParams.get('state');
       const bindingCookie = state ? LoginStateService.bindingCookieName(state) : undefined;
       const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
       if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
-      const strategy = new ConnectionStrategy(connectionId, () => this.sso.callback(connectionId, currentUrl, binding));
+      const strategy = new ConnectionStrategy(connectionId, () => this.sso.callback(connectionId, currentUrl, binding, correlationId));
       const { session, returnTo } = await authenticate(strategy, request, response);
       response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(this.config, session.expiresAt));
       response.setHeader('Cache-Control', 'no-store');
@@ -69,11 +69,12 @@ export class SsoController {
     });
   }
 
-  private async handle(request: Request, response: Response, connectionId: string | undefined, work: () => Promise<void>): Promise<void> {
+  private async handle(request: Request, response: Response, connectionId: string | undefined, work: (correlationId: string) => Promise<void>): Promise<void> {
+    // The request id: in the log line, on the error page and in the login activity alike.
+    const correlationId = String(request.id ?? randomUUID());
     try {
-      await work();
+      await work(correlationId);
     } catch (error) {
-      const correlationId = String(request.id ?? randomUUID());
       if (error instanceof SsoLoginError) {
         this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error.detail}`);
         sendSsoError(request, response, error.code, correlationId);

@@ -14,6 +14,7 @@ import { safeReturnTarget } from './return-target';
 import { SessionsService, type IssuedSession } from './sessions.service';
 import { ProvisioningService, type SsoProfile } from '../provisioning/provisioning.service';
 import { isUuid } from '../common/uuid.pipe';
+import { LoginActivityService, type LoginAttemptFacts } from '../login-activity/login-activity.service';
 
 export interface InitiateRequest {
   loginHint?: string;
@@ -46,40 +47,49 @@ export class SsoService {
     private readonly sessions: SessionsService,
     private readonly provisioning: ProvisioningService,
     private readonly groupsSource: GroupsSourceService,
+    private readonly loginActivity: LoginActivityService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** The IdP's authorization URL for a new login, and the login's browser-binding cookie. */
-  async initiate(connectionId: string, request: InitiateRequest): Promise<{ url: URL; login: StartedLogin }> {
-    const connection = await this.activeConnection(connectionId);
-    if (request.iss !== undefined && request.iss !== connection.issuer) {
-      throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
-    }
-    const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
-    const login = await this.loginStates.start(connection.id, returnTo);
-    const configuration = this.clients.configurationFor(connection);
-    const parameters: Record<string, string> = {
-      redirect_uri: this.connections.redirectUri(connection),
-      scope: connection.scopes.join(' '),
-      state: login.state,
-      nonce: login.nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
-      code_challenge_method: 'S256',
-    };
-    if (request.loginHint) parameters.login_hint = request.loginHint.slice(0, 320);
-    return { url: oidc.buildAuthorizationUrl(configuration, parameters), login };
+  async initiate(connectionId: string, request: InitiateRequest, correlationId: string): Promise<{ url: URL; login: StartedLogin }> {
+    const connection = await this.knownConnection(connectionId);
+    return this.recorded(connection, correlationId, { subject: null, email: null }, 'refusal', async () => {
+      assertActive(connection);
+      if (request.iss !== undefined && request.iss !== connection.issuer) {
+        throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
+      }
+      const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
+      const login = await this.loginStates.start(connection.id, returnTo);
+      const configuration = this.clients.configurationFor(connection);
+      const parameters: Record<string, string> = {
+        redirect_uri: this.connections.redirectUri(connection),
+        scope: connection.scopes.join(' '),
+        state: login.state,
+        nonce: login.nonce,
+        code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
+        code_challenge_method: 'S256',
+      };
+      if (request.loginHint) parameters.login_hint = request.loginHint.slice(0, 320);
+      return { url: oidc.buildAuthorizationUrl(configuration, parameters), login };
+    });
   }
 
   /** Finishes a login: every check, then the user, the membership and a session. */
-  async callback(connectionId: string, currentUrl: URL, binding: string | undefined): Promise<{ session: IssuedSession; returnTo: string }> {
-    const connection = await this.activeConnection(connectionId);
-    const login = await this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding);
-    const { profile, problems } = await this.assess(connection, login, currentUrl);
-    if (problems.length || profile.email === null) throw problems[0];
-    const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
-    const session = await this.sessions.issue(member, `sso:${connection.id}`);
-    await this.connections.recordLogin(connection.id);
-    return { session, returnTo: login.returnTo };
+  async callback(connectionId: string, currentUrl: URL, binding: string | undefined, correlationId: string): Promise<{ session: IssuedSession; returnTo: string }> {
+    const connection = await this.knownConnection(connectionId);
+    const facts: LoginAttemptFacts = { subject: null, email: null };
+    return this.recorded(connection, correlationId, facts, 'always', async () => {
+      assertActive(connection);
+      const login = await this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding);
+      const { profile, problems } = await this.assess(connection, login, currentUrl);
+      Object.assign(facts, { subject: profile.subject, email: profile.email });
+      if (problems.length || profile.email === null) throw problems[0];
+      const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
+      const session = await this.sessions.issue(member, `sso:${connection.id}`);
+      await this.connections.recordLogin(connection.id);
+      return { session, returnTo: login.returnTo };
+    });
   }
 
   /** The initiate URI of the active connection for the email's domain. */
@@ -90,11 +100,26 @@ export class SsoService {
     return this.connections.initiateLoginUri(connection);
   }
 
-  private async activeConnection(connectionId: string): Promise<Connection> {
+  private async knownConnection(connectionId: string): Promise<Connection> {
     const connection = isUuid(connectionId) ? await this.connections.findForLogin(connectionId) : null;
     if (!connection) throw new SsoLoginError(SsoErrorCode.UNKNOWN_CONNECTION, `no connection ${connectionId.slice(0, 64)}`);
-    if (connection.state !== ConnectionState.ACTIVE) throw new SsoLoginError(SsoErrorCode.CONNECTION_INACTIVE, 'the connection is inactive');
     return connection;
+  }
+
+  /**
+   * Runs a step of a login and writes it to the connection's login activity: every outcome of
+   * a callback, and the refusals of an initiate (its success is not an attempt yet).
+   */
+  private async recorded<T>(connection: Connection, correlationId: string, facts: LoginAttemptFacts, record: 'always' | 'refusal', work: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await this.loginActivity.record(connection, correlationId, facts, error);
+      throw error;
+    }
+    if (record === 'always') await this.loginActivity.record(connection, correlationId, facts);
+    return result;
   }
 
   /**
@@ -180,6 +205,10 @@ export class SsoService {
     }
     return claims;
   }
+}
+
+function assertActive(connection: Connection): void {
+  if (connection.state !== ConnectionState.ACTIVE) throw new SsoLoginError(SsoErrorCode.CONNECTION_INACTIVE, 'the connection is inactive');
 }
 
 /** openid-client's failures, sorted into the contract's codes. */

@@ -11,6 +11,7 @@ import { AuditEvent } from '../audit/entities/audit-event.entity';
 import { LoginState } from '../auth/entities/login-state.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/entities/signing-key.entity';
+import { LoginAttempt } from '../login-activity/entities/login-attempt.entity';
 
 /** Every entity, listed explicitly: globs break under jest's ESM mode and in bundles. */
 export const ENTITIES = [
@@ -27,4 +28,5 @@ export const ENTITIES = [
   LoginState,
   Session,
   SigningKey,
+  LoginAttempt,
 ];

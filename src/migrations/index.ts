@@ -1,4 +1,5 @@
 import { InitialSchema1795432813892 } from './1795432813892-InitialSchema';
+import { RecordLoginAttempts1795447845936 } from './1795447845936-RecordLoginAttempts';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
-export const MIGRATIONS: Function[] = [InitialSchema1795432813892];
+export const MIGRATIONS: Function[] = [InitialSchema1795432813892, RecordLoginAttempts1795447845936];
