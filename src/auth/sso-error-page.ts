@@ -6,11 +6,11 @@ function escapeHtml(text: string): string {
 }
 
 /** A failed sign-in: JSON for programs, a short page for people; never a token or a stack. */
-export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string): void {
+export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string, hint?: string): void {
   const { status, title, advice } = explain(code);
   response.status(status).setHeader('Cache-Control', 'no-store');
   if (request.accepts(['html', 'json']) === 'json') {
-    response.json({ error: code, message: title, correlationId });
+    response.json({ error: code, message: title, correlationId, ...(hint ? { hint } : {}) });
     return;
   }
   response.type('html').send(`<!doctype html>
@@ -20,6 +20,6 @@ export function sendSsoError(request: Request, response: Response, code: SsoErro
 </head><body>
 <h1>${escapeHtml(title)}</h1>
 <p>${escapeHtml(advice)}</p>
-<p>Error code: <code>${escapeHtml(code)}</code><br>Reference: <code>${escapeHtml(correlationId)}</code></p>
+${hint ? `<p>${escapeHtml(hint)}</p>\n` : ''}<p>Error code: <code>${escapeHtml(code)}</code><br>Reference: <code>${escapeHtml(correlationId)}</code></p>
 </body></html>`);
 }

@@ -77,7 +77,7 @@ export class SsoController {
     } catch (error) {
       if (error instanceof SsoLoginError) {
         this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error.detail}`);
-        sendSsoError(request, response, error.code, correlationId);
+        sendSsoError(request, response, error.code, correlationId, error.hint);
         return;
       }
       this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error instanceof Error ? error.stack : error}`);

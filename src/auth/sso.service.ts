@@ -150,7 +150,7 @@ export class SsoService {
         idTokenExpected: true,
       });
     } catch (error) {
-      throw classifyGrantFailure(error);
+      throw classifyGrantFailure(error, connection);
     }
     try {
       await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
@@ -212,8 +212,13 @@ function assertActive(connection: Connection): void {
 }
 
 /** openid-client's failures, sorted into the contract's codes. */
-function classifyGrantFailure(error: unknown): SsoLoginError {
+function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginError {
   const message = error instanceof Error ? error.message : String(error);
+  const expiresAt = connection.clientSecretExpiresAt;
+  if ((error as { error?: unknown }).error === 'invalid_client' && expiresAt && expiresAt.getTime() <= Date.now()) {
+    const hint = `The connection's client secret has probably expired (on ${expiresAt.toISOString().slice(0, 10)}); an admin must enter a new one.`;
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${hint}`, { cause: error, hint });
+  }
   // The token endpoint refused, answered nonsense, or did not answer in time.
   if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /fetch failed|timed? ?out|abort/i.test(message)) {
     return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, message, { cause: error });
