@@ -21,6 +21,7 @@ import { ProvisioningModule } from './provisioning/provisioning.module';
 import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { LoginActivityModule } from './login-activity/login-activity.module';
+import { ConnectionTestsModule } from './connection-tests/connection-tests.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { queryLimitsRule } from './common/graphql-limits';
@@ -66,6 +67,7 @@ export class AppModule {
         AuthModule,
         AuditApiModule,
         LoginActivityModule,
+        ConnectionTestsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

@@ -83,4 +83,36 @@ describe('Entra groups overage', () => {
     );
     expect(warning.details.reason).toContain('answered HTTP 404');
   });
+
+  describe('in a test sign-in', () => {
+    async function testReport(): Promise<Record<string, any>> {
+      const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', { id: connectionId });
+      const browser = new TestBrowser();
+      const start = await browser.get(testConnection.url);
+      const callback = await browser.get(await entra.signIn(start.headers.get('location')!), { accept: 'application/json' });
+      expect(callback.status).toBe(200);
+      return (await callback.json()) as Record<string, any>;
+    }
+
+    it('reports an unresolved overage as a problem that does not block the login', async () => {
+      entra.behaviour.claims = overageClaims('tester', 'http://127.0.0.1:9/groups-source');
+      expect(await testReport()).toMatchObject({
+        succeeded: true,
+        email: 'tester@overage-test.com',
+        groups: [],
+        roles: ['editor'],
+        problems: [{ code: 'groups_overage', blocksLogin: false, message: expect.stringContaining('could not be reached') }],
+      });
+    });
+
+    it('reports a token that fails the login checks', async () => {
+      entra.behaviour.claims = overageClaims('tester', `${entra.origin}/groups-source`);
+      entra.behaviour.defect = 'bad-signature';
+      try {
+        expect(await testReport()).toMatchObject({ succeeded: false, subject: null, problems: [{ code: 'invalid_id_token', blocksLogin: true }] });
+      } finally {
+        entra.behaviour.defect = 'none';
+      }
+    });
+  });
 });

@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } fr
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { SsoService } from './sso.service';
-import { LoginStateService } from './login-state.service';
+import { LoginStateService, type StartedLogin } from './login-state.service';
+import { sendConnectionTestReport } from './connection-test-report-page';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { sendSsoError } from './sso-error-page';
 import { SsoRateLimitGuard } from './rate-limiter';
@@ -28,21 +29,20 @@ export class SsoController {
   async initiate(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, connectionId, async (correlationId) => {
       const query = request.query;
-      const { url, login } = await this.sso.initiate(connectionId, {
+      const started = await this.sso.initiate(connectionId, {
         loginHint: firstString(query.login_hint),
         returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
         iss: firstString(query.iss),
       }, correlationId);
-      response.cookie(login.bindingCookieName, login.bindingCookieValue, {
-        httpOnly: true,
-        // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.
-        sameSite: 'lax',
-        secure: this.config.publicUrl.startsWith('https:'),
-        path: '/sso/callback/',
-        maxAge: login.maxAgeMs,
-      });
-      response.setHeader('Cache-Control', 'no-store');
-      response.redirect(302, url.href);
+      this.redirectToIdp(response, started);
+    });
+  }
+
+  /** An admin's one-time test sign-in link (from the testConnection mutation). */
+  @Get('test/:token')
+  async test(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.handle(request, response, undefined, async () => {
+      this.redirectToIdp(response, await this.sso.startTest(token));
     });
   }
 
@@ -55,10 +55,14 @@ export class SsoController {
       const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
       if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
       const strategy = new ConnectionStrategy(connectionId, () => this.sso.callback(connectionId, currentUrl, binding, correlationId));
-      const { session, returnTo } = await authenticate(strategy, request, response);
-      response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(this.config, session.expiresAt));
+      const outcome = await authenticate(strategy, request, response);
       response.setHeader('Cache-Control', 'no-store');
-      response.redirect(302, returnTo);
+      if (outcome.kind === 'test') {
+        sendConnectionTestReport(request, response, outcome.test);
+        return;
+      }
+      response.cookie(SESSION_COOKIE, outcome.session.token, sessionCookieOptions(this.config, outcome.session.expiresAt));
+      response.redirect(302, outcome.returnTo);
     });
   }
 
@@ -67,6 +71,19 @@ export class SsoController {
     await this.handle(request, response, undefined, async () => {
       response.redirect(302, await this.sso.discover(firstString(email)));
     });
+  }
+
+  private redirectToIdp(response: Response, { url, login }: { url: URL; login: StartedLogin }): void {
+    response.cookie(login.bindingCookieName, login.bindingCookieValue, {
+      httpOnly: true,
+      // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.
+      sameSite: 'lax',
+      secure: this.config.publicUrl.startsWith('https:'),
+      path: '/sso/callback/',
+      maxAge: login.maxAgeMs,
+    });
+    response.setHeader('Cache-Control', 'no-store');
+    response.redirect(302, url.href);
   }
 
   private async handle(request: Request, response: Response, connectionId: string | undefined, work: (correlationId: string) => Promise<void>): Promise<void> {

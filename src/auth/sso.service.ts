@@ -15,6 +15,8 @@ import { SessionsService, type IssuedSession } from './sessions.service';
 import { ProvisioningService, type SsoProfile } from '../provisioning/provisioning.service';
 import { isUuid } from '../common/uuid.pipe';
 import { LoginActivityService, type LoginAttemptFacts } from '../login-activity/login-activity.service';
+import { ConnectionTestsService, type ConnectionTestReport } from '../connection-tests/connection-tests.service';
+import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 
 export interface InitiateRequest {
   loginHint?: string;
@@ -27,6 +29,8 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 /** The IdP's claims this service relies on. */
 type Claims = Record<string, unknown>;
 type Tokens = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+
+export type CallbackOutcome = { kind: 'session'; session: IssuedSession; returnTo: string } | { kind: 'test'; test: ConnectionTest };
 
 /** Who the IdP says signed in, and the reasons a login would be refused. */
 interface LoginAssessment {
@@ -48,6 +52,7 @@ export class SsoService {
     private readonly provisioning: ProvisioningService,
     private readonly groupsSource: GroupsSourceService,
     private readonly loginActivity: LoginActivityService,
+    private readonly connectionTests: ConnectionTestsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -61,34 +66,41 @@ export class SsoService {
       }
       const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
       const login = await this.loginStates.start(connection.id, returnTo);
-      const configuration = this.clients.configurationFor(connection);
-      const parameters: Record<string, string> = {
-        redirect_uri: this.connections.redirectUri(connection),
-        scope: connection.scopes.join(' '),
-        state: login.state,
-        nonce: login.nonce,
-        code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
-        code_challenge_method: 'S256',
-      };
-      if (request.loginHint) parameters.login_hint = request.loginHint.slice(0, 320);
-      return { url: oidc.buildAuthorizationUrl(configuration, parameters), login };
+      const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
+      return { url: await this.authorizationUrl(connection, login, parameters), login };
     });
   }
 
-  /** Finishes a login: every check, then the user, the membership and a session. */
-  async callback(connectionId: string, currentUrl: URL, binding: string | undefined, correlationId: string): Promise<{ session: IssuedSession; returnTo: string }> {
+  /**
+   * Opens an admin's one-time test link: a login like any other, bound to the test so that
+   * the callback reports instead of signing in. An inactive connection may be tested, so that
+   * it can be proven before it is switched on.
+   */
+  async startTest(token: string): Promise<{ url: URL; login: StartedLogin }> {
+    const test = await this.connectionTests.claim(token);
+    const connection = await this.knownConnection(test.connectionId);
+    const login = await this.loginStates.start(connection.id, this.config.appUrl, test.id);
+    // The admin signs in afresh (perhaps as a test user), not with whatever IdP session they have.
+    return { url: await this.authorizationUrl(connection, login, { prompt: 'login' }), login };
+  }
+
+  /** Finishes a login: every check, then the user, the membership and a session; or a test's report. */
+  async callback(connectionId: string, currentUrl: URL, binding: string | undefined, correlationId: string): Promise<CallbackOutcome> {
     const connection = await this.knownConnection(connectionId);
     const facts: LoginAttemptFacts = { subject: null, email: null };
+    const login = await this.recorded(connection, correlationId, facts, 'refusal', () =>
+      this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding),
+    );
+    if (login.connectionTestId !== null) return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
     return this.recorded(connection, correlationId, facts, 'always', async () => {
       assertActive(connection);
-      const login = await this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding);
       const { profile, problems } = await this.assess(connection, login, currentUrl);
       Object.assign(facts, { subject: profile.subject, email: profile.email });
       if (problems.length || profile.email === null) throw problems[0];
       const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
       const session = await this.sessions.issue(member, `sso:${connection.id}`);
       await this.connections.recordLogin(connection.id);
-      return { session, returnTo: login.returnTo };
+      return { kind: 'session', session, returnTo: login.returnTo };
     });
   }
 
@@ -98,6 +110,47 @@ export class SsoService {
     const connection = owner ? await this.connections.activeConnectionOf(owner.organizationId) : null;
     if (!connection) throw new SsoLoginError(SsoErrorCode.NO_SSO_FOR_DOMAIN, 'no active connection for the domain');
     return this.connections.initiateLoginUri(connection);
+  }
+
+  private async authorizationUrl(connection: Connection, login: StartedLogin, extra: Record<string, string>): Promise<URL> {
+    return oidc.buildAuthorizationUrl(this.clients.configurationFor(connection), {
+      redirect_uri: this.connections.redirectUri(connection),
+      scope: connection.scopes.join(' '),
+      state: login.state,
+      nonce: login.nonce,
+      code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
+      code_challenge_method: 'S256',
+      ...extra,
+    });
+  }
+
+  /** The same checks as a login, every problem reported rather than the first thrown, and nothing created. */
+  private async finishTest(connection: Connection, login: ConsumedLogin, testId: string, currentUrl: URL): Promise<ConnectionTest> {
+    const empty = { subject: null, email: null, firstName: null, lastName: null, groups: [], roles: [] };
+    const problem = (error: SsoLoginError, blocksLogin = true) => ({ code: error.code as string, message: error.detail, blocksLogin });
+    let report: ConnectionTestReport;
+    try {
+      const { profile, problems } = await this.assess(connection, login, currentUrl);
+      const { groupsUnavailable, ...seen } = profile;
+      let roles: string[] = [];
+      if (seen.email !== null) {
+        try {
+          roles = await this.provisioning.previewSsoLogin(connection, { ...profile, email: seen.email });
+        } catch (error) {
+          // Not invited: reported unless a problem before it would already stop the login.
+          if (!(error instanceof SsoLoginError)) throw error;
+          if (problems.length === 0) problems.push(error);
+        }
+      }
+      report = { ...seen, issuer: connection.issuer, roles, problems: problems.map((error) => problem(error)) };
+      if (groupsUnavailable) {
+        report.problems.push({ code: 'groups_overage', message: `the IdP sent the groups by reference and they could not be fetched (${groupsUnavailable}); logins get the fallback role`, blocksLogin: false });
+      }
+    } catch (error) {
+      if (!(error instanceof SsoLoginError)) throw error;
+      report = { ...empty, issuer: connection.issuer, problems: [problem(error)] };
+    }
+    return this.connectionTests.complete(testId, report);
   }
 
   private async knownConnection(connectionId: string): Promise<Connection> {

@@ -12,6 +12,7 @@ import { LoginState } from '../auth/entities/login-state.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/entities/signing-key.entity';
 import { LoginAttempt } from '../login-activity/entities/login-attempt.entity';
+import { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 
 /** Every entity, listed explicitly: globs break under jest's ESM mode and in bundles. */
 export const ENTITIES = [
@@ -29,4 +30,5 @@ export const ENTITIES = [
   Session,
   SigningKey,
   LoginAttempt,
+  ConnectionTest,
 ];

@@ -177,16 +177,8 @@ export class ProvisioningService {
    */
   async provisionSsoLogin(connection: Connection, profile: SsoProfile): Promise<ProvisionedMember> {
     return this.dataSource.transaction(async (manager) => {
-      const organization = await manager.findOneByOrFail(Organization, { id: connection.organizationId });
-      const identity = await manager.findOneBy(SsoIdentity, { connectionId: connection.id, subject: profile.subject });
-      let user = identity ? await manager.findOneByOrFail(User, { id: identity.userId }) : await manager.findOneBy(User, { email: profile.email });
-      const existingMembership = user ? await manager.findOneBy(Membership, { organizationId: organization.id, userId: user.id }) : null;
-      const invitation = existingMembership
-        ? null
-        : await manager.findOneBy(Invitation, { organizationId: organization.id, email: profile.email, acceptedAt: IsNull() });
-      if (!existingMembership && !invitation && !organization.jitProvisioning) {
-        throw new SsoLoginError(SsoErrorCode.USER_NOT_INVITED, 'invite-only organization and no pending invitation');
-      }
+      const { organization, identity, existingMembership, invitation, ...found } = await this.admission(manager, connection, profile);
+      let user = found.user;
       if (!user) {
         await manager.createQueryBuilder().insert().into(User).values({ email: profile.email }).orIgnore().execute();
         user = await manager.findOneByOrFail(User, { email: profile.email });
@@ -246,6 +238,32 @@ export class ProvisioningService {
       }
       return { userId: user.id, organizationId: organization.id, email: user.email, roles: membership.roles };
     });
+  }
+
+  /**
+   * The roles an SSO login would give, writing nothing (for a test sign-in); throws
+   * user_not_invited as the login would.
+   */
+  async previewSsoLogin(connection: Connection, profile: SsoProfile): Promise<string[]> {
+    const manager = this.dataSource.manager;
+    const { organization, existingMembership, invitation } = await this.admission(manager, connection, profile);
+    if (existingMembership?.rolesManagedManually) return existingMembership.roles;
+    return this.rolesForLogin(manager, connection, profile.groups, invitation?.role ?? organization.defaultRole);
+  }
+
+  /** Who the login is (identity, user, membership, invitation) and whether they may come in. */
+  private async admission(manager: EntityManager, connection: Connection, profile: SsoProfile) {
+    const organization = await manager.findOneByOrFail(Organization, { id: connection.organizationId });
+    const identity = await manager.findOneBy(SsoIdentity, { connectionId: connection.id, subject: profile.subject });
+    const user = identity ? await manager.findOneByOrFail(User, { id: identity.userId }) : await manager.findOneBy(User, { email: profile.email });
+    const existingMembership = user ? await manager.findOneBy(Membership, { organizationId: organization.id, userId: user.id }) : null;
+    const invitation = existingMembership
+      ? null
+      : await manager.findOneBy(Invitation, { organizationId: organization.id, email: profile.email, acceptedAt: IsNull() });
+    if (!existingMembership && !invitation && !organization.jitProvisioning) {
+      throw new SsoLoginError(SsoErrorCode.USER_NOT_INVITED, 'invite-only organization and no pending invitation');
+    }
+    return { organization, identity, user, existingMembership, invitation };
   }
 
   private async rolesForLogin(manager: EntityManager, connection: Connection, groups: string[], fallbackRole: string): Promise<string[]> {
