@@ -5,6 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/database';
+import { MIGRATIONS } from '../src/migrations';
 
 const MAIN = resolve('dist', 'src', 'main.js');
 const PLATFORM_KEY = 'process-test-platform-key-0123456789';
@@ -153,7 +154,7 @@ describe('the built service as a process', () => {
       const password = new URL(database.url).password;
       if (password) expect(service.output()).not.toContain(password);
       const migrations = await queryDatabase(database.url, 'SELECT name FROM schema_migrations');
-      expect(migrations).toHaveLength(1);
+      expect(migrations).toHaveLength(MIGRATIONS.length);
     }, 60000);
 
     it('runs no migration with MIGRATIONS_RUN=false', async () => {
