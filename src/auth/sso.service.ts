@@ -127,7 +127,7 @@ export class SsoService {
   /** The same checks as a login, every problem reported rather than the first thrown, and nothing created. */
   private async finishTest(connection: Connection, login: ConsumedLogin, testId: string, currentUrl: URL): Promise<ConnectionTest> {
     const empty = { subject: null, email: null, firstName: null, lastName: null, groups: [], roles: [] };
-    const problem = (error: SsoLoginError, blocksLogin = true) => ({ code: error.code as string, message: error.detail, blocksLogin });
+    const problem = (error: SsoLoginError) => ({ code: error.code as string, message: error.detail, blocksLogin: true });
     let report: ConnectionTestReport;
     try {
       const { profile, problems } = await this.assess(connection, login, currentUrl);
@@ -142,7 +142,7 @@ export class SsoService {
           if (problems.length === 0) problems.push(error);
         }
       }
-      report = { ...seen, issuer: connection.issuer, roles, problems: problems.map((error) => problem(error)) };
+      report = { ...seen, issuer: connection.issuer, roles, problems: problems.map(problem) };
       if (groupsUnavailable) {
         report.problems.push({ code: 'groups_overage', message: `the IdP sent the groups by reference and they could not be fetched (${groupsUnavailable}); logins get the fallback role`, blocksLogin: false });
       }
