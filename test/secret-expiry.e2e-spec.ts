@@ -3,6 +3,7 @@ import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
+import { startTestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { SecretExpiryMonitor } from '../src/connections/secret-expiry.monitor';
 
@@ -135,6 +136,36 @@ describe('Client secret expiry', () => {
       expect(currentBody.hint).toBeUndefined();
     } finally {
       rogue.behaviour.tokenError = undefined;
+    }
+  });
+
+  it('rotates a secret in one step: logins use the old one until the new one is saved, then the new one at once', async () => {
+    const idp = await startTestIdp({ accounts: [{ sub: 'rita', email: 'rita@expiry-test.com', email_verified: true }] });
+    try {
+      const { createConnection } = await graphqlOk(service.url, orgKey, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
+        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'rotating-app', clientSecret: 'old-secret-1111' },
+      });
+      const register = (clientSecret: string) => idp.registerClient({ clientId: 'rotating-app', clientSecret, redirectUris: [createConnection.redirectUri] });
+      const login = async () => {
+        const browser = new TestBrowser();
+        const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
+        const callbackUrl = await idp.signIn(initiate.headers.get('location')!, 'rita');
+        return { finish: () => browser.get(callbackUrl, { accept: 'application/json' }) };
+      };
+      register('old-secret-1111');
+      expect((await (await login()).finish()).status).toBe(302);
+
+      // A login under way while the IdP already has the new secret and the service not yet: it fails...
+      register('new-secret-2222');
+      const early = await login();
+      expect((await early.finish()).status).toBe(502);
+      // ...and one finishing after the update uses the new secret, on this instance's cached client too.
+      const during = await login();
+      const { updateConnection } = await graphqlOk(service.url, orgKey, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "new-secret-2222" }) { clientSecretHint } }', { id: createConnection.id });
+      expect(updateConnection.clientSecretHint).toBe('2222');
+      expect((await during.finish()).status).toBe(302);
+    } finally {
+      await idp.close();
     }
   });
 });
