@@ -18,6 +18,9 @@ const common = {
 };
 
 module.exports = {
+  // A global option: jest ignores it inside a project, and e2e hooks (an app, an IdP, a database)
+  // outlast the 5 s default when the machine is busy.
+  testTimeout: 60000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
     {
@@ -26,7 +29,6 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

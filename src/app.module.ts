@@ -3,6 +3,7 @@ import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Request } from 'express';
@@ -20,6 +21,8 @@ import { ProvisioningModule } from './provisioning/provisioning.module';
 import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { MagicLinksModule } from './magic-links/magic-links.module';
+import { LoginActivityModule } from './login-activity/login-activity.module';
+import { ConnectionTestsModule } from './connection-tests/connection-tests.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { queryLimitsRule } from './common/graphql-limits';
@@ -54,6 +57,7 @@ export class AppModule {
           validationRules: [queryLimitsRule(MAX_QUERY_DEPTH, MAX_QUERY_FIELDS)],
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
         }),
+        ScheduleModule.forRoot(),
         HealthModule,
         OrganizationsModule,
         DomainsModule,
@@ -64,6 +68,8 @@ export class AppModule {
         AuthModule,
         AuditApiModule,
         MagicLinksModule,
+        LoginActivityModule,
+        ConnectionTestsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

@@ -18,12 +18,13 @@ describe('the service on a real PostgreSQL', () => {
   it('applies every migration at start', async () => {
     const applied = await queryDatabase<{ name: string }>(service.databaseUrl, 'SELECT name FROM schema_migrations');
     expect(applied.map((row) => row.name)).toEqual(MIGRATIONS.map((migration) => migration.name));
+    expect(applied[0].name).toMatch(/^InitialSchema\d+$/);
     const tables = await queryDatabase<{ table_name: string }>(
       service.databaseUrl,
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
     );
     expect(tables.map((row) => row.table_name)).toEqual(
-      expect.arrayContaining(['organizations', 'domains', 'connections', 'role_mappings', 'users', 'memberships', 'api_keys', 'audit_events', 'magic_links']),
+      expect.arrayContaining(['organizations', 'domains', 'connections', 'role_mappings', 'users', 'memberships', 'api_keys', 'audit_events', 'magic_links', 'login_attempts', 'connection_tests']),
     );
   });
 

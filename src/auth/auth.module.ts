@@ -14,9 +14,11 @@ import { SsoRateLimitGuard } from './rate-limiter';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DomainsModule } from '../domains/domains.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
+import { LoginActivityModule } from '../login-activity/login-activity.module';
+import { ConnectionTestsModule } from '../connection-tests/connection-tests.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey]), ConnectionsModule, DomainsModule, ProvisioningModule],
+  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey]), ConnectionsModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule],
   controllers: [SsoController, AuthController],
   providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, SsoRateLimitGuard],
   exports: [SessionsService],

@@ -30,6 +30,8 @@ export interface ConsumedLogin {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
+  /** The admin's test sign-in this login reports to; null for a real login. */
+  connectionTestId: string | null;
 }
 
 /**
@@ -50,7 +52,7 @@ export class LoginStateService {
     return BINDING_COOKIE_PREFIX + sha256(state).slice(0, 16);
   }
 
-  async start(connectionId: string, returnTo: string): Promise<StartedLogin> {
+  async start(connectionId: string, returnTo: string, connectionTestId: string | null = null): Promise<StartedLogin> {
     this.purgeExpiredNow();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
@@ -63,6 +65,7 @@ export class LoginStateService {
       nonce,
       codeVerifierEncrypted: this.cipher.seal(codeVerifier),
       returnTo,
+      connectionTestId,
       expiresAt: new Date(Date.now() + LOGIN_STATE_TTL_MS),
     });
     return {
@@ -90,6 +93,7 @@ export class LoginStateService {
       nonce: raw.nonce,
       codeVerifierEncrypted: raw.code_verifier_encrypted,
       returnTo: raw.return_to,
+      connectionTestId: raw.connection_test_id,
       expiresAt: new Date(raw.expires_at),
     }));
     const row = rows[0];
@@ -101,7 +105,7 @@ export class LoginStateService {
     if (!binding || !timingSafeEqual(expected, presented)) {
       throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the callback reached a browser that did not start this login');
     }
-    return { connectionId, nonce: row.nonce, codeVerifier: this.cipher.open(row.codeVerifierEncrypted), returnTo: row.returnTo };
+    return { connectionId, nonce: row.nonce, codeVerifier: this.cipher.open(row.codeVerifierEncrypted), returnTo: row.returnTo, connectionTestId: row.connectionTestId };
   }
 
   /** Logins abandoned at the IdP leave rows behind; sweep them at most once a minute. */

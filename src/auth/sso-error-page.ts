@@ -8,6 +8,8 @@ export interface ErrorPage {
   title: string;
   advice: string;
   correlationId: string;
+  /** What the service suspects went wrong, when it knows more than the code says. */
+  hint?: string;
   /** A way forward, e.g. the organization's SSO sign-in: a link on the page, `href` under `jsonField` in JSON. */
   next?: { href: string; label: string; jsonField: string };
   /** JSON unless HTML is asked for by name (for API routes); by default HTML unless JSON is. */
@@ -18,9 +20,16 @@ export interface ErrorPage {
 export function sendErrorPage(request: Request, response: Response, page: ErrorPage): void {
   response.status(page.status).setHeader('Cache-Control', 'no-store');
   if (request.accepts(page.preferJson ? ['json', 'html'] : ['html', 'json']) === 'json') {
-    response.json({ error: page.code, message: page.title, correlationId: page.correlationId, ...(page.next ? { [page.next.jsonField]: page.next.href } : {}) });
+    response.json({
+      error: page.code,
+      message: page.title,
+      correlationId: page.correlationId,
+      ...(page.hint ? { hint: page.hint } : {}),
+      ...(page.next ? { [page.next.jsonField]: page.next.href } : {}),
+    });
     return;
   }
+  const hint = page.hint ? `\n<p>${escapeHtml(page.hint)}</p>` : '';
   const next = page.next ? `\n<p><a href="${escapeHtml(page.next.href)}">${escapeHtml(page.next.label)}</a></p>` : '';
   response.type('html').send(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -28,11 +37,11 @@ export function sendErrorPage(request: Request, response: Response, page: ErrorP
 <style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}code{background:#f1f3f5;padding:.1rem .3rem;border-radius:4px}</style>
 </head><body>
 <h1>${escapeHtml(page.title)}</h1>
-<p>${escapeHtml(page.advice)}</p>${next}
+<p>${escapeHtml(page.advice)}</p>${hint}${next}
 <p>Error code: <code>${escapeHtml(page.code)}</code><br>Reference: <code>${escapeHtml(page.correlationId)}</code></p>
 </body></html>`);
 }
 
-export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string): void {
-  sendErrorPage(request, response, { ...explain(code), code, correlationId });
+export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string, hint?: string): void {
+  sendErrorPage(request, response, { ...explain(code), code, correlationId, hint });
 }

@@ -54,14 +54,20 @@ export function explain(code: SsoErrorCode): Explanation {
   }
 }
 
-/** A failed sign-in: a public code for the person, an internal detail for the log. */
+/**
+ * A failed sign-in: a public code for the person, an internal detail for the log, and
+ * optionally a hint safe to show beside the code (what the IT admin should look at).
+ */
 export class SsoLoginError extends Error {
+  readonly hint?: string;
+
   constructor(
     readonly code: SsoErrorCode,
     readonly detail: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hint?: string },
   ) {
-    super(`${code}: ${detail}`, options);
+    super(`${code}: ${detail}`, { cause: options?.cause });
     this.name = 'SsoLoginError';
+    this.hint = options?.hint;
   }
 }

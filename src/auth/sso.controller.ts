@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } fr
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { SsoService } from './sso.service';
-import { LoginStateService } from './login-state.service';
+import { LoginStateService, type StartedLogin } from './login-state.service';
+import { sendConnectionTestReport } from './connection-test-report-page';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { sendSsoError } from './sso-error-page';
 import { SsoRateLimitGuard } from './rate-limiter';
@@ -26,39 +27,42 @@ export class SsoController {
 
   @Get('initiate/:connectionId')
   async initiate(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
-    await this.handle(request, response, connectionId, async () => {
+    await this.handle(request, response, connectionId, async (correlationId) => {
       const query = request.query;
-      const { url, login } = await this.sso.initiate(connectionId, {
+      const started = await this.sso.initiate(connectionId, {
         loginHint: firstString(query.login_hint),
         returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
         iss: firstString(query.iss),
-      });
-      response.cookie(login.bindingCookieName, login.bindingCookieValue, {
-        httpOnly: true,
-        // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.
-        sameSite: 'lax',
-        secure: this.config.publicUrl.startsWith('https:'),
-        path: '/sso/callback/',
-        maxAge: login.maxAgeMs,
-      });
-      response.setHeader('Cache-Control', 'no-store');
-      response.redirect(302, url.href);
+      }, correlationId);
+      this.redirectToIdp(response, started);
+    });
+  }
+
+  /** An admin's one-time test sign-in link (from the testConnection mutation). */
+  @Get('test/:token')
+  async test(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.handle(request, response, undefined, async () => {
+      this.redirectToIdp(response, await this.sso.startTest(token));
     });
   }
 
   @Get('callback/:connectionId')
   async callback(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
-    await this.handle(request, response, connectionId, async () => {
+    await this.handle(request, response, connectionId, async (correlationId) => {
       const currentUrl = new URL(request.originalUrl, this.config.publicUrl);
       const state = currentUrl.searchParams.get('state');
       const bindingCookie = state ? LoginStateService.bindingCookieName(state) : undefined;
       const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
       if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
-      const strategy = new ConnectionStrategy(connectionId, () => this.sso.callback(connectionId, currentUrl, binding));
-      const { session, returnTo } = await authenticate(strategy, request, response);
-      response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(this.config, session.expiresAt));
+      const strategy = new ConnectionStrategy(connectionId, () => this.sso.callback(connectionId, currentUrl, binding, correlationId));
+      const outcome = await authenticate(strategy, request, response);
       response.setHeader('Cache-Control', 'no-store');
-      response.redirect(302, returnTo);
+      if (outcome.kind === 'test') {
+        sendConnectionTestReport(request, response, outcome.test);
+        return;
+      }
+      response.cookie(SESSION_COOKIE, outcome.session.token, sessionCookieOptions(this.config, outcome.session.expiresAt));
+      response.redirect(302, outcome.returnTo);
     });
   }
 
@@ -69,14 +73,28 @@ export class SsoController {
     });
   }
 
-  private async handle(request: Request, response: Response, connectionId: string | undefined, work: () => Promise<void>): Promise<void> {
+  private redirectToIdp(response: Response, { url, login }: { url: URL; login: StartedLogin }): void {
+    response.cookie(login.bindingCookieName, login.bindingCookieValue, {
+      httpOnly: true,
+      // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.
+      sameSite: 'lax',
+      secure: this.config.publicUrl.startsWith('https:'),
+      path: '/sso/callback/',
+      maxAge: login.maxAgeMs,
+    });
+    response.setHeader('Cache-Control', 'no-store');
+    response.redirect(302, url.href);
+  }
+
+  private async handle(request: Request, response: Response, connectionId: string | undefined, work: (correlationId: string) => Promise<void>): Promise<void> {
+    // The request id: in the log line, on the error page and in the login activity alike.
+    const correlationId = String(request.id ?? randomUUID());
     try {
-      await work();
+      await work(correlationId);
     } catch (error) {
-      const correlationId = String(request.id ?? randomUUID());
       if (error instanceof SsoLoginError) {
         this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error.detail}`);
-        sendSsoError(request, response, error.code, correlationId);
+        sendSsoError(request, response, error.code, correlationId, error.hint);
         return;
       }
       this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error instanceof Error ? error.stack : error}`);

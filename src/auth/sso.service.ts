@@ -4,15 +4,19 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { PRESETS } from '../connections/presets';
+import { GroupsSourceService } from '../connections/groups-source.service';
 import { DomainsService } from '../domains/domains.service';
 import { emailDomain } from '../domains/domain-rules';
-import { LoginStateService, type StartedLogin } from './login-state.service';
+import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { safeReturnTarget } from './return-target';
 import { SessionsService, type IssuedSession } from './sessions.service';
 import { ProvisioningService, type SsoProfile } from '../provisioning/provisioning.service';
 import { isUuid } from '../common/uuid.pipe';
+import { LoginActivityService, type LoginAttemptFacts } from '../login-activity/login-activity.service';
+import { ConnectionTestsService, type ConnectionTestReport } from '../connection-tests/connection-tests.service';
+import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 
 export interface InitiateRequest {
   loginHint?: string;
@@ -24,6 +28,16 @@ const CLOCK_TOLERANCE_SECONDS = 60;
 
 /** The IdP's claims this service relies on. */
 type Claims = Record<string, unknown>;
+type Tokens = Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+
+export type CallbackOutcome = { kind: 'session'; session: IssuedSession; returnTo: string } | { kind: 'test'; test: ConnectionTest };
+
+/** Who the IdP says signed in, and the reasons a login would be refused. */
+interface LoginAssessment {
+  /** The email is null only when a problem says so. */
+  profile: Omit<SsoProfile, 'email'> & { email: string | null };
+  problems: SsoLoginError[];
+}
 
 @Injectable()
 export class SsoService {
@@ -36,35 +50,139 @@ export class SsoService {
     private readonly clients: OidcClientFactory,
     private readonly sessions: SessionsService,
     private readonly provisioning: ProvisioningService,
+    private readonly groupsSource: GroupsSourceService,
+    private readonly loginActivity: LoginActivityService,
+    private readonly connectionTests: ConnectionTestsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /** The IdP's authorization URL for a new login, and the login's browser-binding cookie. */
-  async initiate(connectionId: string, request: InitiateRequest): Promise<{ url: URL; login: StartedLogin }> {
-    const connection = await this.activeConnection(connectionId);
-    if (request.iss !== undefined && request.iss !== connection.issuer) {
-      throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
-    }
-    const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
-    const login = await this.loginStates.start(connection.id, returnTo);
-    const configuration = this.clients.configurationFor(connection);
-    const parameters: Record<string, string> = {
+  async initiate(connectionId: string, request: InitiateRequest, correlationId: string): Promise<{ url: URL; login: StartedLogin }> {
+    const connection = await this.knownConnection(connectionId);
+    return this.recorded(connection, correlationId, { subject: null, email: null }, 'refusal', async () => {
+      assertActive(connection);
+      if (request.iss !== undefined && request.iss !== connection.issuer) {
+        throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
+      }
+      const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
+      const login = await this.loginStates.start(connection.id, returnTo);
+      const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
+      return { url: await this.authorizationUrl(connection, login, parameters), login };
+    });
+  }
+
+  /**
+   * Opens an admin's one-time test link: a login like any other, bound to the test so that
+   * the callback reports instead of signing in. An inactive connection may be tested, so that
+   * it can be proven before it is switched on.
+   */
+  async startTest(token: string): Promise<{ url: URL; login: StartedLogin }> {
+    const test = await this.connectionTests.claim(token);
+    const connection = await this.knownConnection(test.connectionId);
+    const login = await this.loginStates.start(connection.id, this.config.appUrl, test.id);
+    // The admin signs in afresh (perhaps as a test user), not with whatever IdP session they have.
+    return { url: await this.authorizationUrl(connection, login, { prompt: 'login' }), login };
+  }
+
+  /** Finishes a login: every check, then the user, the membership and a session; or a test's report. */
+  async callback(connectionId: string, currentUrl: URL, binding: string | undefined, correlationId: string): Promise<CallbackOutcome> {
+    const connection = await this.knownConnection(connectionId);
+    const facts: LoginAttemptFacts = { subject: null, email: null };
+    const login = await this.recorded(connection, correlationId, facts, 'refusal', () =>
+      this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding),
+    );
+    if (login.connectionTestId !== null) return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
+    return this.recorded(connection, correlationId, facts, 'always', async () => {
+      assertActive(connection);
+      const { profile, problems } = await this.assess(connection, login, currentUrl);
+      Object.assign(facts, { subject: profile.subject, email: profile.email });
+      if (problems.length || profile.email === null) throw problems[0];
+      const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
+      const session = await this.sessions.issue(member, `sso:${connection.id}`);
+      await this.connections.recordLogin(connection.id);
+      return { kind: 'session', session, returnTo: login.returnTo };
+    });
+  }
+
+  /** The initiate URI of the active connection for the email's domain. */
+  async discover(email: string | undefined): Promise<string> {
+    const owner = email ? await this.domains.ownerOfEmail(email.slice(0, 320)) : null;
+    const connection = owner ? await this.connections.activeConnectionOf(owner.organizationId) : null;
+    if (!connection) throw new SsoLoginError(SsoErrorCode.NO_SSO_FOR_DOMAIN, 'no active connection for the domain');
+    return this.connections.initiateLoginUri(connection);
+  }
+
+  private async authorizationUrl(connection: Connection, login: StartedLogin, extra: Record<string, string>): Promise<URL> {
+    return oidc.buildAuthorizationUrl(this.clients.configurationFor(connection), {
       redirect_uri: this.connections.redirectUri(connection),
       scope: connection.scopes.join(' '),
       state: login.state,
       nonce: login.nonce,
       code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
       code_challenge_method: 'S256',
-    };
-    if (request.loginHint) parameters.login_hint = request.loginHint.slice(0, 320);
-    return { url: oidc.buildAuthorizationUrl(configuration, parameters), login };
+      ...extra,
+    });
   }
 
-  /** Finishes a login: every check, then the user, the membership and a session. */
-  async callback(connectionId: string, currentUrl: URL, binding: string | undefined): Promise<{ session: IssuedSession; returnTo: string }> {
-    const connection = await this.activeConnection(connectionId);
+  /** The same checks as a login, every problem reported rather than the first thrown, and nothing created. */
+  private async finishTest(connection: Connection, login: ConsumedLogin, testId: string, currentUrl: URL): Promise<ConnectionTest> {
+    const empty = { subject: null, email: null, firstName: null, lastName: null, groups: [], roles: [] };
+    const problem = (error: SsoLoginError) => ({ code: error.code as string, message: error.detail, blocksLogin: true });
+    let report: ConnectionTestReport;
+    try {
+      const { profile, problems } = await this.assess(connection, login, currentUrl);
+      const { groupsUnavailable, ...seen } = profile;
+      let roles: string[] = [];
+      if (seen.email !== null) {
+        try {
+          roles = await this.provisioning.previewSsoLogin(connection, { ...profile, email: seen.email });
+        } catch (error) {
+          // Not invited: reported unless a problem before it would already stop the login.
+          if (!(error instanceof SsoLoginError)) throw error;
+          if (problems.length === 0) problems.push(error);
+        }
+      }
+      report = { ...seen, issuer: connection.issuer, roles, problems: problems.map(problem) };
+      if (groupsUnavailable) {
+        report.problems.push({ code: 'groups_overage', message: `the IdP sent the groups by reference and they could not be fetched (${groupsUnavailable}); logins get the fallback role`, blocksLogin: false });
+      }
+    } catch (error) {
+      if (!(error instanceof SsoLoginError)) throw error;
+      report = { ...empty, issuer: connection.issuer, problems: [problem(error)] };
+    }
+    return this.connectionTests.complete(testId, report);
+  }
+
+  private async knownConnection(connectionId: string): Promise<Connection> {
+    const connection = isUuid(connectionId) ? await this.connections.findForLogin(connectionId) : null;
+    if (!connection) throw new SsoLoginError(SsoErrorCode.UNKNOWN_CONNECTION, `no connection ${connectionId.slice(0, 64)}`);
+    return connection;
+  }
+
+  /**
+   * Runs a step of a login and writes it to the connection's login activity: every outcome of
+   * a callback, and the refusals of an initiate (its success is not an attempt yet).
+   */
+  private async recorded<T>(connection: Connection, correlationId: string, facts: LoginAttemptFacts, record: 'always' | 'refusal', work: () => Promise<T>): Promise<T> {
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await this.loginActivity.record(connection, correlationId, facts, error);
+      throw error;
+    }
+    if (record === 'always') await this.loginActivity.record(connection, correlationId, facts);
+    return result;
+  }
+
+  /**
+   * Every check of an authorization response and its tokens (iss parameter, code exchange
+   * with PKCE, signature, iss, aud, nonce, iat, Entra tenant) and what the claims say about
+   * who signed in. A broken response throws; the rules a login must also pass (email present
+   * and verified, domain allowed) come back as problems, so that a test sign-in can report them.
+   */
+  private async assess(connection: Connection, login: ConsumedLogin, currentUrl: URL): Promise<LoginAssessment> {
     const idpError = currentUrl.searchParams.get('error');
-    const login = await this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding);
     if (idpError) {
       throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the IdP answered ${idpError.slice(0, 100)}: ${(currentUrl.searchParams.get('error_description') ?? '').slice(0, 300)}`);
     }
@@ -76,7 +194,7 @@ export class SsoService {
     const configuration = this.clients.configurationFor(connection);
     const callbackUrl = new URL(this.connections.redirectUri(connection));
     callbackUrl.search = currentUrl.search;
-    let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    let tokens: Tokens;
     try {
       tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: login.codeVerifier,
@@ -85,7 +203,7 @@ export class SsoService {
         idTokenExpected: true,
       });
     } catch (error) {
-      throw classifyGrantFailure(error);
+      throw classifyGrantFailure(error, connection);
     }
     try {
       await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
@@ -93,36 +211,35 @@ export class SsoService {
       throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, { cause: error });
     }
     const claims = await this.claimsOf(connection, configuration, tokens);
-    const profile = this.profileFrom(connection, claims);
-    if (!(await this.domains.emailBelongsTo(connection.organizationId, profile.email))) {
-      throw new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, `${emailDomain(profile.email)} is not a domain of the organization`);
+    if (connection.type === 'ENTRA_ID') {
+      const tenantInIssuer = /\/([0-9a-f-]{36})\/v2\.0$/i.exec(connection.issuer)?.[1];
+      if (tenantInIssuer && String(claims.tid ?? '').toLowerCase() !== tenantInIssuer.toLowerCase()) {
+        throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the token’s tid is not the connection’s tenant');
+      }
     }
-    const member = await this.provisioning.provisionSsoLogin(connection, profile);
-    const session = await this.sessions.issue(member, `sso:${connection.id}`);
-    await this.connections.recordLogin(connection.id);
-    return { session, returnTo: login.returnTo };
+    const problems: SsoLoginError[] = [];
+    const emailClaim = ['email', ...PRESETS[connection.type].emailFallbackClaims].map((name) => claims[name]).find((value) => typeof value === 'string' && value.includes('@'));
+    const email = typeof emailClaim === 'string' ? emailClaim.trim().toLowerCase() : null;
+    if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, 'no email claim'));
+    else if (claims.email_verified === false) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false'));
+    else if (!(await this.domains.emailBelongsTo(connection.organizationId, email))) {
+      problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, `${emailDomain(email)} is not a domain of the organization`));
+    }
+    const groups = await this.groupsSource.groupsOf(connection, claims, tokens.access_token);
+    return {
+      profile: {
+        subject: String(claims.sub),
+        email,
+        firstName: typeof claims.given_name === 'string' ? claims.given_name.slice(0, 200) : null,
+        lastName: typeof claims.family_name === 'string' ? claims.family_name.slice(0, 200) : null,
+        groups: groups.groups,
+        groupsUnavailable: groups.unavailable,
+      },
+      problems,
+    };
   }
 
-  /** The initiate URI of the active connection for the email's domain. */
-  async discover(email: string | undefined): Promise<string> {
-    const owner = email ? await this.domains.ownerOfEmail(email.slice(0, 320)) : null;
-    const connection = owner ? await this.connections.activeConnectionOf(owner.organizationId) : null;
-    if (!connection) throw new SsoLoginError(SsoErrorCode.NO_SSO_FOR_DOMAIN, 'no active connection for the domain');
-    return this.connections.initiateLoginUri(connection);
-  }
-
-  private async activeConnection(connectionId: string): Promise<Connection> {
-    const connection = isUuid(connectionId) ? await this.connections.findForLogin(connectionId) : null;
-    if (!connection) throw new SsoLoginError(SsoErrorCode.UNKNOWN_CONNECTION, `no connection ${connectionId.slice(0, 64)}`);
-    if (connection.state !== ConnectionState.ACTIVE) throw new SsoLoginError(SsoErrorCode.CONNECTION_INACTIVE, 'the connection is inactive');
-    return connection;
-  }
-
-  private async claimsOf(
-    connection: Connection,
-    configuration: oidc.Configuration,
-    tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>,
-  ): Promise<Claims> {
+  private async claimsOf(connection: Connection, configuration: oidc.Configuration, tokens: Tokens): Promise<Claims> {
     const idClaims = tokens.claims();
     if (!idClaims) throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'no ID token in the token response');
     // openid-client leaves a future iat alone; a token from the future is a forged or broken one.
@@ -141,31 +258,20 @@ export class SsoService {
     }
     return claims;
   }
+}
 
-  private profileFrom(connection: Connection, claims: Claims): SsoProfile {
-    if (connection.type === 'ENTRA_ID') {
-      const tenantInIssuer = /\/([0-9a-f-]{36})\/v2\.0$/i.exec(connection.issuer)?.[1];
-      if (tenantInIssuer && String(claims.tid ?? '').toLowerCase() !== tenantInIssuer.toLowerCase()) {
-        throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the token’s tid is not the connection’s tenant');
-      }
-    }
-    const emailClaim = [ 'email', ...PRESETS[connection.type].emailFallbackClaims ].map((name) => claims[name]).find((value) => typeof value === 'string' && value.includes('@'));
-    if (typeof emailClaim !== 'string') throw new SsoLoginError(SsoErrorCode.EMAIL_MISSING, 'no email claim');
-    if (claims.email_verified === false) throw new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false');
-    const groups = claims[connection.groupsClaim];
-    return {
-      subject: String(claims.sub),
-      email: emailClaim.trim().toLowerCase(),
-      firstName: typeof claims.given_name === 'string' ? claims.given_name.slice(0, 200) : null,
-      lastName: typeof claims.family_name === 'string' ? claims.family_name.slice(0, 200) : null,
-      groups: Array.isArray(groups) ? groups.filter((group): group is string => typeof group === 'string') : [],
-    };
-  }
+function assertActive(connection: Connection): void {
+  if (connection.state !== ConnectionState.ACTIVE) throw new SsoLoginError(SsoErrorCode.CONNECTION_INACTIVE, 'the connection is inactive');
 }
 
 /** openid-client's failures, sorted into the contract's codes. */
-function classifyGrantFailure(error: unknown): SsoLoginError {
+function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginError {
   const message = error instanceof Error ? error.message : String(error);
+  const expiresAt = connection.clientSecretExpiresAt;
+  if ((error as { error?: unknown }).error === 'invalid_client' && expiresAt && expiresAt.getTime() <= Date.now()) {
+    const hint = `The connection's client secret has probably expired (on ${expiresAt.toISOString().slice(0, 10)}); an admin must enter a new one.`;
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${hint}`, { cause: error, hint });
+  }
   // The token endpoint refused, answered nonsense, or did not answer in time.
   if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /fetch failed|timed? ?out|abort/i.test(message)) {
     return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, message, { cause: error });

@@ -1,4 +1,4 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { UseGuards } from '@nestjs/common';
 import { Connection } from './entities/connection.entity';
 import { ConnectionsService } from './connections.service';
@@ -9,6 +9,7 @@ import { UuidPipe } from '../common/uuid.pipe';
 import { RequestBatcher } from '../common/request-batcher';
 import { RoleMapping } from '../role-mapping/entities/role-mapping.entity';
 import { RoleMappingService } from '../role-mapping/role-mapping.service';
+import { daysUntil, SecretStatus, secretStatusOf } from './secret-expiry';
 
 @Resolver(() => Connection)
 @UseGuards(ApiKeyGuard)
@@ -23,6 +24,16 @@ export class ConnectionsResolver {
   @Query(() => Connection, { nullable: true })
   connection(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Connection | null> {
     return this.connectionsService.find(caller, id);
+  }
+
+  /** Connections by days to client-secret expiry, soonest first; a platform key may omit the organization to see all. */
+  @Query(() => [Connection])
+  connectionsBySecretExpiry(
+    @CurrentCaller() caller: Caller,
+    @Args('organizationId', { type: () => ID, nullable: true }, UuidPipe) organizationId?: string,
+    @Args('withinDays', { type: () => Int, nullable: true }) withinDays?: number,
+  ): Promise<Connection[]> {
+    return this.connectionsService.bySecretExpiry(caller, organizationId ?? undefined, withinDays ?? undefined);
   }
 
   @Mutation(() => Connection)
@@ -52,6 +63,17 @@ export class ConnectionsResolver {
   @ResolveField(() => String)
   initiateLoginUri(@Parent() connection: Connection): string {
     return this.connectionsService.initiateLoginUri(connection);
+  }
+
+  @ResolveField(() => SecretStatus)
+  secretStatus(@Parent() connection: Connection): SecretStatus {
+    return secretStatusOf(connection.clientSecretExpiresAt, new Date());
+  }
+
+  /** Whole days until the client secret expires (negative once expired); null without an expiry date. */
+  @ResolveField(() => Int, { nullable: true })
+  secretExpiresInDays(@Parent() connection: Connection): number | null {
+    return connection.clientSecretExpiresAt ? daysUntil(connection.clientSecretExpiresAt, new Date()) : null;
   }
 
   @ResolveField(() => [RoleMapping])

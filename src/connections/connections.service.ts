@@ -90,6 +90,22 @@ export class ConnectionsService implements OnApplicationBootstrap {
     return byOrganization;
   }
 
+  /**
+   * Connections by days to secret expiry, soonest first, those without a date last. A platform
+   * key without an organization sees every organization's.
+   */
+  bySecretExpiry(caller: Caller, organizationId: string | undefined, withinDays: number | undefined): Promise<Connection[]> {
+    if (organizationId) assertCanActOn(caller, organizationId);
+    if (withinDays !== undefined && (withinDays < 0 || withinDays > 3650)) throw new BadInputError('withinDays', 'must be between 0 and 3650');
+    const scope = organizationId ?? caller.organizationId;
+    const query = this.connections.createQueryBuilder('connection').orderBy('connection.client_secret_expires_at', 'ASC', 'NULLS LAST').addOrderBy('connection.created_at', 'ASC');
+    if (scope) query.andWhere('connection.organization_id = :scope', { scope });
+    if (withinDays !== undefined) {
+      query.andWhere("connection.client_secret_expires_at <= now() + make_interval(days => :withinDays)", { withinDays });
+    }
+    return query.take(1000).getMany();
+  }
+
   async create(caller: Caller, input: CreateConnectionInput): Promise<Connection> {
     assertCanActOn(caller, input.organizationId);
     if (!(await this.dataSource.getRepository(Organization).existsBy({ id: input.organizationId }))) {
@@ -153,7 +169,11 @@ export class ConnectionsService implements OnApplicationBootstrap {
         if (!input.clientSecret.trim()) throw new BadInputError('clientSecret', 'must not be empty');
         Object.assign(connection, this.sealSecret(input.clientSecret));
         changed.push('clientSecret');
+        // The expiry date belonged to the old secret: a new secret without one is UNKNOWN, not
+        // "expiring" on the old one's date.
+        if (input.clientSecretExpiresAt === undefined) set('clientSecretExpiresAt', null);
       }
+      if (changed.includes('clientSecret') || changed.includes('clientSecretExpiresAt')) connection.secretExpiryWarnedDays = [];
       for (const field of ['entraTenant', 'oktaDomain', 'authorizationServerId'] as const) set(field, input[field]?.trim() || undefined);
       if (endpoints) Object.assign(connection, endpoints);
       connection.version += 1;

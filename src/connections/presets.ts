@@ -22,11 +22,24 @@ export interface PresetContext {
   entraAuthority: string;
 }
 
+/**
+ * How to read the groups an IdP left out of the ID token (OIDC Core §5.6.2 distributed
+ * claims: `_claim_names` points to a `_claim_sources` endpoint), called with the access token.
+ */
+export interface GroupsSource {
+  method: 'GET' | 'POST';
+  body?: unknown;
+  /** The group ids in the endpoint's answer; undefined when it is not the expected shape. */
+  groupsFrom(answer: unknown): string[] | undefined;
+}
+
 interface Preset {
   /** The preset's own fields, normalised and checked; resolved to where the IdP lives. */
   locate(input: PresetInput, context: PresetContext): IdpLocation;
   /** The claim that holds the email when `email` is absent (Entra sends UPNs). */
   emailFallbackClaims: readonly string[];
+  /** Null when the IdP is not known to send groups by reference. */
+  groupsSource: GroupsSource | null;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -61,6 +74,19 @@ const entraId: Preset = {
     };
   },
   emailFallbackClaims: ['preferred_username', 'upn'],
+  // Past 200 groups Entra names a `getMemberObjects` endpoint instead; it answers
+  // `{ value: [<object id>, …] }` (some Graph versions give objects with an `id`).
+  groupsSource: {
+    method: 'POST',
+    body: { securityEnabledOnly: false },
+    groupsFrom: (answer) => {
+      const value = (answer as { value?: unknown } | null)?.value;
+      if (!Array.isArray(value)) return undefined;
+      return value
+        .map((entry) => (typeof entry === 'string' ? entry : (entry as { id?: unknown } | null)?.id))
+        .filter((id): id is string => typeof id === 'string');
+    },
+  },
 };
 
 const okta: Preset = {
@@ -83,6 +109,7 @@ const okta: Preset = {
     return { kind: 'discovery', discoveryUrl: `${issuer}${WELL_KNOWN}`, expectedIssuer: issuer, acceptsIssuer: (found) => found === issuer };
   },
   emailFallbackClaims: [],
+  groupsSource: null,
 };
 
 const genericOidc: Preset = {
@@ -106,6 +133,7 @@ const genericOidc: Preset = {
     };
   },
   emailFallbackClaims: [],
+  groupsSource: null,
 };
 
 /** Every connection type's knowledge of its IdP, in one place; the compiler insists on all. */

@@ -12,6 +12,8 @@ import { LoginState } from '../auth/entities/login-state.entity';
 import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/entities/signing-key.entity';
 import { MagicLink } from '../magic-links/entities/magic-link.entity';
+import { LoginAttempt } from '../login-activity/entities/login-attempt.entity';
+import { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 
 /** Every entity, listed explicitly: globs break under jest's ESM mode and in bundles. */
 export const ENTITIES = [
@@ -29,4 +31,6 @@ export const ENTITIES = [
   Session,
   SigningKey,
   MagicLink,
+  LoginAttempt,
+  ConnectionTest,
 ];

@@ -1,5 +1,14 @@
 import { InitialSchema1795432813892 } from './1795432813892-InitialSchema';
 import { AddMagicLinks1795447746925 } from './1795447746925-AddMagicLinks';
+import { RecordLoginAttempts1795447845936 } from './1795447845936-RecordLoginAttempts';
+import { RememberSecretExpiryWarnings1795448214892 } from './1795448214892-RememberSecretExpiryWarnings';
+import { AddConnectionTests1795448466235 } from './1795448466235-AddConnectionTests';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
-export const MIGRATIONS: Function[] = [InitialSchema1795432813892, AddMagicLinks1795447746925];
+export const MIGRATIONS: Function[] = [
+  InitialSchema1795432813892,
+  AddMagicLinks1795447746925,
+  RecordLoginAttempts1795447845936,
+  RememberSecretExpiryWarnings1795448214892,
+  AddConnectionTests1795448466235,
+];

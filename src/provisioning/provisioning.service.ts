@@ -26,6 +26,8 @@ export interface SsoProfile {
   firstName: string | null;
   lastName: string | null;
   groups: string[];
+  /** Why the groups could not be learned (an unresolved groups overage); null when they were. */
+  groupsUnavailable: string | null;
 }
 
 export interface ProvisionedMember {
@@ -186,16 +188,8 @@ export class ProvisioningService {
     // (an email changed, and other organizations may look the user up by it).
     let changedRolesOf: string | undefined | null = null;
     const member = await this.dataSource.transaction(async (manager) => {
-      const organization = await manager.findOneByOrFail(Organization, { id: connection.organizationId });
-      const identity = await manager.findOneBy(SsoIdentity, { connectionId: connection.id, subject: profile.subject });
-      let user = identity ? await manager.findOneByOrFail(User, { id: identity.userId }) : await manager.findOneBy(User, { email: profile.email });
-      const existingMembership = user ? await manager.findOneBy(Membership, { organizationId: organization.id, userId: user.id }) : null;
-      const invitation = existingMembership
-        ? null
-        : await manager.findOneBy(Invitation, { organizationId: organization.id, email: profile.email, acceptedAt: IsNull() });
-      if (!existingMembership && !invitation && !organization.jitProvisioning) {
-        throw new SsoLoginError(SsoErrorCode.USER_NOT_INVITED, 'invite-only organization and no pending invitation');
-      }
+      const { organization, identity, existingMembership, invitation, ...found } = await this.admission(manager, connection, profile);
+      let user = found.user;
       if (!user) {
         await manager.createQueryBuilder().insert().into(User).values({ email: profile.email }).orIgnore().execute();
         user = await manager.findOneByOrFail(User, { email: profile.email });
@@ -225,6 +219,17 @@ export class ProvisioningService {
       if (emailChanged || created || rolesReplaced) {
         changedRolesOf = emailChanged ? undefined : organization.id;
         await this.rolesCache.announceChange(manager, changedRolesOf);
+      }
+      if (profile.groupsUnavailable) {
+        // The member signs in with the fallback role rather than not at all; say why, so an
+        // admin can tell a missing role from a mapping mistake.
+        await this.audit.record(manager, {
+          organizationId: organization.id,
+          actor: `user:${user.id}`,
+          action: 'login.groups_overage',
+          targetId: user.id,
+          details: { connectionId: connection.id, reason: profile.groupsUnavailable, roles: membership.roles },
+        });
       }
       return { userId: user.id, organizationId: organization.id, email: user.email, roles: membership.roles };
     });
@@ -313,6 +318,32 @@ export class ProvisioningService {
       });
     }
     return { membership, created };
+  }
+
+  /**
+   * The roles an SSO login would give, writing nothing (for a test sign-in); throws
+   * user_not_invited as the login would.
+   */
+  async previewSsoLogin(connection: Connection, profile: SsoProfile): Promise<string[]> {
+    const manager = this.dataSource.manager;
+    const { organization, existingMembership, invitation } = await this.admission(manager, connection, profile);
+    if (existingMembership?.rolesManagedManually) return existingMembership.roles;
+    return this.rolesForLogin(manager, connection, profile.groups, invitation?.role ?? organization.defaultRole);
+  }
+
+  /** Who the login is (identity, user, membership, invitation) and whether they may come in. */
+  private async admission(manager: EntityManager, connection: Connection, profile: SsoProfile) {
+    const organization = await manager.findOneByOrFail(Organization, { id: connection.organizationId });
+    const identity = await manager.findOneBy(SsoIdentity, { connectionId: connection.id, subject: profile.subject });
+    const user = identity ? await manager.findOneByOrFail(User, { id: identity.userId }) : await manager.findOneBy(User, { email: profile.email });
+    const existingMembership = user ? await manager.findOneBy(Membership, { organizationId: organization.id, userId: user.id }) : null;
+    const invitation = existingMembership
+      ? null
+      : await manager.findOneBy(Invitation, { organizationId: organization.id, email: profile.email, acceptedAt: IsNull() });
+    if (!existingMembership && !invitation && !organization.jitProvisioning) {
+      throw new SsoLoginError(SsoErrorCode.USER_NOT_INVITED, 'invite-only organization and no pending invitation');
+    }
+    return { organization, identity, user, existingMembership, invitation };
   }
 
   private async rolesForLogin(manager: EntityManager, connection: Connection, groups: string[], fallbackRole: string): Promise<string[]> {

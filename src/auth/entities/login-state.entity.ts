@@ -1,4 +1,5 @@
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, type Relation } from 'typeorm';
+import { ConnectionTest } from '../../connection-tests/entities/connection-test.entity';
 
 /**
  * A login in flight, between /sso/initiate and /sso/callback: kept in PostgreSQL so the
@@ -28,9 +29,13 @@ export class LoginState {
   @Column({ name: 'return_to', type: 'varchar', length: 2048 })
   returnTo: string;
 
-  /** A test sign-in started by an admin: report the outcome, create nothing. */
-  @Column({ name: 'is_test', type: 'boolean', default: false })
-  isTest: boolean;
+  /** Set for an admin's test sign-in: the callback reports into that test and creates nothing. */
+  @Column({ name: 'connection_test_id', type: 'uuid', nullable: true })
+  connectionTestId: string | null;
+
+  @ManyToOne(() => ConnectionTest, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'connection_test_id' })
+  connectionTest?: Relation<ConnectionTest>;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;

@@ -56,6 +56,10 @@ export class Connection extends OrganizationScopedEntity {
   @Column({ name: 'client_secret_expires_at', type: 'timestamptz', nullable: true })
   clientSecretExpiresAt: Date | null;
 
+  /** Days-before-expiry thresholds already warned about; emptied when the secret or its expiry changes. */
+  @Column({ name: 'secret_expiry_warned_days', type: 'integer', array: true, default: () => "'{}'" })
+  secretExpiryWarnedDays: number[];
+
   @Field()
   @Column({ type: 'varchar', length: 2048 })
   issuer: string;

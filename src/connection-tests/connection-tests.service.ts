@@ -1,0 +1,78 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { ConnectionTest, type ConnectionTestProblem, type ConnectionTestStart } from './entities/connection-test.entity';
+import { ConnectionsService } from '../connections/connections.service';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Caller, actorOf } from '../common/caller';
+import { NotFoundError } from '../common/errors';
+import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
+
+const START_LINK_TTL_MS = 15 * 60 * 1000;
+const MAX_TESTS_PER_PAGE = 100;
+
+/** What a test sign-in learned; the test succeeded when no problem blocks a login. */
+export type ConnectionTestReport = Pick<ConnectionTest, 'issuer' | 'subject' | 'email' | 'firstName' | 'lastName' | 'groups' | 'roles' | 'problems'>;
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+@Injectable()
+export class ConnectionTestsService {
+  constructor(
+    @InjectRepository(ConnectionTest) private readonly tests: Repository<ConnectionTest>,
+    private readonly connections: ConnectionsService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /** A one-time link that starts a test sign-in through the caller's connection. */
+  async start(caller: Caller, connectionId: string): Promise<ConnectionTestStart> {
+    const connection = await this.connections.find(caller, connectionId);
+    if (!connection) throw new NotFoundError('connection');
+    const token = randomBytes(32).toString('base64url');
+    const test = this.tests.create({
+      organizationId: connection.organizationId,
+      connectionId: connection.id,
+      startTokenHash: sha256(token),
+      expiresAt: new Date(Date.now() + START_LINK_TTL_MS),
+      requestedBy: actorOf(caller),
+    });
+    await this.tests.save(test);
+    return { test, url: `${this.config.publicUrl}/sso/test/${token}` };
+  }
+
+  /** Uses up a start link: the test it belongs to, once, before it expires. */
+  async claim(token: string): Promise<ConnectionTest> {
+    const claimed = await this.tests
+      .createQueryBuilder()
+      .update()
+      .set({ startTokenHash: null })
+      .where('start_token_hash = :hash AND expires_at > now()', { hash: sha256(token.slice(0, 200)) })
+      .returning(['id'])
+      .execute();
+    const id = (claimed.raw as { id: string }[])[0]?.id;
+    if (!id) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'unknown, used or expired test sign-in link');
+    return this.tests.findOneByOrFail({ id });
+  }
+
+  /** Stores the report; a test that a real login would pass proves the connection works. */
+  async complete(testId: string, report: ConnectionTestReport): Promise<ConnectionTest> {
+    const succeeded = !report.problems.some((problem: ConnectionTestProblem) => problem.blocksLogin);
+    await this.tests.update({ id: testId }, { ...report, succeeded, completedAt: new Date() });
+    const test = await this.tests.findOneByOrFail({ id: testId });
+    if (succeeded) await this.connections.recordLogin(test.connectionId);
+    return test;
+  }
+
+  async list(caller: Caller, connectionId: string, first = 20): Promise<ConnectionTest[]> {
+    const connection = await this.connections.find(caller, connectionId);
+    if (!connection) throw new NotFoundError('connection');
+    return this.tests.find({
+      where: { connectionId: connection.id, organizationId: connection.organizationId },
+      order: { createdAt: 'DESC' },
+      take: Math.min(Math.max(first, 1), MAX_TESTS_PER_PAGE),
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Repository } from 'typeorm';
+import { LoginActivityService } from './login-activity.service';
+import type { LoginAttempt } from './entities/login-attempt.entity';
+import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
+
+describe(LoginActivityService.name, () => {
+  const connection = { id: 'connection-id', organizationId: 'organization-id' };
+
+  function serviceWith(insert: (row: Partial<LoginAttempt>) => Promise<unknown>) {
+    return new LoginActivityService({ insert } as unknown as Repository<LoginAttempt>);
+  }
+
+  it('swallows a failure to record, so a refused login still gets its error page', async () => {
+    const service = serviceWith(() => Promise.reject(new Error('database is down')));
+    await expect(service.record(connection, 'ref-1', { subject: null, email: null }, new SsoLoginError(SsoErrorCode.IDP_ERROR, 'x'))).resolves.toBeUndefined();
+  });
+
+  it('records an unexpected error as idp_error, the code the person was shown, without its message', async () => {
+    const rows: Partial<LoginAttempt>[] = [];
+    const service = serviceWith(async (row) => rows.push(row));
+    await service.record(connection, 'ref-2', { subject: 's', email: 'e@x.com' }, new Error('secret-bearing internal message'));
+    expect(rows).toEqual([expect.objectContaining({ outcome: 'REFUSED', errorCode: 'idp_error', correlationId: 'ref-2', subject: 's' })]);
+    expect(JSON.stringify(rows)).not.toContain('secret-bearing');
+  });
+});

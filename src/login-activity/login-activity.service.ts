@@ -1,0 +1,63 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { LoginAttempt, LoginOutcome } from './entities/login-attempt.entity';
+import type { Connection } from '../connections/entities/connection.entity';
+import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
+import { Caller, assertCanActOn } from '../common/caller';
+
+export const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
+const MAX_ATTEMPTS_PER_PAGE = 500;
+
+/** What is known of who tried to sign in; filled in as the login gets further. */
+export interface LoginAttemptFacts {
+  subject: string | null;
+  email: string | null;
+}
+
+@Injectable()
+export class LoginActivityService {
+  private readonly logger = new Logger(LoginActivityService.name);
+
+  constructor(@InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>) {}
+
+  /**
+   * Records an attempt. A failure to record is logged and swallowed: the person's login (or
+   * its error page) must not turn into a 500 because the activity log could not be written.
+   */
+  async record(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts, error?: unknown): Promise<void> {
+    const refusal = error === undefined ? undefined : error instanceof SsoLoginError ? error : new SsoLoginError(SsoErrorCode.IDP_ERROR, 'unexpected error; see the service log');
+    try {
+      await this.attempts.insert({
+        organizationId: connection.organizationId,
+        connectionId: connection.id,
+        outcome: refusal ? LoginOutcome.REFUSED : LoginOutcome.SUCCEEDED,
+        errorCode: refusal?.code ?? null,
+        reason: refusal?.detail.slice(0, 500) ?? null,
+        subject: facts.subject?.slice(0, 255) ?? null,
+        email: facts.email?.slice(0, 320) ?? null,
+        correlationId: correlationId.slice(0, 64),
+      });
+    } catch (failure) {
+      this.logger.warn(`login attempt on connection ${connection.id} (ref ${correlationId}) not recorded: ${failure instanceof Error ? failure.message : failure}`);
+    }
+  }
+
+  async list(caller: Caller, organizationId: string, connectionId: string | undefined, first = 50): Promise<LoginAttempt[]> {
+    assertCanActOn(caller, organizationId);
+    return this.attempts.find({
+      where: { organizationId, ...(connectionId ? { connectionId } : {}) },
+      order: { at: 'DESC' },
+      take: Math.min(Math.max(first, 1), MAX_ATTEMPTS_PER_PAGE),
+    });
+  }
+
+  /** Login activity is for troubleshooting, not an archive: older attempts are deleted. */
+  @Cron(CronExpression.EVERY_HOUR)
+  async prune(now = new Date()): Promise<number> {
+    const cutoff = new Date(now.getTime() - LOGIN_ACTIVITY_RETENTION_DAYS * 24 * 3600 * 1000);
+    const { affected } = await this.attempts.delete({ at: LessThan(cutoff) });
+    return affected ?? 0;
+  }
+}

@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { errorCode, graphql, graphqlOk } from './support/graphql';
+import { queryDatabase, type TestDatabase } from './support/database';
+import { startTestIdp, type TestIdp } from './support/test-idp';
+import { TestBrowser } from './support/browser';
+import { LoginActivityService } from '../src/login-activity/login-activity.service';
+
+const ATTEMPTS = `query($organizationId: ID!, $connectionId: ID, $first: Int) {
+  loginAttempts(organizationId: $organizationId, connectionId: $connectionId, first: $first) {
+    id connectionId organizationId at outcome errorCode reason subject email correlationId
+  }
+}`;
+
+interface Attempt {
+  id: string;
+  connectionId: string;
+  outcome: string;
+  errorCode: string | null;
+  reason: string | null;
+  subject: string | null;
+  email: string | null;
+  correlationId: string;
+}
+
+describe('Login activity', () => {
+  let service: TestApp & { database: TestDatabase };
+  let idp: TestIdp;
+  let organizationId: string;
+  let connectionId: string;
+  let orgKey: string;
+
+  /** Initiate, sign in at the IdP, come back; the callback URL and its JSON answer. */
+  async function login(sub: string) {
+    const browser = new TestBrowser();
+    const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
+    const callbackUrl = await idp.signIn(initiate.headers.get('location')!, sub);
+    const callback = await browser.get(callbackUrl, { accept: 'application/json' });
+    return { browser, callbackUrl, callback };
+  }
+
+  const attempts = async (key = orgKey, variables: Record<string, unknown> = {}) =>
+    (await graphqlOk<{ loginAttempts: Attempt[] }>(service.url, key, ATTEMPTS, { organizationId, ...variables })).loginAttempts;
+
+  beforeAll(async () => {
+    idp = await startTestIdp({
+      accounts: [
+        { sub: 'amy-sub', email: 'amy@activity-test.com', email_verified: true, given_name: 'Amy' },
+        { sub: 'outsider-sub', email: 'outsider@elsewhere-example.com', email_verified: true },
+      ],
+    });
+    service = await startTestApp();
+    ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Activity Test" }) { id } }'));
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "activity-test.com") { id } }', { id: organizationId });
+    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
+      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'activity-app', clientSecret: 'activity-secret-value' },
+    });
+    connectionId = createConnection.id;
+    idp.registerClient({ clientId: 'activity-app', clientSecret: 'activity-secret-value', redirectUris: [createConnection.redirectUri] });
+    ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await service.database.drop();
+    await idp.close();
+  });
+
+  it('records a successful login with the IdP’s subject and email, and the request id', async () => {
+    const { callback } = await login('amy-sub');
+    expect(callback.status).toBe(302);
+    const [latest] = await attempts();
+    expect(latest).toMatchObject({ connectionId, outcome: 'SUCCEEDED', errorCode: null, reason: null, subject: 'amy-sub', email: 'amy@activity-test.com' });
+    expect(latest.correlationId).toBe(callback.headers.get('x-request-id'));
+  });
+
+  it('records a refused login with the code and the reference shown on the error page, and never a token', async () => {
+    const { callbackUrl, callback } = await login('outsider-sub');
+    const page = (await callback.json()) as { error: string; correlationId: string };
+    expect(page.error).toBe('domain_not_allowed');
+    const [latest] = await attempts();
+    expect(latest).toMatchObject({
+      outcome: 'REFUSED',
+      errorCode: 'domain_not_allowed',
+      subject: 'outsider-sub',
+      email: 'outsider@elsewhere-example.com',
+      correlationId: page.correlationId,
+      reason: expect.stringContaining('elsewhere-example.com'),
+    });
+    const code = new URL(callbackUrl).searchParams.get('code')!;
+    const stored = JSON.stringify(await queryDatabase(service.databaseUrl, 'SELECT * FROM login_attempts'));
+    expect(stored).not.toContain(code);
+    expect(stored).not.toContain('activity-secret-value');
+  });
+
+  it('records a replayed callback as invalid_state and a refused initiate on an inactive connection', async () => {
+    const { browser, callbackUrl } = await login('amy-sub');
+    const replay = await browser.get(callbackUrl, { accept: 'application/json' });
+    expect(((await replay.json()) as { error: string }).error).toBe('invalid_state');
+    expect((await attempts())[0]).toMatchObject({ outcome: 'REFUSED', errorCode: 'invalid_state', subject: null, email: null });
+
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', { id: connectionId });
+    try {
+      const refused = await fetch(`${service.url}/sso/initiate/${connectionId}`, { headers: { accept: 'application/json' } });
+      expect(refused.status).toBe(403);
+      expect((await attempts())[0]).toMatchObject({ outcome: 'REFUSED', errorCode: 'connection_inactive' });
+    } finally {
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: ACTIVE }) { id } }', { id: connectionId });
+    }
+  });
+
+  it('filters by connection and limits the page', async () => {
+    const all = await attempts(orgKey, { connectionId });
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    expect(all.every((attempt) => attempt.connectionId === connectionId)).toBe(true);
+    expect(await attempts(orgKey, { first: 2 })).toHaveLength(2);
+  });
+
+  it('shows another organization nothing', async () => {
+    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Activity Other" }) { id } }');
+    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: createOrganization.id });
+    const foreign = await graphql(service.url, createApiKey.secret, ATTEMPTS, { organizationId });
+    expect(errorCode(foreign)).toBe('FORBIDDEN');
+    expect(foreign.data?.loginAttempts ?? null).toBeNull();
+    const ownWithOtherConnection = await graphqlOk<{ loginAttempts: Attempt[] }>(service.url, createApiKey.secret, ATTEMPTS, { organizationId: createOrganization.id, connectionId });
+    expect(ownWithOtherConnection.loginAttempts).toEqual([]);
+    expect((await attempts(PLATFORM_KEY)).length).toBeGreaterThan(0);
+  });
+
+  it('prunes attempts older than 30 days on its schedule', async () => {
+    const [recent] = await attempts();
+    await queryDatabase(
+      service.databaseUrl,
+      `INSERT INTO login_attempts (organization_id, connection_id, at, outcome, correlation_id) VALUES ($1, $2, now() - interval '31 days', 'REFUSED', 'old-ref')`,
+      [organizationId, connectionId],
+    );
+    expect(await service.app.get(LoginActivityService).prune()).toBe(1);
+    const left = await queryDatabase<{ id: string; correlation_id: string }>(service.databaseUrl, 'SELECT id, correlation_id FROM login_attempts');
+    expect(left.map((row) => row.correlation_id)).not.toContain('old-ref');
+    expect(left.map((row) => row.id)).toContain(recent.id);
+  });
+});

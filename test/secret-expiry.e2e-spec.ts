@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { errorCode, graphql, graphqlOk } from './support/graphql';
+import { queryDatabase, type TestDatabase } from './support/database';
+import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
+import { startTestIdp } from './support/test-idp';
+import { TestBrowser } from './support/browser';
+import { SecretExpiryMonitor } from '../src/connections/secret-expiry.monitor';
+
+const DAY = 24 * 3600 * 1000;
+const BY_EXPIRY = `query($organizationId: ID, $withinDays: Int) {
+  connectionsBySecretExpiry(organizationId: $organizationId, withinDays: $withinDays) { id organizationId secretStatus secretExpiresInDays }
+}`;
+
+describe('Client secret expiry', () => {
+  let service: TestApp & { database: TestDatabase };
+  let rogue: RogueIdp;
+  let organizationId: string;
+  let orgKey: string;
+  const ids: Record<'ok' | 'soon' | 'expired' | 'unknown', string> = { ok: '', soon: '', expired: '', unknown: '' };
+
+  const inDays = (days: number) => new Date(Date.now() + days * DAY + 60_000).toISOString();
+
+  async function createConnection(name: string, clientSecretExpiresAt?: string, organization = organizationId): Promise<string> {
+    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
+      input: { organizationId: organization, name, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: `app-${name}`, clientSecret: `secret-${name}`, clientSecretExpiresAt },
+    });
+    return createConnection.id;
+  }
+
+  async function callbackOf(connectionId: string): Promise<Response> {
+    const browser = new TestBrowser();
+    const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
+    return browser.get(await rogue.signIn(initiate.headers.get('location')!), { accept: 'application/json' });
+  }
+
+  beforeAll(async () => {
+    rogue = await startRogueIdp();
+    rogue.behaviour.claims = { sub: 'sam', email: 'sam@expiry-test.com', email_verified: true };
+    service = await startTestApp();
+    ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Expiry Test" }) { id } }'));
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "expiry-test.com") { id } }', { id: organizationId });
+    ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
+    ids.ok = await createConnection('ok', inDays(90));
+    ids.soon = await createConnection('soon', inDays(10));
+    ids.expired = await createConnection('expired', inDays(-2));
+    ids.unknown = await createConnection('unknown');
+  });
+
+  afterAll(async () => {
+    await service.close();
+    await service.database.drop();
+    await rogue.close();
+  });
+
+  it('gives every connection a secret status and the days left', async () => {
+    const statuses = await Promise.all(
+      Object.values(ids).map(async (id) => (await graphqlOk(service.url, orgKey, 'query($id: ID!) { connection(id: $id) { secretStatus secretExpiresInDays } }', { id })).connection),
+    );
+    expect(statuses).toEqual([
+      { secretStatus: 'OK', secretExpiresInDays: 91 },
+      { secretStatus: 'EXPIRING_SOON', secretExpiresInDays: 11 },
+      { secretStatus: 'EXPIRED', secretExpiresInDays: -1 },
+      { secretStatus: 'UNKNOWN', secretExpiresInDays: null },
+    ]);
+  });
+
+  it('lists connections by days to expiry, within the caller’s organization', async () => {
+    const own = (await graphqlOk(service.url, orgKey, BY_EXPIRY)).connectionsBySecretExpiry as { id: string }[];
+    expect(own.map((connection) => connection.id)).toEqual([ids.expired, ids.soon, ids.ok, ids.unknown]);
+    const soon = (await graphqlOk(service.url, orgKey, BY_EXPIRY, { organizationId, withinDays: 30 })).connectionsBySecretExpiry as { id: string }[];
+    expect(soon.map((connection) => connection.id)).toEqual([ids.expired, ids.soon]);
+
+    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Expiry Other" }) { id } }');
+    const otherConnection = await createConnection('other', inDays(3), createOrganization.id);
+    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: createOrganization.id });
+    expect(errorCode(await graphql(service.url, createApiKey.secret, BY_EXPIRY, { organizationId }))).toBe('FORBIDDEN');
+    const foreignOwn = (await graphqlOk(service.url, createApiKey.secret, BY_EXPIRY)).connectionsBySecretExpiry as { id: string }[];
+    expect(foreignOwn.map((connection) => connection.id)).toEqual([otherConnection]);
+    const everything = (await graphqlOk(service.url, PLATFORM_KEY, BY_EXPIRY, { withinDays: 30 })).connectionsBySecretExpiry as { id: string }[];
+    expect(everything.map((connection) => connection.id)).toEqual([ids.expired, otherConnection, ids.soon]);
+    expect(errorCode(await graphql(service.url, orgKey, BY_EXPIRY, { withinDays: -1 }))).toBe('BAD_USER_INPUT');
+  });
+
+  it('warns once per connection at 30, 7 and 1 days before, and again after the secret is rotated', async () => {
+    const monitor = service.app.get(SecretExpiryMonitor);
+    const expiresAt = new Date(Date.now() + 60 * DAY);
+    const id = await createConnection('watched', expiresAt.toISOString());
+    const at = (daysBefore: number) => new Date(expiresAt.getTime() - daysBefore * DAY);
+    const warningsAt = async (daysBefore: number) => (await monitor.checkSecretExpiry(at(daysBefore))).filter((warning) => warning.connectionId === id).map((warning) => warning.threshold);
+
+    expect(await warningsAt(45)).toEqual([]);
+    expect(await warningsAt(30)).toEqual([30]);
+    expect(await warningsAt(29)).toEqual([]);
+    expect(await warningsAt(7)).toEqual([7]);
+    expect(await warningsAt(7)).toEqual([]);
+    expect(await warningsAt(1)).toEqual([1]);
+    expect(await warningsAt(0.5)).toEqual([]);
+    const audited = await queryDatabase<{ details: { threshold: number } }>(
+      service.databaseUrl,
+      `SELECT details FROM audit_events WHERE action = 'connection.secret_expiring' AND target_id = $1 ORDER BY at`,
+      [id],
+    );
+    expect(audited.map((event) => event.details.threshold)).toEqual([30, 7, 1]);
+
+    // Two instances checking at once: one warning.
+    const rotated = new Date(Date.now() + 20 * DAY);
+    await graphqlOk(service.url, orgKey, 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }', {
+      id,
+      input: { clientSecret: 'a-new-secret', clientSecretExpiresAt: rotated.toISOString() },
+    });
+    const concurrent = await Promise.all([monitor.checkSecretExpiry(), monitor.checkSecretExpiry()]);
+    expect(concurrent.flat().filter((warning) => warning.connectionId === id).map((warning) => warning.threshold)).toEqual([30]);
+  });
+
+  it('forgets the old expiry date when a new secret comes without one', async () => {
+    const id = await createConnection('rotating', inDays(5));
+    const { updateConnection } = await graphqlOk(service.url, orgKey, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "rotated-secret" }) { clientSecretHint clientSecretExpiresAt secretStatus } }', { id });
+    expect(updateConnection).toEqual({ clientSecretHint: 'cret', clientSecretExpiresAt: null, secretStatus: 'UNKNOWN' });
+  });
+
+  it('says the client secret has probably expired when the IdP answers invalid_client after the expiry date', async () => {
+    rogue.behaviour.tokenError = { status: 401, body: { error: 'invalid_client' } };
+    try {
+      const expired = await callbackOf(ids.expired);
+      expect(expired.status).toBe(502);
+      const body = (await expired.json()) as { error: string; hint?: string; correlationId: string };
+      expect(body.error).toBe('token_exchange_failed');
+      expect(body.hint).toMatch(/client secret has probably expired/);
+      const [attempt] = await queryDatabase<{ reason: string }>(service.databaseUrl, 'SELECT reason FROM login_attempts WHERE correlation_id = $1', [body.correlationId]);
+      expect(attempt.reason).toMatch(/client secret has probably expired/);
+
+      const current = await callbackOf(ids.ok);
+      const currentBody = (await current.json()) as { error: string; hint?: string };
+      expect(currentBody.error).toBe('token_exchange_failed');
+      expect(currentBody.hint).toBeUndefined();
+    } finally {
+      rogue.behaviour.tokenError = undefined;
+    }
+  });
+
+  it('rotates a secret in one step: logins use the old one until the new one is saved, then the new one at once', async () => {
+    const idp = await startTestIdp({ accounts: [{ sub: 'rita', email: 'rita@expiry-test.com', email_verified: true }] });
+    try {
+      const { createConnection } = await graphqlOk(service.url, orgKey, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
+        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'rotating-app', clientSecret: 'old-secret-1111' },
+      });
+      const register = (clientSecret: string) => idp.registerClient({ clientId: 'rotating-app', clientSecret, redirectUris: [createConnection.redirectUri] });
+      const login = async () => {
+        const browser = new TestBrowser();
+        const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
+        const callbackUrl = await idp.signIn(initiate.headers.get('location')!, 'rita');
+        return { finish: () => browser.get(callbackUrl, { accept: 'application/json' }) };
+      };
+      register('old-secret-1111');
+      expect((await (await login()).finish()).status).toBe(302);
+
+      // A login under way while the IdP already has the new secret and the service not yet: it fails...
+      register('new-secret-2222');
+      const early = await login();
+      expect((await early.finish()).status).toBe(502);
+      // ...and one finishing after the update uses the new secret, on this instance's cached client too.
+      const during = await login();
+      const { updateConnection } = await graphqlOk(service.url, orgKey, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "new-secret-2222" }) { clientSecretHint } }', { id: createConnection.id });
+      expect(updateConnection.clientSecretHint).toBe('2222');
+      expect((await during.finish()).status).toBe(302);
+    } finally {
+      await idp.close();
+    }
+  });
+});
