@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from './support/app';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/database';
 import { MIGRATIONS } from '../src/migrations';
+import { DataSource } from 'typeorm';
 
 describe('the service on a real PostgreSQL', () => {
   let service: TestApp & { database: TestDatabase };
@@ -26,6 +27,11 @@ describe('the service on a real PostgreSQL', () => {
     expect(tables.map((row) => row.table_name)).toEqual(
       expect.arrayContaining(['organizations', 'domains', 'connections', 'role_mappings', 'users', 'memberships', 'api_keys', 'audit_events', 'magic_links', 'login_attempts', 'connection_tests']),
     );
+  });
+
+  it('has migrations that build exactly the schema the entities describe', async () => {
+    const pending = await service.app.get(DataSource).driver.createSchemaBuilder().log();
+    expect(pending.upQueries.map((query) => query.query)).toEqual([]);
   });
 
   it('answers /health with 200 and a request id', async () => {

@@ -1,7 +1,6 @@
-import { Field, ID, ObjectType } from '@nestjs/graphql';
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
-import { Connection } from '../../connections/entities/connection.entity';
+import { Field, ObjectType } from '@nestjs/graphql';
+import { Column, CreateDateColumn, Entity, Index } from 'typeorm';
+import { ConnectionScopedEntity } from '../../database/connection-scoped.entity';
 
 @ObjectType()
 export class ConnectionTestProblem {
@@ -25,19 +24,7 @@ export class ConnectionTestProblem {
 @Entity('connection_tests')
 @Index('connection_tests__connection_id__created_at__index', ['connectionId', 'createdAt'])
 @Index('connection_tests__start_token_hash__unique', ['startTokenHash'], { unique: true })
-export class ConnectionTest extends OrganizationScopedEntity {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Field(() => ID)
-  @Column({ name: 'connection_id', type: 'uuid' })
-  connectionId: string;
-
-  @ManyToOne(() => Connection, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'connection_id' })
-  connection?: Relation<Connection>;
-
+export class ConnectionTest extends ConnectionScopedEntity {
   /** SHA-256 of the start link's token; null once the link was used. */
   @Column({ name: 'start_token_hash', type: 'varchar', length: 64, nullable: true })
   startTokenHash: string | null;

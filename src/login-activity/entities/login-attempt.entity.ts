@@ -1,7 +1,6 @@
 import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
-import { Connection } from '../../connections/entities/connection.entity';
+import { Column, CreateDateColumn, Entity, Index } from 'typeorm';
+import { ConnectionScopedEntity } from '../../database/connection-scoped.entity';
 
 export enum LoginOutcome {
   SUCCEEDED = 'SUCCEEDED',
@@ -18,19 +17,7 @@ registerEnumType(LoginOutcome, { name: 'LoginOutcome' });
 @Index('login_attempts__organization_id__at__index', ['organizationId', 'at'])
 @Index('login_attempts__connection_id__at__index', ['connectionId', 'at'])
 @Index('login_attempts__at__index', ['at'])
-export class LoginAttempt extends OrganizationScopedEntity {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Field(() => ID)
-  @Column({ name: 'connection_id', type: 'uuid' })
-  connectionId: string;
-
-  @ManyToOne(() => Connection, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'connection_id' })
-  connection?: Relation<Connection>;
-
+export class LoginAttempt extends ConnectionScopedEntity {
   @Field(() => Date)
   @CreateDateColumn({ type: 'timestamptz' })
   at: Date;

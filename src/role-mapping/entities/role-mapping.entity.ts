@@ -1,25 +1,12 @@
-import { Field, ID, ObjectType } from '@nestjs/graphql';
-import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
-import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
-import { Connection } from '../../connections/entities/connection.entity';
+import { Field, ObjectType } from '@nestjs/graphql';
+import { Column, CreateDateColumn, Entity, Index } from 'typeorm';
+import { ConnectionScopedEntity } from '../../database/connection-scoped.entity';
 
 /** An IdP group (by the id the IdP sends in the groups claim) that grants a role. */
 @ObjectType()
 @Entity('role_mappings')
 @Index('role_mappings__connection_id__idp_group_id__unique', ['connectionId', 'idpGroupId'], { unique: true })
-export class RoleMapping extends OrganizationScopedEntity {
-  @Field(() => ID)
-  @PrimaryGeneratedColumn('uuid')
-  id: string;
-
-  @Field(() => ID)
-  @Column({ name: 'connection_id', type: 'uuid' })
-  connectionId: string;
-
-  @ManyToOne(() => Connection, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'connection_id' })
-  connection?: Relation<Connection>;
-
+export class RoleMapping extends ConnectionScopedEntity {
   @Field()
   @Column({ name: 'idp_group_id', type: 'varchar', length: 255 })
   idpGroupId: string;
