@@ -1,9 +1,6 @@
 import type { Request, Response } from 'express';
 import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
-}
+import { escapeHtml } from '../common/html';
 
 /** A test sign-in's report: JSON for programs, a page for the IT admin who opened the link. */
 export function sendConnectionTestReport(request: Request, response: Response, test: ConnectionTest): void {
