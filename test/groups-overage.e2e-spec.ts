@@ -13,7 +13,9 @@ describe('Entra groups overage', () => {
   let entra: RogueIdp;
   let connectionId: string;
 
-  const overageClaims = (sub: string, endpoint: string) => ({
+  // What Entra really names: the retired Azure AD Graph, which the service never calls.
+  const LEGACY_GRAPH_ENDPOINT = `https://graph.windows.net/${TENANT}/users/some-user/getMemberObjects`;
+  const overageClaims = (sub: string, endpoint = LEGACY_GRAPH_ENDPOINT) => ({
     sub,
     tid: TENANT,
     email: `${sub}@overage-test.com`,
@@ -33,7 +35,7 @@ describe('Entra groups overage', () => {
   beforeAll(async () => {
     // An IdP shaped like Entra (issuer <authority>/<tenant>/v2.0) that also serves a Graph-like groups source.
     entra = await startRogueIdp({ issuerPath: `/${TENANT}/v2.0`, clientId: 'overage-app' });
-    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin } });
+    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, ENTRA_GRAPH_URL: entra.origin } });
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Overage Test" }) { id } }');
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "overage-test.com") { id } }', { id: createOrganization.id });
     const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
@@ -51,19 +53,51 @@ describe('Entra groups overage', () => {
     await entra.close();
   });
 
-  it('fetches the groups from the source endpoint with the access token and maps them to roles', async () => {
-    entra.behaviour.claims = overageClaims('many-groups', `${entra.origin}/groups-source`);
+  const GRAPH_PATH = '/v1.0/me/getMemberObjects';
+
+  it('fetches the groups from Microsoft Graph with the access token and maps them to roles', async () => {
+    entra.behaviour.claims = overageClaims('many-groups');
     entra.behaviour.groupsSource = { groups: ['grp-other', 'grp-admins-object-id'] };
-    const sourceCallsBefore = entra.requests.filter((request) => request.path === '/groups-source').length;
+    const sourceCallsBefore = entra.requests.filter((request) => request.path === GRAPH_PATH).length;
     expect(await rolesAfterLogin()).toEqual(['admin']);
-    expect(entra.requests.filter((request) => request.path === '/groups-source').length).toBe(sourceCallsBefore + 1);
+    expect(entra.requests.filter((request) => request.path === GRAPH_PATH).length).toBe(sourceCallsBefore + 1);
     const warnings = await queryDatabase(service.databaseUrl, `SELECT 1 FROM audit_events WHERE action = 'login.groups_overage'`);
     expect(warnings).toEqual([]);
   });
 
-  it('signs in with the default role and audits why when the source cannot be reached', async () => {
-    entra.behaviour.claims = overageClaims('unreachable-groups', 'http://127.0.0.1:9/groups-source');
-    expect(await rolesAfterLogin()).toEqual(['editor']);
+  it('never sends the access token to the endpoint the token names', async () => {
+    entra.behaviour.claims = overageClaims('named-elsewhere', `${entra.origin}/steal-tokens`);
+    entra.behaviour.groupsSource = { groups: ['grp-admins-object-id'] };
+    expect(await rolesAfterLogin()).toEqual(['admin']);
+    expect(entra.requests.some((request) => request.path === '/steal-tokens')).toBe(false);
+  });
+
+  it('believes an overage only from the signed ID token, not from userinfo', async () => {
+    entra.behaviour.claims = { sub: 'userinfo-overage', tid: TENANT, email_verified: true };
+    entra.behaviour.userinfo = { sub: 'userinfo-overage', email: 'userinfo-overage@overage-test.com', ...overageClaims('userinfo-overage') };
+    entra.behaviour.groupsSource = { groups: ['grp-admins-object-id'] };
+    const sourceCallsBefore = entra.requests.filter((request) => request.path === GRAPH_PATH).length;
+    try {
+      expect(await rolesAfterLogin()).toEqual(['editor']);
+      expect(entra.requests.filter((request) => request.path === GRAPH_PATH).length).toBe(sourceCallsBefore);
+    } finally {
+      entra.behaviour.userinfo = undefined;
+    }
+  });
+
+  it('signs in with the default role and audits why when Graph cannot be reached', async () => {
+    const unreachableGraph = await startTestApp({ database: service.database, env: { ENTRA_AUTHORITY: entra.origin, ENTRA_GRAPH_URL: 'http://127.0.0.1:9', PUBLIC_URL: service.url } });
+    entra.behaviour.claims = overageClaims('unreachable-groups');
+    try {
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${unreachableGraph.url}/sso/initiate/${connectionId}`);
+      const callbackUrl = new URL(await entra.signIn(initiate.headers.get('location')!));
+      expect((await browser.get(`${unreachableGraph.url}${callbackUrl.pathname}${callbackUrl.search}`)).status).toBe(302);
+      const me = await fetch(`${unreachableGraph.url}/auth/me`, { headers: { authorization: `Bearer ${browser.cookie('sso_session')}` } });
+      expect(((await me.json()) as { roles: string[] }).roles).toEqual(['editor']);
+    } finally {
+      await unreachableGraph.close();
+    }
     const [warning] = await queryDatabase<{ details: { reason: string; roles: string[]; connectionId: string } }>(
       service.databaseUrl,
       `SELECT a.details FROM audit_events a JOIN users u ON a.target_id = u.id::text WHERE a.action = 'login.groups_overage' AND u.email = 'unreachable-groups@overage-test.com'`,
@@ -72,7 +106,7 @@ describe('Entra groups overage', () => {
   });
 
   it('does not let a source that refuses the access token keep the roles of an earlier login', async () => {
-    entra.behaviour.claims = overageClaims('was-admin', `${entra.origin}/groups-source`);
+    entra.behaviour.claims = overageClaims('was-admin');
     entra.behaviour.groupsSource = { groups: ['grp-admins-object-id'] };
     expect(await rolesAfterLogin()).toEqual(['admin']);
     entra.behaviour.groupsSource = undefined;
@@ -95,18 +129,19 @@ describe('Entra groups overage', () => {
     }
 
     it('reports an unresolved overage as a problem that does not block the login', async () => {
-      entra.behaviour.claims = overageClaims('tester', 'http://127.0.0.1:9/groups-source');
+      entra.behaviour.claims = overageClaims('tester');
+      entra.behaviour.groupsSource = undefined;
       expect(await testReport()).toMatchObject({
         succeeded: true,
         email: 'tester@overage-test.com',
         groups: [],
         roles: ['editor'],
-        problems: [{ code: 'groups_overage', blocksLogin: false, message: expect.stringContaining('could not be reached') }],
+        problems: [{ code: 'groups_overage', blocksLogin: false, message: expect.stringContaining('answered HTTP 404') }],
       });
     });
 
     it('reports a token that fails the login checks', async () => {
-      entra.behaviour.claims = overageClaims('tester', `${entra.origin}/groups-source`);
+      entra.behaviour.claims = overageClaims('tester');
       entra.behaviour.defect = 'bad-signature';
       try {
         expect(await testReport()).toMatchObject({ succeeded: false, subject: null, problems: [{ code: 'invalid_id_token', blocksLogin: true }] });

@@ -81,7 +81,7 @@ describe('outbound calls to identity providers', () => {
     try {
       other.behaviour.tokenError = { status: 503, body: { error: 'temporarily_unavailable' } };
       const failing = await startAtOther();
-      expect(await errorOf(await failing.browser.get(failing.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 502, error: 'token_exchange_failed' });
+      expect(await errorOf(await failing.browser.get(failing.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 424, error: 'token_exchange_failed' });
 
       other.behaviour.tokenError = undefined;
       other.behaviour.tokenDelayMs = 2_500;
@@ -96,13 +96,13 @@ describe('outbound calls to identity providers', () => {
         return response;
       });
       expect((await healthyCallback).status).toBe(302);
-      expect(await errorOf(await slowCallback)).toEqual({ status: 502, error: 'token_exchange_failed' });
+      expect(await errorOf(await slowCallback)).toEqual({ status: 424, error: 'token_exchange_failed' });
       expect(finished).toEqual(['healthy IdP', 'slow IdP']);
 
       other.behaviour.tokenDelayMs = undefined;
       const vanished = await startAtOther();
       await other.close();
-      expect(await errorOf(await vanished.browser.get(vanished.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 502, error: 'token_exchange_failed' });
+      expect(await errorOf(await vanished.browser.get(vanished.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 424, error: 'token_exchange_failed' });
       expect((await login(healthyConnection)).status).toBe(302);
     } finally {
       await other.close().catch(() => undefined);

@@ -123,7 +123,7 @@ describe('Client secret expiry', () => {
     rogue.behaviour.tokenError = { status: 401, body: { error: 'invalid_client' } };
     try {
       const expired = await callbackOf(ids.expired);
-      expect(expired.status).toBe(502);
+      expect(expired.status).toBe(424);
       const body = (await expired.json()) as { error: string; hint?: string; correlationId: string };
       expect(body.error).toBe('token_exchange_failed');
       expect(body.hint).toMatch(/client secret has probably expired/);
@@ -158,7 +158,7 @@ describe('Client secret expiry', () => {
       // A login under way while the IdP already has the new secret and the service not yet: it fails...
       register('new-secret-2222');
       const early = await login();
-      expect((await early.finish()).status).toBe(502);
+      expect((await early.finish()).status).toBe(424);
       // ...and one finishing after the update uses the new secret, on this instance's cached client too.
       const during = await login();
       const { updateConnection } = await graphqlOk(service.url, orgKey, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "new-secret-2222" }) { clientSecretHint } }', { id: createConnection.id });

@@ -155,7 +155,7 @@ describe('test IdP (oidc-provider)', () => {
     const idp = await start({ flavour: 'entra' });
     const overage = {
       _claim_names: { groups: 'src1' },
-      _claim_sources: { src1: { endpoint: `${idp.origin}/groups-source` } },
+      _claim_sources: { src1: { endpoint: `${idp.origin}/v1.0/me/getMemberObjects` } },
     };
     idp.setAccount({ sub: 'bob', email: 'bob@example.com', extraClaims: overage });
     const { claims } = await codeFlow(await discover(idp.issuer), (url) => idp.signIn(url, 'bob'));
@@ -211,7 +211,7 @@ describe('rogue IdP', () => {
     expect(claims).toMatchObject({ iss: idp.issuer, aud: CLIENT.clientId, sub: 'mallory', email: 'mallory@example.com' });
     expect(userinfo).toEqual({ sub: 'mallory', email: 'mallory@example.com' });
 
-    const groupsSource = `${idp.origin}/groups-source`;
+    const groupsSource = `${idp.origin}/v1.0/me/getMemberObjects`;
     expect((await fetch(groupsSource)).status).toBe(401);
     const groups = await fetch(groupsSource, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(await groups.json()).toEqual({ value: [{ id: 'g-1' }, { id: 'g-2' }] });

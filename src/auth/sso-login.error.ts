@@ -26,9 +26,10 @@ export function explain(code: SsoErrorCode): Explanation {
     case SsoErrorCode.INVALID_STATE:
       return { status: 400, title: 'This sign-in link has expired or was already used', advice: 'Start signing in again from the application.' };
     case SsoErrorCode.IDP_ERROR:
-      return { status: 502, title: 'Your identity provider reported a problem', advice: 'Try again; if it persists, tell your IT admin.' };
+      return { status: 400, title: 'Your identity provider reported a problem', advice: 'Try again; if it persists, tell your IT admin.' };
     case SsoErrorCode.TOKEN_EXCHANGE_FAILED:
-      return { status: 502, title: 'Your identity provider did not complete the sign-in', advice: 'Tell your IT admin: the SSO connection’s client credentials may be wrong or expired.' };
+      // 4xx as the contract asks of every callback failure; 424: the sign-in depended on the IdP's answer.
+      return { status: 424, title: 'Your identity provider did not complete the sign-in', advice: 'Tell your IT admin: the SSO connection’s client credentials may be wrong or expired.' };
     case SsoErrorCode.INVALID_ID_TOKEN:
       return { status: 401, title: 'The sign-in could not be verified', advice: 'Tell your IT admin: the identity provider sent a token that failed verification.' };
     case SsoErrorCode.EMAIL_MISSING:

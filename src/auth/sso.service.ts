@@ -251,7 +251,9 @@ export class SsoService {
     if (lacksProfile && connection.userinfoUrl) {
       try {
         const userinfo = await oidc.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
-        for (const [name, value] of Object.entries(userinfo)) if (claims[name] === undefined) claims[name] = value;
+        // Userinfo only fills gaps, and never with claim references (`_claim_names`): an overage
+        // is believed only from the signed ID token.
+        for (const [name, value] of Object.entries(userinfo)) if (claims[name] === undefined && !name.startsWith('_claim_')) claims[name] = value;
       } catch (error) {
         this.logger.warn(`userinfo of connection ${connection.id} failed: ${error instanceof Error ? error.message : error}`);
       }

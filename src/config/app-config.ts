@@ -18,6 +18,8 @@ export interface AppConfig {
   previousSecretsKeys: Buffer[];
   bootstrapAdminApiKey?: string;
   entraAuthority: string;
+  /** Base URL of Microsoft Graph, where Entra ID's groups overage is resolved. */
+  entraGraphUrl: string;
   production: boolean;
   logLevel: string;
   /** Requests per minute and client IP on /sso/* routes. */
@@ -211,6 +213,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     secretsKey: readSecretsKey(env, production, dataDir),
     previousSecretsKeys: readPreviousSecretsKeys(env),
     bootstrapAdminApiKey,
+    entraGraphUrl: withoutTrailingSlash(readUrl('ENTRA_GRAPH_URL', env.ENTRA_GRAPH_URL || 'https://graph.microsoft.com').href),
     entraAuthority: withoutTrailingSlash(
       readUrl('ENTRA_AUTHORITY', env.ENTRA_AUTHORITY || 'https://login.microsoftonline.com').href,
     ),

@@ -216,7 +216,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
   }
 
   private async resolveEndpoints(type: Connection['type'], input: PresetInput): Promise<IdpEndpoints> {
-    const location = PRESETS[type].locate(input, { entraAuthority: this.config.entraAuthority });
+    const location = PRESETS[type].locate(input, this.config);
     const field = input.discoveryUrl ? 'discoveryUrl' : type === 'ENTRA_ID' ? 'entraTenant' : type === 'OKTA' ? 'oktaDomain' : 'issuer';
     return this.metadata.resolve(location, field);
   }

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection } from './entities/connection.entity';
 import { IdpHttpClient } from './idp-http';
 import { IdpMetadataService } from './idp-metadata.service';
@@ -15,14 +16,15 @@ const MAX_GROUPS = 5000;
 
 /**
  * Reads a login's groups from its claims, following a groups overage (the groups claim
- * replaced by a `_claim_names` reference, as Entra does past 200 groups) to the source
- * endpoint with the access token, through the one IdP HTTP client.
+ * replaced by a `_claim_names` reference, as Entra does past 200 groups) to the preset's groups
+ * source with the access token, through the one IdP HTTP client.
  */
 @Injectable()
 export class GroupsSourceService {
   constructor(
     private readonly http: IdpHttpClient,
     private readonly metadata: IdpMetadataService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async groupsOf(connection: Connection, claims: Record<string, unknown>, accessToken: string): Promise<GroupsOutcome> {
@@ -30,10 +32,9 @@ export class GroupsSourceService {
     if (Array.isArray(listed)) return { groups: listed.filter((group): group is string => typeof group === 'string'), unavailable: null };
     const sourceName = (claims._claim_names as Record<string, unknown> | undefined)?.[connection.groupsClaim];
     if (typeof sourceName !== 'string') return { groups: [], unavailable: null };
-    const endpoint = ((claims._claim_sources as Record<string, { endpoint?: unknown }> | undefined)?.[sourceName])?.endpoint;
     const source = PRESETS[connection.type].groupsSource;
     if (!source) return unavailable(`the IdP sent the groups by reference, which ${connection.type} connections cannot follow`);
-    if (typeof endpoint !== 'string') return unavailable(`the groups claim names source "${sourceName.slice(0, 100)}" without an endpoint`);
+    const endpoint = source.url(this.config);
     try {
       this.metadata.assertIdpUrl(endpoint, 'groups source');
     } catch (error) {

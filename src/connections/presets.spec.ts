@@ -5,8 +5,8 @@ import { ConnectionType } from './entities/connection.entity';
 describe('groups sources', () => {
   const entra = PRESETS[ConnectionType.ENTRA_ID].groupsSource!;
 
-  it('asks Entra for every group, security-enabled or not, with a POST', () => {
-    expect(entra).toMatchObject({ method: 'POST', body: { securityEnabledOnly: false } });
+  it('asks Microsoft Graph, wherever it is configured, for the signed-in user’s groups', () => {
+    expect(entra.url({ entraAuthority: 'https://login.example.test', entraGraphUrl: 'https://graph.example.test' })).toBe('https://graph.example.test/v1.0/me/getMemberObjects');
   });
 
   it('reads getMemberObjects answers as ids or objects with an id, and refuses other shapes', () => {

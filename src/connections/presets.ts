@@ -20,6 +20,7 @@ export type IdpLocation =
 
 export interface PresetContext {
   entraAuthority: string;
+  entraGraphUrl: string;
 }
 
 /**
@@ -27,6 +28,11 @@ export interface PresetContext {
  * claims: `_claim_names` points to a `_claim_sources` endpoint), called with the access token.
  */
 export interface GroupsSource {
+  /**
+   * Where the groups are read. Never the endpoint the claims name: the access token goes only
+   * to a host the preset knows, whatever a token (or a userinfo answer) says.
+   */
+  url(context: PresetContext): string;
   method: 'GET' | 'POST';
   body?: unknown;
   /** The group ids in the endpoint's answer; undefined when it is not the expected shape. */
@@ -74,9 +80,11 @@ const entraId: Preset = {
     };
   },
   emailFallbackClaims: ['preferred_username', 'upn'],
-  // Past 200 groups Entra names a `getMemberObjects` endpoint instead; it answers
-  // `{ value: [<object id>, …] }` (some Graph versions give objects with an `id`).
+  // Past 200 groups Entra names a `getMemberObjects` endpoint instead (often the retired Azure AD
+  // Graph host); Microsoft Graph's answers `{ value: [<object id>, …] }` for the token's user
+  // (some versions give objects with an `id`).
   groupsSource: {
+    url: ({ entraGraphUrl }) => `${entraGraphUrl}/v1.0/me/getMemberObjects`,
     method: 'POST',
     body: { securityEnabledOnly: false },
     groupsFrom: (answer) => {

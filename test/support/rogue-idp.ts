@@ -42,7 +42,7 @@ export interface RogueIdpBehaviour {
    * read discovery once, so change it before they discover.
    */
   advertiseIssParameter?: boolean;
-  /** Serves a Graph-like `<origin>/groups-source` (for Entra's groups overage) that needs the access token. */
+  /** Serves a Graph-like `<origin>/v1.0/me/getMemberObjects` (for Entra's groups overage) that needs the access token. */
   groupsSource?: { groups: string[] };
 }
 
@@ -157,7 +157,7 @@ export async function startRogueIdp(options: StartRogueIdpOptions = {}): Promise
     token: `${issuer}/token`,
     jwks: `${issuer}/jwks`,
     userinfo: `${issuer}/userinfo`,
-    groupsSource: `${origin}/groups-source`,
+    groupsSource: `${origin}/v1.0/me/getMemberObjects`,
   };
 
   const idp: RogueIdp = {
