@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, In, Repository } from 'typeorm';
+import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState } from './entities/connection.entity';
 import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
@@ -13,11 +14,15 @@ import { AuditService } from '../audit/audit.service';
 import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
 
+/** A connection's last login is written at most this often per instance: it is a minute-grained signal, not a log. */
+const RECORD_LOGIN_EVERY_MS = 60_000;
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
 
 @Injectable()
 export class ConnectionsService {
+  private readonly loginsRecorded = new LRUCache<string, true>({ max: 100_000, ttl: RECORD_LOGIN_EVERY_MS });
+
   constructor(
     @InjectRepository(Connection) private readonly connections: Repository<Connection>,
     private readonly dataSource: DataSource,
@@ -50,8 +55,15 @@ export class ConnectionsService {
     return this.connections.findOne({ where: { organizationId, state: ConnectionState.ACTIVE }, order: { createdAt: 'ASC' } });
   }
 
-  /** A successful sign-in proves the connection works: the SSO lockout guard relies on it. */
+  /**
+   * A successful sign-in proves the connection works: the SSO lockout guard relies on it. The
+   * first login on each instance always writes (so verified_at is set at once); later ones within
+   * a minute skip the UPDATE, which would otherwise serialise every login of an organization on
+   * one row lock.
+   */
   async recordLogin(id: string): Promise<void> {
+    if (this.loginsRecorded.has(id)) return;
+    this.loginsRecorded.set(id, true);
     await this.connections
       .createQueryBuilder()
       .update()
