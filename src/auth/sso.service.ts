@@ -13,6 +13,7 @@ import { safeReturnTarget } from './return-target';
 import { SessionsService, type IssuedSession } from './sessions.service';
 import { ProvisioningService, type SsoProfile } from '../provisioning/provisioning.service';
 import { isUuid } from '../common/uuid.pipe';
+import { pkceChallenge } from './pkce';
 
 export interface InitiateRequest {
   loginHint?: string;
@@ -53,7 +54,7 @@ export class SsoService {
       scope: connection.scopes.join(' '),
       state: login.state,
       nonce: login.nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
+      code_challenge: pkceChallenge(login.codeVerifier),
       code_challenge_method: 'S256',
     };
     if (request.loginHint) parameters.login_hint = request.loginHint.slice(0, 320);
