@@ -1,5 +1,5 @@
 // Top entries of a V8 .cpuprofile (node --cpu-prof): self time by function and by package.
-// Used by `npm run bench -- --profile`; also runnable alone: node bench/profile-top.mjs <file> [n]
+// Used by `npm run bench -- --profile`; also runnable alone: node bench/profile-top.mjs <file> [n] [skipMs]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -12,8 +12,20 @@ function packageOf(url) {
   return inDist ? inDist[1] : url.replace(/^file:\/\//, '');
 }
 
-export function summariseProfile(profile, top = 20) {
+/** `skipMs`: leave out the first milliseconds of the profile (the process starting up). */
+export function summariseProfile(profile, top = 20, skipMs = 0) {
   const nodes = profile.nodes;
+  if (skipMs > 0 && profile.samples) {
+    const hits = new Map();
+    let t = profile.startTime;
+    const from = profile.startTime + skipMs * 1000;
+    profile.samples.forEach((id, i) => {
+      t += profile.timeDeltas[i];
+      if (t >= from) hits.set(id, (hits.get(id) ?? 0) + 1);
+    });
+    for (const node of nodes) node.hitCount = hits.get(node.id) ?? 0;
+    profile = { ...profile, startTime: Math.min(from, profile.endTime) };
+  }
   const totalSamples = nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0) || 1;
   const durationMs = (profile.endTime - profile.startTime) / 1000;
   const idleNames = new Set(['(idle)', '(program)', '(garbage collector)']);
@@ -55,5 +67,5 @@ export function summariseProfile(profile, top = 20) {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const profile = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-  console.log(summariseProfile(profile, Number(process.argv[3] ?? 25)).text);
+  console.log(summariseProfile(profile, Number(process.argv[3] ?? 25), Number(process.argv[4] ?? 0)).text);
 }
