@@ -62,7 +62,13 @@ export class SsoService {
   }
 
   /** Finishes a login: every check, then the user, the membership and a session. */
-  async callback(connectionId: string, currentUrl: URL, binding: string | undefined): Promise<{ session: IssuedSession; returnTo: string }> {
+  /** `onIdpWait` learns how long the token request to the IdP took (the service's own time excludes it). */
+  async callback(
+    connectionId: string,
+    currentUrl: URL,
+    binding: string | undefined,
+    onIdpWait?: (ms: number) => void,
+  ): Promise<{ session: IssuedSession; returnTo: string }> {
     const connection = await this.activeConnection(connectionId);
     const idpError = currentUrl.searchParams.get('error');
     const login = await this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding);
@@ -78,6 +84,7 @@ export class SsoService {
     const callbackUrl = new URL(this.connections.redirectUri(connection));
     callbackUrl.search = currentUrl.search;
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
+    const exchangeStarted = performance.now();
     try {
       tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: login.codeVerifier,
@@ -87,6 +94,8 @@ export class SsoService {
       });
     } catch (error) {
       throw classifyGrantFailure(error);
+    } finally {
+      onIdpWait?.(performance.now() - exchangeStarted);
     }
     try {
       await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);

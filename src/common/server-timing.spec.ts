@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { serverTiming } from './server-timing';
+import { recordServerTiming, serverTiming } from './server-timing';
 
 async function serve(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer((request, response) => serverTiming(request, response, () => handler!(request, response)));
@@ -18,6 +18,10 @@ describe(serverTiming.name, () => {
           response.setHeader('Location', '/');
           response.end();
         }, 30);
+      } else if (request.url === '/idp') {
+        recordServerTiming(response, 'idp', 1.5);
+        recordServerTiming(response, 'idp', 2);
+        response.end();
       } else {
         response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       }
@@ -30,6 +34,8 @@ describe(serverTiming.name, () => {
       expect(slow.status).toBe(302);
       const duration = Number(/dur=([\d.]+)/.exec(slow.headers.get('server-timing') ?? '')?.[1]);
       expect(duration).toBeGreaterThanOrEqual(25);
+      const withIdp = await fetch(`${url}/idp`);
+      expect(withIdp.headers.get('server-timing')).toMatch(/^app;dur=\d+\.\d{2}, idp;dur=3\.50$/);
     } finally {
       server.close();
     }
