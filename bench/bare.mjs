@@ -77,12 +77,14 @@ async function callback(req, res, url, connectionId) {
   }
   const callbackUrl = new URL(`${base}/sso/callback/${connectionId}`);
   callbackUrl.search = url.search;
+  const exchangeStarted = performance.now();
   const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
     pkceCodeVerifier: login.codeVerifier,
     expectedState: state,
     expectedNonce: login.nonce,
     idTokenExpected: true,
   });
+  res.idpMs = performance.now() - exchangeStarted;
   const claims = tokens.claims();
   if (!claims || typeof claims.email !== 'string' || claims.email_verified === false) {
     return { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"email_missing"}' };
@@ -141,7 +143,8 @@ const server = createServer(async (req, res) => {
   } catch (error) {
     out = { status: 500, headers: { 'content-type': 'text/plain' }, body: String(error) };
   }
-  send(res, out.status, { ...out.headers, 'server-timing': `app;dur=${(performance.now() - started).toFixed(3)}` }, out.body);
+  const timing = `app;dur=${(performance.now() - started).toFixed(2)}${res.idpMs !== undefined ? `, idp;dur=${res.idpMs.toFixed(2)}` : ''}`;
+  send(res, out.status, { ...out.headers, 'server-timing': timing }, out.body);
 });
 server.keepAliveTimeout = 60_000;
 

@@ -7,9 +7,10 @@ import { createLocalJWKSet, jwtVerify } from 'jose';
 
 const agent = new Agent({ keepAliveTimeout: 60_000, keepAliveMaxTimeout: 60_000, pipelining: 1, connections: 256 });
 
-function serverTiming(headers) {
+/** An entry of the Server-Timing header: `app` (all the service's time) or `idp` (its wait for the IdP). */
+function serverTiming(headers, name = 'app') {
   const value = headers['server-timing'];
-  const match = typeof value === 'string' ? /app;dur=([\d.]+)/.exec(value) : null;
+  const match = typeof value === 'string' ? new RegExp(`(?:^|, )${name};dur=([\\d.]+)`).exec(value) : null;
   return match ? Number(match[1]) : undefined;
 }
 
@@ -102,7 +103,10 @@ async function login(base, email, connectionId, local) {
   if (atIdp.status !== 302) throw new Error(`IdP ${atIdp.status}: ${atIdp.body.slice(0, 200)}`);
   const callback = await get(atIdp.headers.location, { cookie: binding });
   if (callback.status !== 302) throw new Error(`callback ${callback.status}: ${callback.body.slice(0, 200)}`);
-  local.callback = serverTiming(callback.headers);
+  // The service's own time on the callback: all of it but the token request to the IdP.
+  local.callbackTotal = serverTiming(callback.headers);
+  local.callbackIdp = serverTiming(callback.headers, 'idp');
+  local.callback = local.callbackTotal - (local.callbackIdp ?? 0);
   const session = setCookies(callback.headers).find((pair) => pair.startsWith('sso_session='));
   if (!session) throw new Error('no session cookie');
   const me = await get(`${base}/auth/me`, { cookie: session });
