@@ -570,7 +570,7 @@ async function profileRun(serviceOptions, issuer, clientSecret, dir) {
     console.log(`\n## CPU profile of the service under ${load} load, start-up left out (${join('bench/results/profiles.tmp', load, file)})\n`);
     console.log(summaries[load].text);
   }
-  writeFileSync(join(RESULTS, 'profile.tmp.json'), JSON.stringify(summaries, null, 2));
+  writeFileSync(join(RESULTS, 'profile-summary.json.tmp'), JSON.stringify(summaries, null, 2));
 }
 
 // ---------------------------------------------------------------- report
