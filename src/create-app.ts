@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
+import { serverTiming } from './common/server-timing';
 
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
@@ -14,6 +15,8 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
     abortOnError: false,
   });
   app.disable('x-powered-by');
+  // First, so that the time includes every middleware, guard and pipe.
+  app.use(serverTiming);
   // Client IPs for rate limits come from the one proxy in front, when there is one.
   app.set('trust proxy', 'loopback');
   app.use(cookieParser());

@@ -74,7 +74,7 @@ describe('Entra groups overage', () => {
 
   it('believes an overage only from the signed ID token, not from userinfo', async () => {
     entra.behaviour.claims = { sub: 'userinfo-overage', tid: TENANT, email_verified: true };
-    entra.behaviour.userinfo = { sub: 'userinfo-overage', email: 'userinfo-overage@overage-test.com', ...overageClaims('userinfo-overage') };
+    entra.behaviour.userinfo = overageClaims('userinfo-overage');
     entra.behaviour.groupsSource = { groups: ['grp-admins-object-id'] };
     const sourceCallsBefore = entra.requests.filter((request) => request.path === GRAPH_PATH).length;
     try {

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { InjectRepository } from '@nestjs/typeorm';
 import { MoreThan, Repository } from 'typeorm';
 import { Session } from './entities/session.entity';
@@ -28,9 +29,11 @@ export class SessionsService {
 
   async issue(member: ProvisionedMember, method: string): Promise<IssuedSession> {
     const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
-    const session = await this.sessions.save(this.sessions.create({ userId: member.userId, organizationId: member.organizationId, method, expiresAt }));
+    // One INSERT: save() would wrap it in a transaction of its own (BEGIN, INSERT, COMMIT).
+    const id = randomUUID();
+    await this.sessions.insert({ id, userId: member.userId, organizationId: member.organizationId, method, expiresAt });
     const token = await this.signingKeys.sign(
-      { sub: member.userId, jti: session.id, org: member.organizationId, roles: member.roles, email: member.email },
+      { sub: member.userId, jti: id, org: member.organizationId, roles: member.roles, email: member.email },
       this.config.sessionTtlSeconds,
     );
     return { token, expiresAt };

@@ -15,6 +15,8 @@ const REFRESH_MS = 60_000;
 interface LoadedKeys {
   current: { kid: string; privateKey: CryptoKey };
   publicJwks: JWK[];
+  /** Built once per load: it imports each public key on first use and keeps it. */
+  verificationKeys: ReturnType<typeof createLocalJWKSet>;
   loadedAt: number;
 }
 
@@ -54,9 +56,9 @@ export class SigningKeysService implements OnApplicationBootstrap {
 
   /** The token's claims when it carries this service's valid signature; undefined otherwise. */
   async verify(token: string): Promise<JWTPayload | undefined> {
-    const keySet = createLocalJWKSet({ keys: (await this.current()).publicJwks });
+    const { verificationKeys } = await this.current();
     try {
-      const { payload } = await jwtVerify(token, keySet, { issuer: this.config.publicUrl, algorithms: [ALGORITHM] });
+      const { payload } = await jwtVerify(token, verificationKeys, { issuer: this.config.publicUrl, algorithms: [ALGORITHM] });
       return payload;
     } catch {
       return undefined;
@@ -88,7 +90,8 @@ export class SigningKeysService implements OnApplicationBootstrap {
     }
     const [newest] = rows;
     const privateKey = (await importJWK(JSON.parse(this.cipher.open(newest.privateJwkEncrypted)) as JWK, ALGORITHM)) as CryptoKey;
-    return { current: { kid: newest.id, privateKey }, publicJwks: rows.map((row) => row.publicJwk as JWK), loadedAt: Date.now() };
+    const publicJwks = rows.map((row) => row.publicJwk as JWK);
+    return { current: { kid: newest.id, privateKey }, publicJwks, verificationKeys: createLocalJWKSet({ keys: publicJwks }), loadedAt: Date.now() };
   }
 
   /** One new key, even when several instances decide to rotate at once. */

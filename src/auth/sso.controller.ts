@@ -10,6 +10,7 @@ import { SsoRateLimitGuard } from './rate-limiter';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { ConnectionStrategy, authenticate } from './connection.strategy';
+import { recordServerTiming } from '../common/server-timing';
 
 function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -54,7 +55,9 @@ export class SsoController {
       const bindingCookie = state ? LoginStateService.bindingCookieName(state) : undefined;
       const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
       if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
-      const strategy = new ConnectionStrategy(connectionId, () => this.sso.callback(connectionId, currentUrl, binding, correlationId));
+      const strategy = new ConnectionStrategy(connectionId, () =>
+        this.sso.callback(connectionId, currentUrl, binding, correlationId, (ms) => recordServerTiming(response, 'idp', ms)),
+      );
       const outcome = await authenticate(strategy, request, response);
       response.setHeader('Cache-Control', 'no-store');
       if (outcome.kind === 'test') {

@@ -5,6 +5,7 @@ import { Connection, ConnectionState } from '../connections/entities/connection.
 import { ConnectionsService } from '../connections/connections.service';
 import { PRESETS } from '../connections/presets';
 import { GroupsSourceService } from '../connections/groups-source.service';
+import { IdpRequestError } from '../connections/idp-http';
 import { DomainsService } from '../domains/domains.service';
 import { emailDomain } from '../domains/domain-rules';
 import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
@@ -17,6 +18,7 @@ import { isUuid } from '../common/uuid.pipe';
 import { LoginActivityService, type LoginAttemptFacts } from '../login-activity/login-activity.service';
 import { ConnectionTestsService, type ConnectionTestReport } from '../connection-tests/connection-tests.service';
 import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
+import { pkceChallenge } from './pkce';
 
 export interface InitiateRequest {
   loginHint?: string;
@@ -67,7 +69,7 @@ export class SsoService {
       const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
       const login = await this.loginStates.start(connection.id, returnTo);
       const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
-      return { url: await this.authorizationUrl(connection, login, parameters), login };
+      return { url: this.authorizationUrl(connection, login, parameters), login };
     });
   }
 
@@ -81,11 +83,20 @@ export class SsoService {
     const connection = await this.knownConnection(test.connectionId);
     const login = await this.loginStates.start(connection.id, this.config.appUrl, test.id);
     // The admin signs in afresh (perhaps as a test user), not with whatever IdP session they have.
-    return { url: await this.authorizationUrl(connection, login, { prompt: 'login' }), login };
+    return { url: this.authorizationUrl(connection, login, { prompt: 'login' }), login };
   }
 
-  /** Finishes a login: every check, then the user, the membership and a session; or a test's report. */
-  async callback(connectionId: string, currentUrl: URL, binding: string | undefined, correlationId: string): Promise<CallbackOutcome> {
+  /**
+   * Finishes a login: every check, then the user, the membership and a session; or a test's report.
+   * `onIdpWait` learns how long the token request took (the service's own time excludes it).
+   */
+  async callback(
+    connectionId: string,
+    currentUrl: URL,
+    binding: string | undefined,
+    correlationId: string,
+    onIdpWait?: (ms: number) => void,
+  ): Promise<CallbackOutcome> {
     const connection = await this.knownConnection(connectionId);
     const facts: LoginAttemptFacts = { subject: null, email: null };
     const login = await this.recorded(connection, correlationId, facts, 'refusal', () =>
@@ -94,12 +105,12 @@ export class SsoService {
     if (login.connectionTestId !== null) return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
     return this.recorded(connection, correlationId, facts, 'always', async () => {
       assertActive(connection);
-      const { profile, problems } = await this.assess(connection, login, currentUrl);
+      const { profile, problems } = await this.assess(connection, login, currentUrl, onIdpWait);
       Object.assign(facts, { subject: profile.subject, email: profile.email });
       if (problems.length || profile.email === null) throw problems[0];
       const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
       const session = await this.sessions.issue(member, `sso:${connection.id}`);
-      await this.connections.recordLogin(connection.id);
+      await this.connections.recordLogin(connection);
       return { kind: 'session', session, returnTo: login.returnTo };
     });
   }
@@ -112,13 +123,13 @@ export class SsoService {
     return this.connections.initiateLoginUri(connection);
   }
 
-  private async authorizationUrl(connection: Connection, login: StartedLogin, extra: Record<string, string>): Promise<URL> {
+  private authorizationUrl(connection: Connection, login: StartedLogin, extra: Record<string, string>): URL {
     return oidc.buildAuthorizationUrl(this.clients.configurationFor(connection), {
       redirect_uri: this.connections.redirectUri(connection),
       scope: connection.scopes.join(' '),
       state: login.state,
       nonce: login.nonce,
-      code_challenge: await oidc.calculatePKCECodeChallenge(login.codeVerifier),
+      code_challenge: pkceChallenge(login.codeVerifier),
       code_challenge_method: 'S256',
       ...extra,
     });
@@ -181,7 +192,7 @@ export class SsoService {
    * who signed in. A broken response throws; the rules a login must also pass (email present
    * and verified, domain allowed) come back as problems, so that a test sign-in can report them.
    */
-  private async assess(connection: Connection, login: ConsumedLogin, currentUrl: URL): Promise<LoginAssessment> {
+  private async assess(connection: Connection, login: ConsumedLogin, currentUrl: URL, onIdpWait?: (ms: number) => void): Promise<LoginAssessment> {
     const idpError = currentUrl.searchParams.get('error');
     if (idpError) {
       throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the IdP answered ${idpError.slice(0, 100)}: ${(currentUrl.searchParams.get('error_description') ?? '').slice(0, 300)}`);
@@ -195,6 +206,7 @@ export class SsoService {
     const callbackUrl = new URL(this.connections.redirectUri(connection));
     callbackUrl.search = currentUrl.search;
     let tokens: Tokens;
+    const exchangeStarted = performance.now();
     try {
       tokens = await oidc.authorizationCodeGrant(configuration, callbackUrl, {
         pkceCodeVerifier: login.codeVerifier,
@@ -204,6 +216,8 @@ export class SsoService {
       });
     } catch (error) {
       throw classifyGrantFailure(error, connection);
+    } finally {
+      onIdpWait?.(performance.now() - exchangeStarted);
     }
     try {
       await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
@@ -266,20 +280,34 @@ function assertActive(connection: Connection): void {
   if (connection.state !== ConnectionState.ACTIVE) throw new SsoLoginError(SsoErrorCode.CONNECTION_INACTIVE, 'the connection is inactive');
 }
 
+/** The OAuth error code of a refused token request, in its body or in a WWW-Authenticate challenge. */
+function oauthErrorOf(error: unknown): string | undefined {
+  if (error instanceof oidc.WWWAuthenticateChallengeError) return error.cause[0]?.parameters.error;
+  const code = (error as { error?: unknown }).error;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** openid-client's failures, sorted into the contract's codes. */
 function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginError {
   const message = error instanceof Error ? error.message : String(error);
   const expiresAt = connection.clientSecretExpiresAt;
-  if ((error as { error?: unknown }).error === 'invalid_client' && expiresAt && expiresAt.getTime() <= Date.now()) {
+  if (oauthErrorOf(error) === 'invalid_client' && expiresAt && expiresAt.getTime() <= Date.now()) {
     const hint = `The connection's client secret has probably expired (on ${expiresAt.toISOString().slice(0, 10)}); an admin must enter a new one.`;
     return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${hint}`, { cause: error, hint });
   }
-  // The token endpoint refused, answered nonsense, or did not answer in time.
-  if (error instanceof oidc.ResponseBodyError || (error as { code?: string }).code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' || /fetch failed|timed? ?out|abort/i.test(message)) {
-    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, message, { cause: error });
+  // The token endpoint could not be reached in time, refused, or answered nonsense.
+  const cause = (error as { cause?: unknown }).cause;
+  if (
+    error instanceof IdpRequestError ||
+    cause instanceof IdpRequestError ||
+    error instanceof oidc.ResponseBodyError ||
+    error instanceof oidc.WWWAuthenticateChallengeError ||
+    (error as { code?: string }).code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' ||
+    /timed? ?out|abort/i.test(message)
+  ) {
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
   }
   if (error instanceof oidc.AuthorizationResponseError) return new SsoLoginError(SsoErrorCode.IDP_ERROR, message, { cause: error });
   // Everything else openid-client checks after the exchange is the ID token's claims.
-  const cause = (error as { cause?: unknown }).cause;
   return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
 }

@@ -62,7 +62,7 @@ export class ConnectionTestsService {
     const succeeded = !report.problems.some((problem: ConnectionTestProblem) => problem.blocksLogin);
     await this.tests.update({ id: testId }, { ...report, succeeded, completedAt: new Date() });
     const test = await this.tests.findOneByOrFail({ id: testId });
-    if (succeeded) await this.connections.recordLogin(test.connectionId);
+    if (succeeded) await this.connections.recordLogin({ id: test.connectionId, verifiedAt: null });
     return test;
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, Not, Repository } from 'typeorm';
+import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState } from './entities/connection.entity';
 import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
@@ -13,6 +14,8 @@ import { AuditService } from '../audit/audit.service';
 import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
 
+/** A verified connection's last login is written at most this often per instance: a minute-grained signal, not a log. */
+const RECORD_LOGIN_EVERY_MS = 60_000;
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
 const LAST_VERIFIED_CONNECTION =
@@ -21,6 +24,8 @@ const LAST_VERIFIED_CONNECTION =
 
 @Injectable()
 export class ConnectionsService implements OnApplicationBootstrap {
+  private readonly loginsRecorded = new LRUCache<string, true>({ max: 100_000, ttl: RECORD_LOGIN_EVERY_MS });
+
   constructor(
     @InjectRepository(Connection) private readonly connections: Repository<Connection>,
     private readonly dataSource: DataSource,
@@ -68,8 +73,16 @@ export class ConnectionsService implements OnApplicationBootstrap {
     });
   }
 
-  /** A successful sign-in proves the connection works: the SSO lockout guard relies on it. */
-  async recordLogin(id: string): Promise<void> {
+  /**
+   * A successful sign-in proves the connection works: the SSO lockout guard relies on it. An
+   * unverified connection is always written (verified_at is set at once); a verified one at most
+   * once a minute per instance, since an UPDATE per login would queue every login of an
+   * organization on one row lock.
+   */
+  async recordLogin(connection: Pick<Connection, 'id' | 'verifiedAt'>): Promise<void> {
+    if (connection.verifiedAt && this.loginsRecorded.has(connection.id)) return;
+    this.loginsRecorded.set(connection.id, true);
+    const { id } = connection;
     await this.connections
       .createQueryBuilder()
       .update()

