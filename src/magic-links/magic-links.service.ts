@@ -1,13 +1,13 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
-import { createHash, randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MagicLink } from './entities/magic-link.entity';
 import { MagicLinkError, MagicLinkErrorCode } from './magic-link.error';
 import { magicLinkMail } from './magic-link-mail';
 import { FixedWindowLimiter } from '../common/fixed-window-limiter';
 import { RateLimitedError } from '../common/errors';
+import { hashOneTimeToken, newOneTimeToken } from '../common/one-time-token';
 import { DomainsService } from '../domains/domains.service';
 import { Organization } from '../organizations/entities/organization.entity';
 import { ProvisioningService } from '../provisioning/provisioning.service';
@@ -22,10 +22,6 @@ const RATE_WINDOW_MS = 60 * 60 * 1000;
 /** Used and expired links stay this long, so a late click is told why it fails. */
 const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000;
 const PURGE_INTERVAL_MS = 60_000;
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
 
 /** Why a link that exists could not be used (the caller checked that it was not consumed now). */
 export function refusalOf(link: Pick<MagicLink, 'usedAt' | 'expiresAt'> | null): MagicLinkErrorCode {
@@ -74,10 +70,10 @@ export class MagicLinksService {
       throw new MagicLinkError(MagicLinkErrorCode.SSO_REQUIRED, `organization ${organization.id} requires SSO`, this.ssoUrlFor(email));
     }
     if (!(await this.provisioning.isMemberOrInvited(organization.id, email))) return;
-    const token = randomBytes(32).toString('base64url');
+    const { token, hash } = newOneTimeToken();
     await this.links.insert({
       organizationId: organization.id,
-      tokenHash: sha256(token),
+      tokenHash: hash,
       email,
       returnTo: safeReturnTarget(requestedReturnTo, this.config.allowedReturnOrigins, this.config.appUrl),
       expiresAt: new Date(Date.now() + MAGIC_LINK_TTL_MINUTES * 60_000),
@@ -97,7 +93,7 @@ export class MagicLinksService {
   /** Consumes the link (once, even when clicked twice at the same moment) and opens a session. */
   async verify(token: string | undefined): Promise<{ session: IssuedSession; returnTo: string }> {
     if (!token || token.length > 200) throw new MagicLinkError(MagicLinkErrorCode.INVALID, 'no token');
-    const tokenHash = sha256(token);
+    const tokenHash = hashOneTimeToken(token);
     // One UPDATE decides: of two verifications racing, only one sees used_at still null.
     const consumed = await this.links
       .createQueryBuilder()
