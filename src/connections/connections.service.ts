@@ -174,7 +174,10 @@ export class ConnectionsService implements OnApplicationBootstrap {
       };
       set('name', input.name?.trim());
       set('clientId', input.clientId?.trim());
-      set('clientSecretExpiresAt', input.clientSecretExpiresAt);
+      // The same date saved again (an admin re-saving the form) is no change: warnings given stay given.
+      if ((input.clientSecretExpiresAt?.getTime() ?? null) !== (connection.clientSecretExpiresAt?.getTime() ?? null)) {
+        set('clientSecretExpiresAt', input.clientSecretExpiresAt);
+      }
       set('groupsClaim', input.groupsClaim);
       set('scopes', input.scopes ? normaliseScopes(input.scopes) : undefined);
       set('state', input.state);
