@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
@@ -300,6 +300,42 @@ describe('SSO login', () => {
       } finally {
         rogue.behaviour.authorizeError = undefined;
       }
+    });
+
+    describe('claims longer than this service keeps (sub over 255 characters, email over 320)', () => {
+      const LONG_SUB = 's'.repeat(256);
+      const LONG_EMAIL = `${'e'.repeat(321 - '@acme-sso-test.com'.length)}@acme-sso-test.com`;
+
+      afterEach(() => {
+        rogue.behaviour.claims = { sub: 'rogue-user', email: 'rogue@acme-sso-test.com', email_verified: true };
+      });
+
+      /** A test sign-in through the rogue connection: the report the callback answers with. */
+      async function testSignIn(): Promise<{ subject: string | null; email: string | null; succeeded: boolean; problems: { code: string }[] }> {
+        const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', { id: rogueConnectionId });
+        const browser = new TestBrowser();
+        const start = await browser.get(testConnection.url);
+        const report = await browser.get(await rogue.signIn(start.headers.get('location')!), { accept: 'application/json' });
+        expect(report.status).toBe(200);
+        return report.json();
+      }
+
+      it('refuses a login with such a sub as invalid_id_token, and a test sign-in reports it', async () => {
+        rogue.behaviour.defect = 'none';
+        rogue.behaviour.claims = { sub: LONG_SUB, email: 'long-sub@acme-sso-test.com', email_verified: true };
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('invalid_id_token');
+        const report = await testSignIn();
+        expect(report).toMatchObject({ succeeded: false, subject: null, problems: [expect.objectContaining({ code: 'invalid_id_token' })] });
+        expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', ['long-sub@acme-sso-test.com'])).toEqual([]);
+      });
+
+      it('refuses a login with such an email as email_missing, and a test sign-in reports it', async () => {
+        rogue.behaviour.defect = 'none';
+        rogue.behaviour.claims = { sub: 'long-email', email: LONG_EMAIL, email_verified: true };
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('email_missing');
+        const report = await testSignIn();
+        expect(report).toMatchObject({ succeeded: false, subject: 'long-email', email: null, problems: [expect.objectContaining({ code: 'email_missing' })] });
+      });
     });
   });
 
