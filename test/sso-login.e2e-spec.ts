@@ -311,13 +311,14 @@ describe('SSO login', () => {
       });
 
       /** A test sign-in through the rogue connection: the report the callback answers with. */
-      async function testSignIn(): Promise<{ subject: string | null; email: string | null; succeeded: boolean; problems: { code: string }[] }> {
+      type Report = { subject: string | null; email: string | null; succeeded: boolean; problems: { code: string }[] };
+      async function testSignIn(): Promise<Report> {
         const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', { id: rogueConnectionId });
         const browser = new TestBrowser();
         const start = await browser.get(testConnection.url);
         const report = await browser.get(await rogue.signIn(start.headers.get('location')!), { accept: 'application/json' });
         expect(report.status).toBe(200);
-        return report.json();
+        return (await report.json()) as Report;
       }
 
       it('refuses a login with such a sub as invalid_id_token, and a test sign-in reports it', async () => {
