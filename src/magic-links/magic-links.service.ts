@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -35,11 +35,13 @@ export function refusalOf(link: Pick<MagicLink, 'usedAt' | 'expiresAt'> | null):
  * pending invitations; an organization that requires SSO gets no links at all.
  */
 @Injectable()
-export class MagicLinksService {
+export class MagicLinksService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MagicLinksService.name);
   private readonly perEmail: FixedWindowLimiter;
   private readonly perIp: FixedWindowLimiter;
   private lastPurgeAt = 0;
+  /** Link requests still being worked on after their answer; shutdown waits for them. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     @InjectRepository(MagicLink) private readonly links: Repository<MagicLink>,
@@ -57,7 +59,9 @@ export class MagicLinksService {
   /**
    * Sends a link when the email may sign in; otherwise does nothing, and the caller answers the
    * same either way. Only a domain's SSO requirement is told, because /sso/discover already
-   * tells it to anyone.
+   * tells it to anyone. Whether the email is a member is looked up after the answer, in the
+   * background: an answer that waited for that lookup (and for storing a link) would take longer
+   * for members than for strangers.
    */
   async request(rawEmail: string, clientIp: string, requestedReturnTo: string | undefined): Promise<void> {
     const email = rawEmail.trim().toLowerCase();
@@ -69,18 +73,31 @@ export class MagicLinksService {
     if (organization.ssoRequired) {
       throw new MagicLinkError(MagicLinkErrorCode.SSO_REQUIRED, `organization ${organization.id} requires SSO`, this.ssoUrlFor(email));
     }
+    const returnTo = safeReturnTarget(requestedReturnTo, this.config.allowedReturnOrigins, this.config.appUrl);
+    const sending = this.sendLinkIfAllowed(organization, email, returnTo).catch((error: unknown) => {
+      this.logger.error(`magic link for ${email} not sent: ${error instanceof Error ? error.message : error}`);
+    });
+    this.pending.add(sending);
+    void sending.finally(() => this.pending.delete(sending));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // Before the database pool and the mail transport close (their own shutdown hooks).
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async sendLinkIfAllowed(organization: Organization, email: string, returnTo: string): Promise<void> {
     if (!(await this.provisioning.isMemberOrInvited(organization.id, email))) return;
     const { token, hash } = newOneTimeToken();
     await this.links.insert({
       organizationId: organization.id,
       tokenHash: hash,
       email,
-      returnTo: safeReturnTarget(requestedReturnTo, this.config.allowedReturnOrigins, this.config.appUrl),
+      returnTo,
       expiresAt: new Date(Date.now() + MAGIC_LINK_TTL_MINUTES * 60_000),
     });
     this.purgeOldNow();
     const link = `${this.config.publicUrl}/auth/magic-link/verify?token=${token}`;
-    // Not awaited: an answer that waited for SMTP would tell known emails from unknown ones.
     this.mail.sendInBackground(magicLinkMail(email, organization.name, link, MAGIC_LINK_TTL_MINUTES), (receipt) => {
       if (receipt.via === 'smtp') return;
       // The link in the log is what makes an offline demo work; production logs are kept and
