@@ -205,6 +205,22 @@ describe('magic links', () => {
     expect(magicLinkIn(await smtp.waitFor(mailTo(`tim@${DOMAIN}`)))).toContain('/auth/magic-link/verify?token=');
   });
 
+  it('makes an invitee accepted through a link known to the roles API at once, past a cached 404', async () => {
+    await invite(`uma@${DOMAIN}`, 'viewer');
+    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', {
+      id: organizationId,
+    });
+    const roles = () =>
+      fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(`uma@${DOMAIN}`)}`, { headers: { authorization: `Bearer ${createApiKey.secret}` } });
+    // Asked twice: the second answer comes from the cache.
+    expect((await roles()).status).toBe(404);
+    expect((await roles()).status).toBe(404);
+    expect((await new TestBrowser().get(await linkFor(`uma@${DOMAIN}`))).status).toBe(302);
+    const answer = await roles();
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ organizationId, roles: ['viewer'] });
+  });
+
   it('refuses a link whose invitation was revoked after it was sent, and creates no user', async () => {
     const invitationId = await invite(`dave@${DOMAIN}`, 'editor');
     const link = await linkFor(`dave@${DOMAIN}`);
