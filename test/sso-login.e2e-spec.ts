@@ -302,6 +302,29 @@ describe('SSO login', () => {
       }
     });
 
+    it('does not let a login that began before its connection’s client changed verify the changed connection', async () => {
+      rogue.behaviour.defect = 'none';
+      const { id } = await createConnection({ organizationId, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: 'race-app', clientSecret: 'race-secret' });
+      const tokenRequests = () => rogue.requests.filter((request) => request.path.endsWith('/token')).length;
+      rogue.behaviour.tokenDelayMs = 1_000;
+      try {
+        const browser = new TestBrowser();
+        const initiate = await browser.get(`${service.url}/sso/initiate/${id}`);
+        const callbackUrl = await rogue.signIn(initiate.headers.get('location')!);
+        const before = tokenRequests();
+        const callback = browser.get(callbackUrl, { accept: 'application/json' });
+        // The callback has read the connection and waits for the IdP: now the client changes.
+        while (tokenRequests() === before) await new Promise((resolve) => setTimeout(resolve, 10));
+        await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientId: "race-app-2" }) { id } }', { id });
+        expect((await callback).status).toBe(302);
+      } finally {
+        rogue.behaviour.tokenDelayMs = undefined;
+      }
+      const [row] = await queryDatabase<{ verified_at: Date | null; last_login_at: Date | null }>(service.databaseUrl, 'SELECT verified_at, last_login_at FROM connections WHERE id = $1', [id]);
+      expect(row.verified_at).toBeNull();
+      expect(row.last_login_at).not.toBeNull();
+    });
+
     describe('claims longer than this service keeps (sub over 255 characters, email over 320)', () => {
       const LONG_SUB = 's'.repeat(256);
       const LONG_EMAIL = `${'e'.repeat(321 - '@acme-sso-test.com'.length)}@acme-sso-test.com`;

@@ -164,7 +164,7 @@ export class SsoService {
       if (!(error instanceof SsoLoginError)) throw error;
       report = { ...empty, issuer: connection.issuer, problems: [problem(error)] };
     }
-    return this.connectionTests.complete(testId, report);
+    return this.connectionTests.complete(testId, report, connection.version);
   }
 
   private async knownConnection(connectionId: string): Promise<Connection> {

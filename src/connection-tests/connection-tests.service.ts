@@ -53,12 +53,15 @@ export class ConnectionTestsService {
     return this.tests.findOneByOrFail({ id });
   }
 
-  /** Stores the report; a test that a real login would pass proves the connection works. */
-  async complete(testId: string, report: ConnectionTestReport): Promise<ConnectionTest> {
+  /**
+   * Stores the report; a test that a real login would pass proves the connection works, as it
+   * was at `connectionVersion` (the settings the callback used).
+   */
+  async complete(testId: string, report: ConnectionTestReport, connectionVersion: number): Promise<ConnectionTest> {
     const succeeded = !report.problems.some((problem: ConnectionTestProblem) => problem.blocksLogin);
     await this.tests.update({ id: testId }, { ...report, succeeded, completedAt: new Date() });
     const test = await this.tests.findOneByOrFail({ id: testId });
-    if (succeeded) await this.connections.recordLogin({ id: test.connectionId, verifiedAt: null });
+    if (succeeded) await this.connections.recordLogin({ id: test.connectionId, verifiedAt: null, version: connectionVersion });
     return test;
   }
 

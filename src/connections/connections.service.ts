@@ -83,17 +83,19 @@ export class ConnectionsService implements OnApplicationBootstrap {
    * A successful sign-in proves the connection works: the SSO lockout guard relies on it. An
    * unverified connection is always written (verified_at is set at once); a verified one at most
    * once a minute per instance, since an UPDATE per login would queue every login of an
-   * organization on one row lock.
+   * organization on one row lock. A sign-in proves the connection as the login read it
+   * (`version`): when the client or IdP changed meanwhile, it verifies nothing.
    */
-  async recordLogin(connection: Pick<Connection, 'id' | 'verifiedAt'>): Promise<void> {
+  async recordLogin(connection: Pick<Connection, 'id' | 'verifiedAt' | 'version'>): Promise<void> {
     if (connection.verifiedAt && this.loginsRecorded.has(connection.id)) return;
     this.loginsRecorded.set(connection.id, true);
-    const { id } = connection;
+    const { id, version } = connection;
     await this.connections
       .createQueryBuilder()
       .update()
-      .set({ lastLoginAt: () => 'now()', verifiedAt: () => 'COALESCE(verified_at, now())' })
+      .set({ lastLoginAt: () => 'now()', verifiedAt: () => 'CASE WHEN version = :version THEN COALESCE(verified_at, now()) ELSE verified_at END' })
       .where('id = :id', { id })
+      .setParameter('version', version)
       .execute();
   }
 
