@@ -50,6 +50,7 @@ export class SecretsCipher {
    * Returns how many rows were resealed.
    */
   async resealWithCurrentKey(dataSource: DataSource, table: string, column: string): Promise<number> {
+    if (this.keys.size === 1) return 0;
     const stale: { id: string; sealed: string }[] = await dataSource.query(`SELECT id, ${column} AS sealed FROM ${table} WHERE ${column} NOT LIKE $1`, [`v1:${this.keyId}:%`]);
     let resealed = 0;
     let unknown = 0;
