@@ -17,8 +17,8 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   app.disable('x-powered-by');
   // First, so that the time includes every middleware, guard and pipe.
   app.use(serverTiming);
-  // Client IPs for rate limits come from the one proxy in front, when there is one.
-  app.set('trust proxy', 'loopback');
+  // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
+  app.set('trust proxy', config.trustProxy);
   app.use(cookieParser());
   // Large enough that an oversized field reaches validation and is named in the error.
   app.useBodyParser('json', { limit: '1mb' });

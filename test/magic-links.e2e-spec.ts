@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { Client } from 'pg';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -178,6 +179,48 @@ describe('magic links', () => {
     expect(counts).toEqual({ links: '0', users: '0' });
   });
 
+  it('answers before it looks the email up: a member is not told apart by waiting for the link to be stored', async () => {
+    await invite(`tim@${DOMAIN}`, 'editor');
+    // While these tables are locked, looking a member up or storing a link waits; the answer must not.
+    const locker = new Client({ connectionString: service.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE magic_links, invitations, memberships IN ACCESS EXCLUSIVE MODE');
+      for (const email of [`tim@${DOMAIN}`, `nobody-here@${DOMAIN}`]) {
+        const response = await fetch(`${service.url}/auth/magic-link`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': freshIp() },
+          body: JSON.stringify({ email }),
+          signal: AbortSignal.timeout(5_000),
+        });
+        expect({ status: response.status, body: await response.json() }).toEqual({ status: 202, body: ACCEPTED });
+      }
+      expect(smtp.messages.some(mailTo(`tim@${DOMAIN}`))).toBe(false);
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    // The link goes out once the lookup can run.
+    expect(magicLinkIn(await smtp.waitFor(mailTo(`tim@${DOMAIN}`)))).toContain('/auth/magic-link/verify?token=');
+  });
+
+  it('makes an invitee accepted through a link known to the roles API at once, past a cached 404', async () => {
+    await invite(`uma@${DOMAIN}`, 'viewer');
+    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', {
+      id: organizationId,
+    });
+    const roles = () =>
+      fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(`uma@${DOMAIN}`)}`, { headers: { authorization: `Bearer ${createApiKey.secret}` } });
+    // Asked twice: the second answer comes from the cache.
+    expect((await roles()).status).toBe(404);
+    expect((await roles()).status).toBe(404);
+    expect((await new TestBrowser().get(await linkFor(`uma@${DOMAIN}`))).status).toBe(302);
+    const answer = await roles();
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ organizationId, roles: ['viewer'] });
+  });
+
   it('refuses a link whose invitation was revoked after it was sent, and creates no user', async () => {
     const invitationId = await invite(`dave@${DOMAIN}`, 'editor');
     const link = await linkFor(`dave@${DOMAIN}`);
@@ -259,6 +302,45 @@ describe('magic links', () => {
       expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'sam'))).status).toBe(302);
       expect((await browser.get(`${service.url}/auth/me`)).status).toBe(200);
     });
+  });
+});
+
+describe('magic links at shutdown', () => {
+  it('sends a link still being worked on when the service stops before stopping', async () => {
+    const smtp = await startTestSmtpServer();
+    const service = await startTestApp({ env: { SMTP_URL: smtp.url } });
+    try {
+      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Closing" }) { id } }');
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "closing-magic-test.com") { id } }', { id: createOrganization.id });
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
+        input: { organizationId: createOrganization.id, email: 'cleo@closing-magic-test.com' },
+      });
+      const locker = new Client({ connectionString: service.databaseUrl });
+      await locker.connect();
+      let closing: Promise<void>;
+      try {
+        await locker.query('BEGIN');
+        await locker.query('LOCK TABLE magic_links IN ACCESS EXCLUSIVE MODE');
+        const response = await fetch(`${service.url}/auth/magic-link`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: 'cleo@closing-magic-test.com' }),
+          signal: AbortSignal.timeout(5_000),
+        });
+        expect(response.status).toBe(202);
+        closing = service.close();
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      await closing;
+      expect(magicLinkIn(await smtp.waitFor((mail) => mail.to.includes('cleo@closing-magic-test.com'), 1_000))).toContain('/auth/magic-link/verify?token=');
+      expect(await queryDatabase(service.databaseUrl, 'SELECT email FROM magic_links')).toEqual([{ email: 'cleo@closing-magic-test.com' }]);
+    } finally {
+      await service.database.drop();
+      await smtp.close();
+    }
   });
 });
 

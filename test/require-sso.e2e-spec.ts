@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Client } from 'pg';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { errorCode, graphql, graphqlOk, type GraphqlResult } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
@@ -115,6 +116,105 @@ describe('require SSO without lockouts', () => {
     expect(results.filter((result) => !result.errors).length).toBe(1);
     expect(results.filter((result) => errorCode(result) === 'BAD_USER_INPUT').length).toBe(1);
     expect([await stateOf(a), await stateOf(b)].sort()).toEqual(['ACTIVE', 'INACTIVE']);
+  });
+
+  describe('a change of client or IdP on a verified connection', () => {
+    const UPDATE = 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { verifiedAt } }';
+    let otherIdp: TestIdp;
+    let orgId: string;
+    let guarded: string;
+    let spare: string;
+
+    const verifiedAtOf = async (id: string) =>
+      (await queryDatabase<{ verified_at: Date | null }>(service.databaseUrl, 'SELECT verified_at FROM connections WHERE id = $1', [id]))[0].verified_at;
+
+    const refusedAsUnproven = (result: GraphqlResult, field: string) => {
+      expect(errorCode(result)).toBe('BAD_USER_INPUT');
+      expect(result.errors![0].extensions!.field).toBe(field);
+      expect(result.errors![0].message).toMatch(/would change the organization’s last ACTIVE connection with a successful sign-in.*requires SSO/);
+    };
+
+    async function connectionOf(organization: string, clientId: string): Promise<string> {
+      const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
+        input: { organizationId: organization, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
+      });
+      idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
+      return createConnection.id;
+    }
+
+    beforeAll(async () => {
+      otherIdp = await startTestIdp({ accounts: [] });
+      orgId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Rebind Guard" }) { id } }')).createOrganization.id;
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: orgId, domain: 'rebind-guard-test.com' });
+      idp.setAccount({ sub: 'rex', email: 'rex@rebind-guard-test.com', email_verified: true });
+      guarded = await connectionOf(orgId, 'rebind-guarded');
+      spare = await connectionOf(orgId, 'rebind-spare');
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${service.url}/sso/initiate/${guarded}`);
+      expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'rex'))).status).toBe(302);
+      await graphqlOk(service.url, PLATFORM_KEY, SET_SSO_REQUIRED, { id: orgId, on: true });
+    });
+
+    afterAll(async () => {
+      await otherIdp.close();
+    });
+
+    it('refuses a new client id or IdP on the last verified connection while SSO is required, naming the field', async () => {
+      refusedAsUnproven(await graphql(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientId: 'someone-else' } }), 'clientId');
+      refusedAsUnproven(await graphql(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { discoveryUrl: otherIdp.discoveryUrl, issuer: otherIdp.issuer } }), 'discoveryUrl');
+      expect(await verifiedAtOf(guarded)).not.toBeNull();
+      const [row] = await queryDatabase<{ client_id: string; issuer: string }>(service.databaseUrl, 'SELECT client_id, issuer FROM connections WHERE id = $1', [guarded]);
+      expect(row).toEqual({ client_id: 'rebind-guarded', issuer: idp.issuer });
+    });
+
+    it('keeps the verification through a secret rotation and the same settings saved again', async () => {
+      const before = await verifiedAtOf(guarded);
+      await graphqlOk(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientSecret: 'a-rotated-secret', name: 'Renamed' } });
+      await graphqlOk(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientId: 'rebind-guarded', discoveryUrl: idp.discoveryUrl } });
+      expect(await verifiedAtOf(guarded)).toEqual(before);
+    });
+
+    it('clears the verification of a connection whose client changes once another one is verified, and then guards that one', async () => {
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${service.url}/sso/initiate/${spare}`);
+      expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'rex'))).status).toBe(302);
+      expect(await graphqlOk(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientId: 'rebind-guarded-2' } })).toEqual({ updateConnection: { verifiedAt: null } });
+      const { auditEvents } = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { auditEvents(organizationId: $id) { action targetId } }', { id: orgId });
+      expect(auditEvents).toContainEqual({ action: 'connection.updated', targetId: guarded });
+      // The changed one no longer counts: the spare is now the last way in.
+      refusedAsLastVerified(await graphql(service.url, PLATFORM_KEY, DEACTIVATE, { id: spare }), 'state');
+      refusedAsUnproven(await graphql(service.url, PLATFORM_KEY, UPDATE, { id: spare, input: { discoveryUrl: otherIdp.discoveryUrl, issuer: otherIdp.issuer } }), 'discoveryUrl');
+    });
+
+    it('decides a deletion on the connection as it is once the organization is locked, not as it was read before', async () => {
+      // `guarded` unverified, `spare` the last verified one (as the previous test leaves them).
+      await queryDatabase(service.databaseUrl, "UPDATE connections SET state = 'ACTIVE', verified_at = CASE WHEN id = $2 THEN now() END WHERE id IN ($1, $2)", [guarded, spare]);
+      const admin = new Client({ connectionString: service.databaseUrl });
+      await admin.connect();
+      try {
+        // Hold the organization's lock, so that the deletion of `guarded` reads its row and then waits...
+        await admin.query('BEGIN');
+        await admin.query('SELECT id FROM organizations WHERE id = $1 FOR UPDATE', [orgId]);
+        const deletion = graphql(service.url, PLATFORM_KEY, DELETE, { id: guarded });
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline) {
+          const [waiting] = await queryDatabase<{ count: string }>(
+            service.databaseUrl,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%organizations%'",
+          );
+          if (waiting.count !== '0') break;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // ...while a sign-in verifies `guarded` and `spare` goes out of service (SSO then still has `guarded`).
+        await admin.query('UPDATE connections SET verified_at = now() WHERE id = $1', [guarded]);
+        await admin.query("UPDATE connections SET state = 'INACTIVE' WHERE id = $1", [spare]);
+        await admin.query('COMMIT');
+        refusedAsLastVerified(await deletion, 'id');
+        expect(await stateOf(guarded)).toBe('ACTIVE');
+      } finally {
+        await admin.end();
+      }
+    });
   });
 });
 

@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { startTestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
+import { SchedulerRegistry } from '@nestjs/schedule';
 import { SecretExpiryMonitor } from '../src/connections/secret-expiry.monitor';
 
 const DAY = 24 * 3600 * 1000;
@@ -109,8 +110,64 @@ describe('Client secret expiry', () => {
       id,
       input: { clientSecret: 'a-new-secret', clientSecretExpiresAt: rotated.toISOString() },
     });
-    const concurrent = await Promise.all([monitor.checkSecretExpiry(), monitor.checkSecretExpiry()]);
+    const concurrent = await Promise.all([monitor.checkSecretExpiry(new Date()), monitor.checkSecretExpiry(new Date())]);
     expect(concurrent.flat().filter((warning) => warning.connectionId === id).map((warning) => warning.threshold)).toEqual([30]);
+  });
+
+  it('does not warn again when the same expiry date is saved again, and does when it changes', async () => {
+    const monitor = service.app.get(SecretExpiryMonitor);
+    const expiresAt = inDays(20);
+    const id = await createConnection('resaved', expiresAt);
+    const warnedNow = async () => (await monitor.checkSecretExpiry(new Date())).filter((warning) => warning.connectionId === id).map((warning) => warning.threshold);
+    const update = (input: Record<string, unknown>) =>
+      graphqlOk(service.url, orgKey, 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }', { id, input });
+
+    expect(await warnedNow()).toEqual([30]);
+    await update({ name: 'resaved, renamed', clientSecretExpiresAt: expiresAt });
+    expect(await warnedNow()).toEqual([]);
+    await update({ clientSecretExpiresAt: inDays(21) });
+    expect(await warnedNow()).toEqual([30]);
+  });
+
+  it('leaves secrets that expired long ago alone: they were warned about as they neared the date', async () => {
+    const monitor = service.app.get(SecretExpiryMonitor);
+    const longAgo = await createConnection('long-expired', inDays(-30));
+    const lately = await createConnection('lately-expired', inDays(-3));
+    const warned = (await monitor.checkSecretExpiry(new Date())).map((warning) => warning.connectionId);
+    expect(warned).toContain(lately);
+    expect(warned).not.toContain(longAgo);
+  });
+
+  it('goes on past a connection whose warning fails', async () => {
+    const monitor = service.app.get(SecretExpiryMonitor);
+    const failing = await createConnection('failing', inDays(2));
+    const next = await createConnection('next', inDays(4));
+    // A failure injected in PostgreSQL: the warning's conditional UPDATE of this one row raises.
+    await queryDatabase(
+      service.databaseUrl,
+      `CREATE FUNCTION refuse_update() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+       CREATE TRIGGER refuse_update BEFORE UPDATE ON connections FOR EACH ROW WHEN (OLD.id = '${failing}') EXECUTE FUNCTION refuse_update();`,
+    );
+    try {
+      const warned = (await monitor.checkSecretExpiry(new Date())).map((warning) => warning.connectionId);
+      expect(warned).toContain(next);
+      expect(warned).not.toContain(failing);
+    } finally {
+      await queryDatabase(service.databaseUrl, 'DROP TRIGGER refuse_update ON connections; DROP FUNCTION refuse_update()');
+    }
+    expect((await monitor.checkSecretExpiry(new Date())).map((warning) => warning.connectionId)).toEqual([failing]);
+  });
+
+  it('runs hourly through the scheduler, with the time of the run', async () => {
+    const id = await createConnection('scheduled', inDays(3));
+    void service.app.get(SchedulerRegistry).getCronJob(SecretExpiryMonitor.name).fireOnTick();
+    const deadline = Date.now() + 10_000;
+    let audited: { details: { threshold: number } }[] = [];
+    while (!audited.length && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      audited = await queryDatabase(service.databaseUrl, `SELECT details FROM audit_events WHERE action = 'connection.secret_expiring' AND target_id = $1`, [id]);
+    }
+    expect(audited.map((event) => event.details.threshold)).toEqual([7]);
   });
 
   it('forgets the old expiry date when a new secret comes without one', async () => {

@@ -72,3 +72,53 @@ describe('rotating SECRETS_KEY', () => {
     });
   }, 60_000);
 });
+
+describe('a row sealed with a key the service does not have', () => {
+  const STRAY_KEY = Buffer.alloc(32, 13);
+  let database: TestDatabase;
+  let idp: TestIdp;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    idp = await startTestIdp({ accounts: [] });
+  });
+
+  afterAll(async () => {
+    await database.drop();
+    await idp.close();
+  });
+
+  async function createConnectionUnder(key: Buffer, name: string): Promise<string> {
+    const service = await startTestApp({ database, env: { SECRETS_KEY: key.toString('base64') } });
+    try {
+      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }', { name });
+      const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
+        input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: name, clientSecret: `${name}-secret` },
+      });
+      return createConnection.id;
+    } finally {
+      await service.close();
+    }
+  }
+
+  it('leaves it as it is with one clear warning, reseals the rest, and starts', async () => {
+    const known = await createConnectionUnder(OLD_KEY, 'known-key');
+    const stray = await createConnectionUnder(STRAY_KEY, 'stray-key');
+    const [strayBefore] = await queryDatabase<{ sealed: string }>(database.url, 'SELECT client_secret_encrypted AS sealed FROM connections WHERE id = $1', [stray]);
+
+    const logLines: string[] = [];
+    const service = await startTestApp({ database, logLines, env: { SECRETS_KEY: NEW_KEY.toString('base64'), SECRETS_KEY_PREVIOUS: OLD_KEY.toString('base64'), LOG_LEVEL: 'warn' } });
+    try {
+      expect((await fetch(`${service.url}/health`)).status).toBe(200);
+      const rows = await queryDatabase<{ id: string; sealed: string }>(database.url, 'SELECT id, client_secret_encrypted AS sealed FROM connections');
+      expect(rows.find((row) => row.id === known)!.sealed.split(':')[1]).toBe(keyIdOf(NEW_KEY));
+      expect(rows.find((row) => row.id === stray)!.sealed).toBe(strayBefore.sealed);
+      const warnings = logLines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((record) => /neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS/.test(record.msg));
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].level).toBe(40);
+      expect(warnings[0].msg).toMatch(/^1 row\(s\) of connections\.client_secret_encrypted /);
+    } finally {
+      await service.close();
+    }
+  }, 60_000);
+});

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
@@ -300,6 +300,66 @@ describe('SSO login', () => {
       } finally {
         rogue.behaviour.authorizeError = undefined;
       }
+    });
+
+    it('does not let a login that began before its connection’s client changed verify the changed connection', async () => {
+      rogue.behaviour.defect = 'none';
+      const { id } = await createConnection({ organizationId, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: 'race-app', clientSecret: 'race-secret' });
+      const tokenRequests = () => rogue.requests.filter((request) => request.path.endsWith('/token')).length;
+      rogue.behaviour.tokenDelayMs = 1_000;
+      try {
+        const browser = new TestBrowser();
+        const initiate = await browser.get(`${service.url}/sso/initiate/${id}`);
+        const callbackUrl = await rogue.signIn(initiate.headers.get('location')!);
+        const before = tokenRequests();
+        const callback = browser.get(callbackUrl, { accept: 'application/json' });
+        // The callback has read the connection and waits for the IdP: now the client changes.
+        while (tokenRequests() === before) await new Promise((resolve) => setTimeout(resolve, 10));
+        await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientId: "race-app-2" }) { id } }', { id });
+        expect((await callback).status).toBe(302);
+      } finally {
+        rogue.behaviour.tokenDelayMs = undefined;
+      }
+      const [row] = await queryDatabase<{ verified_at: Date | null; last_login_at: Date | null }>(service.databaseUrl, 'SELECT verified_at, last_login_at FROM connections WHERE id = $1', [id]);
+      expect(row.verified_at).toBeNull();
+      expect(row.last_login_at).not.toBeNull();
+    });
+
+    describe('claims longer than this service keeps (sub over 255 characters, email over 320)', () => {
+      const LONG_SUB = 's'.repeat(256);
+      const LONG_EMAIL = `${'e'.repeat(321 - '@acme-sso-test.com'.length)}@acme-sso-test.com`;
+
+      afterEach(() => {
+        rogue.behaviour.claims = { sub: 'rogue-user', email: 'rogue@acme-sso-test.com', email_verified: true };
+      });
+
+      /** A test sign-in through the rogue connection: the report the callback answers with. */
+      type Report = { subject: string | null; email: string | null; succeeded: boolean; problems: { code: string }[] };
+      async function testSignIn(): Promise<Report> {
+        const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', { id: rogueConnectionId });
+        const browser = new TestBrowser();
+        const start = await browser.get(testConnection.url);
+        const report = await browser.get(await rogue.signIn(start.headers.get('location')!), { accept: 'application/json' });
+        expect(report.status).toBe(200);
+        return (await report.json()) as Report;
+      }
+
+      it('refuses a login with such a sub as invalid_id_token, and a test sign-in reports it', async () => {
+        rogue.behaviour.defect = 'none';
+        rogue.behaviour.claims = { sub: LONG_SUB, email: 'long-sub@acme-sso-test.com', email_verified: true };
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('invalid_id_token');
+        const report = await testSignIn();
+        expect(report).toMatchObject({ succeeded: false, subject: null, problems: [expect.objectContaining({ code: 'invalid_id_token' })] });
+        expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', ['long-sub@acme-sso-test.com'])).toEqual([]);
+      });
+
+      it('refuses a login with such an email as email_missing, and a test sign-in reports it', async () => {
+        rogue.behaviour.defect = 'none';
+        rogue.behaviour.claims = { sub: 'long-email', email: LONG_EMAIL, email_verified: true };
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('email_missing');
+        const report = await testSignIn();
+        expect(report).toMatchObject({ succeeded: false, subject: 'long-email', email: null, problems: [expect.objectContaining({ code: 'email_missing' })] });
+      });
     });
   });
 

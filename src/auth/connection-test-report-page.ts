@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
-import { escapeHtml } from '../common/html';
+import { escapeHtml, htmlPage } from '../common/html';
 
 /** A test sign-in's report: JSON for programs, a page for the IT admin who opened the link. */
 export function sendConnectionTestReport(request: Request, response: Response, test: ConnectionTest): void {
@@ -26,12 +26,10 @@ export function sendConnectionTestReport(request: Request, response: Response, t
   const problems = test.problems.length
     ? `<ul>${test.problems.map((problem) => `<li><code>${escapeHtml(problem.code)}</code> ${escapeHtml(problem.message)}${problem.blocksLogin ? ' (a login would be refused)' : ''}</li>`).join('')}</ul>`
     : '<p>None.</p>';
-  response.type('html').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>SSO connection test</title>
-<style>body{font-family:system-ui,sans-serif;max-width:44rem;margin:4rem auto;padding:0 1rem;color:#1f2328}th{text-align:left;padding-right:1rem;vertical-align:top}code{background:#f1f3f5;padding:.1rem .3rem;border-radius:4px}</style>
-</head><body>
-<h1>${test.succeeded ? 'The connection works' : 'The connection needs attention'}</h1>
+  response.type('html').send(
+    htmlPage(
+      'SSO connection test',
+      `<h1>${test.succeeded ? 'The connection works' : 'The connection needs attention'}</h1>
 <p>This was a test sign-in: no account, membership or session was created.</p>
 <table>
 ${row('Issuer', test.issuer)}
@@ -43,6 +41,8 @@ ${row('Groups', test.groups.join(', '))}
 ${row('Roles a login would give', test.roles.join(', '))}
 </table>
 <h2>Problems</h2>
-${problems}
-</body></html>`);
+${problems}`,
+      { wide: true },
+    ),
+  );
 }

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { explain, SsoErrorCode } from './sso-login.error';
-import { escapeHtml } from '../common/html';
+import { escapeHtml, htmlPage } from '../common/html';
 
 export interface ErrorPage {
   status: number;
@@ -31,15 +31,14 @@ export function sendErrorPage(request: Request, response: Response, page: ErrorP
   }
   const hint = page.hint ? `\n<p>${escapeHtml(page.hint)}</p>` : '';
   const next = page.next ? `\n<p><a href="${escapeHtml(page.next.href)}">${escapeHtml(page.next.label)}</a></p>` : '';
-  response.type('html').send(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Sign-in failed</title>
-<style>body{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1f2328}code{background:#f1f3f5;padding:.1rem .3rem;border-radius:4px}</style>
-</head><body>
-<h1>${escapeHtml(page.title)}</h1>
+  response.type('html').send(
+    htmlPage(
+      'Sign-in failed',
+      `<h1>${escapeHtml(page.title)}</h1>
 <p>${escapeHtml(page.advice)}</p>${hint}${next}
-<p>Error code: <code>${escapeHtml(page.code)}</code><br>Reference: <code>${escapeHtml(page.correlationId)}</code></p>
-</body></html>`);
+<p>Error code: <code>${escapeHtml(page.code)}</code><br>Reference: <code>${escapeHtml(page.correlationId)}</code></p>`,
+    ),
+  );
 }
 
 export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string, hint?: string): void {

@@ -27,6 +27,9 @@ export interface InitiateRequest {
 }
 
 const CLOCK_TOLERANCE_SECONDS = 60;
+/** The longest `sub` and email the service stores (its identity and user columns). */
+const MAX_SUBJECT_LENGTH = 255;
+const MAX_EMAIL_LENGTH = 320;
 
 /** The IdP's claims this service relies on. */
 type Claims = Record<string, unknown>;
@@ -161,7 +164,7 @@ export class SsoService {
       if (!(error instanceof SsoLoginError)) throw error;
       report = { ...empty, issuer: connection.issuer, problems: [problem(error)] };
     }
-    return this.connectionTests.complete(testId, report);
+    return this.connectionTests.complete(testId, report, connection.version);
   }
 
   private async knownConnection(connectionId: string): Promise<Connection> {
@@ -231,10 +234,13 @@ export class SsoService {
         throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the token’s tid is not the connection’s tenant');
       }
     }
+    // The identity is keyed by (connection, sub): a sub too long to store identifies no one here.
+    const subject = String(claims.sub);
+    if (subject.length > MAX_SUBJECT_LENGTH) throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `the sub claim is longer than ${MAX_SUBJECT_LENGTH} characters`);
     const problems: SsoLoginError[] = [];
     const emailClaim = ['email', ...PRESETS[connection.type].emailFallbackClaims].map((name) => claims[name]).find((value) => typeof value === 'string' && value.includes('@'));
-    const email = typeof emailClaim === 'string' ? emailClaim.trim().toLowerCase() : null;
-    if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, 'no email claim'));
+    const email = typeof emailClaim === 'string' && emailClaim.trim().length <= MAX_EMAIL_LENGTH ? emailClaim.trim().toLowerCase() : null;
+    if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, typeof emailClaim === 'string' ? `the email claim is longer than ${MAX_EMAIL_LENGTH} characters` : 'no email claim'));
     else if (claims.email_verified === false) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false'));
     else if (!(await this.domains.emailBelongsTo(connection.organizationId, email))) {
       problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, `${emailDomain(email)} is not a domain of the organization`));
@@ -242,7 +248,7 @@ export class SsoService {
     const groups = await this.groupsSource.groupsOf(connection, claims, tokens.access_token);
     return {
       profile: {
-        subject: String(claims.sub),
+        subject,
         email,
         firstName: typeof claims.given_name === 'string' ? claims.given_name.slice(0, 200) : null,
         lastName: typeof claims.family_name === 'string' ? claims.family_name.slice(0, 200) : null,

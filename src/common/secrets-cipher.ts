@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -15,6 +15,7 @@ export function keyIdOf(key: Buffer): string {
  */
 @Injectable()
 export class SecretsCipher {
+  private readonly logger = new Logger(SecretsCipher.name);
   private readonly keyId: string;
   private readonly keys: Map<string, Buffer>;
 
@@ -43,15 +44,29 @@ export class SecretsCipher {
   /**
    * Seals again under SECRETS_KEY every value of `table.column` that a previous key sealed, so the
    * previous key can be dropped after one start. A row changed meanwhile (a new secret saved by
-   * another instance) is left as it is. Returns how many rows were resealed.
+   * another instance) is left as it is. Rows sealed with a key this instance does not have
+   * cannot be opened: they are left as they are, with one warning, and the start goes on (the
+   * rest of the service works; what needs those rows fails until the key is given back).
+   * Returns how many rows were resealed.
    */
   async resealWithCurrentKey(dataSource: DataSource, table: string, column: string): Promise<number> {
     if (this.keys.size === 1) return 0;
     const stale: { id: string; sealed: string }[] = await dataSource.query(`SELECT id, ${column} AS sealed FROM ${table} WHERE ${column} NOT LIKE $1`, [`v1:${this.keyId}:%`]);
     let resealed = 0;
+    let unknown = 0;
     for (const row of stale) {
+      if (!this.keys.has(row.sealed.split(':')[1])) {
+        unknown++;
+        continue;
+      }
       const result: [unknown[], number] = await dataSource.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} = $3`, [this.seal(this.open(row.sealed)), row.id, row.sealed]);
       resealed += result[1];
+    }
+    if (unknown) {
+      this.logger.warn(
+        `${unknown} row(s) of ${table}.${column} are sealed with a key that is neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS; ` +
+          'they are left as they are and cannot be used until that key is added to SECRETS_KEY_PREVIOUS',
+      );
     }
     return resealed;
   }

@@ -47,7 +47,25 @@ describe(loadConfig.name, () => {
     expect(readFileSync(join(dataDir, 'secrets.key'), 'utf8').trim()).toBe(first.secretsKey.toString('base64'));
   });
 
+  it('reads TRUST_PROXY: loopback by default, false, a hop count, or addresses and CIDRs', () => {
+    expect(loadConfig({ SECRETS_KEY: KEY }).trustProxy).toEqual(['loopback']);
+    expect(loadConfig({ SECRETS_KEY: KEY, TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ SECRETS_KEY: KEY, TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ SECRETS_KEY: KEY, TRUST_PROXY: '10.0.0.1, 192.168.0.0/16,fd00::/8 ,loopback' }).trustProxy).toEqual([
+      '10.0.0.1',
+      '192.168.0.0/16',
+      'fd00::/8',
+      'loopback',
+    ]);
+  });
+
   it.each([
+    [{ SECRETS_KEY: KEY, TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ SECRETS_KEY: KEY, TRUST_PROXY: '0' }, 'TRUST_PROXY'],
+    [{ SECRETS_KEY: KEY, TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ SECRETS_KEY: KEY, TRUST_PROXY: '10.0.0.1,' }, 'TRUST_PROXY'],
+    [{ SECRETS_KEY: KEY, TRUST_PROXY: 'proxy.example.com' }, 'TRUST_PROXY'],
+    [{ SECRETS_KEY: KEY, TRUST_PROXY: '10.0.0.1/8/8' }, 'TRUST_PROXY'],
     [{ PORT: '70000' }, 'PORT'],
     [{ SECRETS_KEY: Buffer.alloc(16).toString('base64') }, 'SECRETS_KEY'],
     [{ NODE_ENV: 'production', PUBLIC_URL: 'https://sso.example.com' }, 'SECRETS_KEY'],

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 
 /** The service's configuration, read and validated once at start (see `loadConfig`). */
 export interface AppConfig {
@@ -22,6 +23,12 @@ export interface AppConfig {
   entraGraphUrl: string;
   production: boolean;
   logLevel: string;
+  /**
+   * Which peers' X-Forwarded-For is believed for the client IP (rate limits): Express's
+   * `trust proxy` value, a list of addresses/CIDRs (or proxy-addr's names such as `loopback`),
+   * a hop count, or false.
+   */
+  trustProxy: string[] | number | false;
   /** Requests per minute and client IP on /sso/* routes. */
   ssoRateLimitPerMinute: number;
   /** Lifetime of a session token and its cookie, in seconds. */
@@ -181,6 +188,35 @@ function readMailFrom(env: Env, publicUrl: string): string {
   return raw;
 }
 
+/** proxy-addr's names for address ranges, accepted beside addresses and CIDRs. */
+const TRUST_PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/**
+ * TRUST_PROXY: `loopback` (default), `false`, a hop count, or a comma list of addresses and
+ * CIDRs. `true` (every peer) is refused: anyone could then pick the IP their rate limits count.
+ */
+function readTrustProxy(env: Env): string[] | number | false {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '') return ['loopback'];
+  if (raw === 'false') return false;
+  if (raw === 'true') {
+    throw new ConfigError('TRUST_PROXY', 'must not be true (any client could then choose its IP); give the proxies’ addresses or CIDRs, or a hop count');
+  }
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops < 1 || hops > 32) throw new ConfigError('TRUST_PROXY', `must be a hop count between 1 and 32, got "${raw}"`);
+    return hops;
+  }
+  return raw.split(',').map((entry) => {
+    const value = entry.trim();
+    const [address, prefix, ...rest] = value.split('/');
+    const version = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
+    if (TRUST_PROXY_RANGE_NAMES.includes(value) || (version !== 0 && prefixOk && rest.length === 0)) return value;
+    throw new ConfigError('TRUST_PROXY', `must be loopback, false, a hop count, or a comma list of IP addresses and CIDRs; "${value}" is none of these`);
+  });
+}
+
 /** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
   const production = env.NODE_ENV === 'production';
@@ -219,6 +255,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ),
     production,
     logLevel,
+    trustProxy: readTrustProxy(env),
     ssoRateLimitPerMinute: readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300),
     sessionTtlSeconds: readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600),
     idpTimeoutMs: readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000),

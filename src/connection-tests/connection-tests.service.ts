@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { createHash, randomBytes } from 'node:crypto';
 import { ConnectionTest, type ConnectionTestProblem, type ConnectionTestStart } from './entities/connection-test.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Caller, actorOf } from '../common/caller';
 import { NotFoundError } from '../common/errors';
+import { hashOneTimeToken, newOneTimeToken } from '../common/one-time-token';
 import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 
 const START_LINK_TTL_MS = 15 * 60 * 1000;
@@ -14,10 +14,6 @@ const MAX_TESTS_PER_PAGE = 100;
 
 /** What a test sign-in learned; the test succeeded when no problem blocks a login. */
 export type ConnectionTestReport = Pick<ConnectionTest, 'issuer' | 'subject' | 'email' | 'firstName' | 'lastName' | 'groups' | 'roles' | 'problems'>;
-
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
 
 @Injectable()
 export class ConnectionTestsService {
@@ -31,11 +27,11 @@ export class ConnectionTestsService {
   async start(caller: Caller, connectionId: string): Promise<ConnectionTestStart> {
     const connection = await this.connections.find(caller, connectionId);
     if (!connection) throw new NotFoundError('connection');
-    const token = randomBytes(32).toString('base64url');
+    const { token, hash } = newOneTimeToken();
     const test = this.tests.create({
       organizationId: connection.organizationId,
       connectionId: connection.id,
-      startTokenHash: sha256(token),
+      startTokenHash: hash,
       expiresAt: new Date(Date.now() + START_LINK_TTL_MS),
       requestedBy: actorOf(caller),
     });
@@ -49,7 +45,7 @@ export class ConnectionTestsService {
       .createQueryBuilder()
       .update()
       .set({ startTokenHash: null })
-      .where('start_token_hash = :hash AND expires_at > now()', { hash: sha256(token.slice(0, 200)) })
+      .where('start_token_hash = :hash AND expires_at > now()', { hash: hashOneTimeToken(token.slice(0, 200)) })
       .returning(['id'])
       .execute();
     const id = (claimed.raw as { id: string }[])[0]?.id;
@@ -57,12 +53,15 @@ export class ConnectionTestsService {
     return this.tests.findOneByOrFail({ id });
   }
 
-  /** Stores the report; a test that a real login would pass proves the connection works. */
-  async complete(testId: string, report: ConnectionTestReport): Promise<ConnectionTest> {
+  /**
+   * Stores the report; a test that a real login would pass proves the connection works, as it
+   * was at `connectionVersion` (the settings the callback used).
+   */
+  async complete(testId: string, report: ConnectionTestReport, connectionVersion: number): Promise<ConnectionTest> {
     const succeeded = !report.problems.some((problem: ConnectionTestProblem) => problem.blocksLogin);
     await this.tests.update({ id: testId }, { ...report, succeeded, completedAt: new Date() });
     const test = await this.tests.findOneByOrFail({ id: testId });
-    if (succeeded) await this.connections.recordLogin({ id: test.connectionId, verifiedAt: null });
+    if (succeeded) await this.connections.recordLogin({ id: test.connectionId, verifiedAt: null, version: connectionVersion });
     return test;
   }
 

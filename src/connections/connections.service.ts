@@ -18,9 +18,15 @@ import { Organization } from '../organizations/entities/organization.entity';
 const RECORD_LOGIN_EVERY_MS = 60_000;
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
+/** Which client at which IdP a login goes through: a sign-in proves these, and a change leaves them unproven. */
+const LOGIN_PATH_FIELDS = ['clientId', ...ENDPOINT_FIELDS] as const;
+type LoginPathField = (typeof LOGIN_PATH_FIELDS)[number];
 const LAST_VERIFIED_CONNECTION =
   'is the organization’s last ACTIVE connection with a successful sign-in, and the organization requires SSO: nobody could sign in. ' +
   'Verify another connection first, or turn ssoRequired off';
+const LAST_VERIFIED_CONNECTION_CHANGED =
+  'would change the organization’s last ACTIVE connection with a successful sign-in, and the organization requires SSO: ' +
+  'the new settings are unproven and nobody might sign in. Verify another connection first, or turn ssoRequired off';
 
 @Injectable()
 export class ConnectionsService implements OnApplicationBootstrap {
@@ -77,17 +83,19 @@ export class ConnectionsService implements OnApplicationBootstrap {
    * A successful sign-in proves the connection works: the SSO lockout guard relies on it. An
    * unverified connection is always written (verified_at is set at once); a verified one at most
    * once a minute per instance, since an UPDATE per login would queue every login of an
-   * organization on one row lock.
+   * organization on one row lock. A sign-in proves the connection as the login read it
+   * (`version`): when the client or IdP changed meanwhile, it verifies nothing.
    */
-  async recordLogin(connection: Pick<Connection, 'id' | 'verifiedAt'>): Promise<void> {
+  async recordLogin(connection: Pick<Connection, 'id' | 'verifiedAt' | 'version'>): Promise<void> {
     if (connection.verifiedAt && this.loginsRecorded.has(connection.id)) return;
     this.loginsRecorded.set(connection.id, true);
-    const { id } = connection;
+    const { id, version } = connection;
     await this.connections
       .createQueryBuilder()
       .update()
-      .set({ lastLoginAt: () => 'now()', verifiedAt: () => 'COALESCE(verified_at, now())' })
+      .set({ lastLoginAt: () => 'now()', verifiedAt: () => 'CASE WHEN version = :version THEN COALESCE(verified_at, now()) ELSE verified_at END' })
       .where('id = :id', { id })
+      .setParameter('version', version)
       .execute();
   }
 
@@ -159,12 +167,18 @@ export class ConnectionsService implements OnApplicationBootstrap {
     const endpointsChanged = ENDPOINT_FIELDS.some((field) => input[field] != null);
     // Discovery happens before the transaction: a slow IdP must not hold a row lock.
     const endpoints = endpointsChanged ? await this.resolveEndpoints(current.type, { ...current, ...definedOnly(input) }) : undefined;
+    const deactivates = input.state === ConnectionState.INACTIVE;
     return this.dataSource.transaction(async (manager) => {
       // The organization before the connection, the order deleteConnection locks them in too.
-      const organization = input.state === ConnectionState.INACTIVE ? await this.lockOrganization(manager, current.organizationId) : null;
+      const organization = deactivates || endpointsChanged || input.clientId != null ? await this.lockOrganization(manager, current.organizationId) : null;
       const connection = await manager.findOne(Connection, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!connection) throw new NotFoundError('connection');
-      if (organization) await this.assertNotLastVerified(manager, organization, connection, 'state');
+      const rebound = loginPathChanges(connection, input, endpoints);
+      if (organization && deactivates) await this.assertNotLastVerified(manager, organization, connection, 'state', LAST_VERIFIED_CONNECTION);
+      if (organization && rebound.length) {
+        const field = rebound.find((name) => input[name] != null) ?? rebound[0];
+        await this.assertNotLastVerified(manager, organization, connection, field, LAST_VERIFIED_CONNECTION_CHANGED);
+      }
       const changed: string[] = [];
       // null means "leave as is", except for the one field that may be cleared.
       const set = <K extends keyof Connection>(key: K, value: Connection[K] | undefined | null) => {
@@ -174,7 +188,10 @@ export class ConnectionsService implements OnApplicationBootstrap {
       };
       set('name', input.name?.trim());
       set('clientId', input.clientId?.trim());
-      set('clientSecretExpiresAt', input.clientSecretExpiresAt);
+      // The same date saved again (an admin re-saving the form) is no change: warnings given stay given.
+      if ((input.clientSecretExpiresAt?.getTime() ?? null) !== (connection.clientSecretExpiresAt?.getTime() ?? null)) {
+        set('clientSecretExpiresAt', input.clientSecretExpiresAt);
+      }
       set('groupsClaim', input.groupsClaim);
       set('scopes', input.scopes ? normaliseScopes(input.scopes) : undefined);
       set('state', input.state);
@@ -187,8 +204,14 @@ export class ConnectionsService implements OnApplicationBootstrap {
         if (input.clientSecretExpiresAt === undefined) set('clientSecretExpiresAt', null);
       }
       if (changed.includes('clientSecret') || changed.includes('clientSecretExpiresAt')) connection.secretExpiryWarnedDays = [];
-      for (const field of ['entraTenant', 'oktaDomain', 'authorizationServerId'] as const) set(field, input[field]?.trim() || undefined);
+      set('entraTenant', input.entraTenant?.trim().toLowerCase() || undefined);
+      for (const field of ['oktaDomain', 'authorizationServerId'] as const) set(field, input[field]?.trim() || undefined);
       if (endpoints) Object.assign(connection, endpoints);
+      // A sign-in proved the old client and IdP, not these: the lockout guard must not count on them.
+      if (rebound.length && connection.verifiedAt) {
+        connection.verifiedAt = null;
+        changed.push('verifiedAt');
+      }
       connection.version += 1;
       await manager.save(connection);
       await this.audit.record(manager, {
@@ -207,7 +230,14 @@ export class ConnectionsService implements OnApplicationBootstrap {
       label: 'connection',
       action: 'connection.deleted',
       details: (row) => ({ name: row.name }),
-      beforeDelete: async (manager, row) => this.assertNotLastVerified(manager, await this.lockOrganization(manager, row.organizationId), row, 'id'),
+      beforeDelete: async (manager, row) => {
+        const organization = await this.lockOrganization(manager, row.organizationId);
+        // Read again under the lock: the row read before it may predate a sign-in that verified
+        // this connection, or a change that took the organization's other one out of service.
+        const connection = await manager.findOne(Connection, { where: { id: row.id }, lock: { mode: 'pessimistic_write' } });
+        if (!connection) throw new NotFoundError('connection');
+        await this.assertNotLastVerified(manager, organization, connection, 'id', LAST_VERIFIED_CONNECTION);
+      },
     });
   }
 
@@ -221,11 +251,11 @@ export class ConnectionsService implements OnApplicationBootstrap {
     return organization;
   }
 
-  /** Refuses to take the last verified ACTIVE connection out of service while SSO is required. */
-  private async assertNotLastVerified(manager: EntityManager, organization: Organization, connection: Connection, field: string): Promise<void> {
+  /** Refuses to take the last verified ACTIVE connection out of service, or to unprove it, while SSO is required. */
+  private async assertNotLastVerified(manager: EntityManager, organization: Organization, connection: Connection, field: string, reason: string): Promise<void> {
     if (!organization.ssoRequired || connection.state !== ConnectionState.ACTIVE || !connection.verifiedAt) return;
     if (await this.hasVerifiedConnection(manager, organization.id, connection.id)) return;
-    throw new BadInputError(field, LAST_VERIFIED_CONNECTION);
+    throw new BadInputError(field, reason);
   }
 
   private async resolveEndpoints(type: Connection['type'], input: PresetInput): Promise<IdpEndpoints> {
@@ -246,6 +276,21 @@ function defaultName(type: Connection['type']): string {
 function normaliseScopes(scopes: string[] | undefined): string[] {
   const unique = [...new Set(scopes?.length ? scopes : DEFAULT_SCOPES)];
   return unique.includes('openid') ? unique : ['openid', ...unique];
+}
+
+/**
+ * The login-path fields an update would really change: a value saved again is no change, and an
+ * endpoint counts by what discovery resolved it to (the same URL may now name other endpoints).
+ */
+function loginPathChanges(connection: Connection, input: UpdateConnectionInput, endpoints: IdpEndpoints | undefined): LoginPathField[] {
+  const next: Partial<Record<LoginPathField, string | null>> = {
+    clientId: input.clientId?.trim(),
+    entraTenant: input.entraTenant?.trim().toLowerCase() || undefined,
+    oktaDomain: input.oktaDomain?.trim() || undefined,
+    authorizationServerId: input.authorizationServerId?.trim() || undefined,
+    ...(endpoints ? { discoveryUrl: endpoints.discoveryUrl, issuer: endpoints.issuer, authorizationUrl: endpoints.authorizationUrl, tokenUrl: endpoints.tokenUrl, jwksUrl: endpoints.jwksUrl } : {}),
+  };
+  return LOGIN_PATH_FIELDS.filter((field) => next[field] !== undefined && next[field] !== connection[field]);
 }
 
 function definedOnly<T extends object>(value: T): Partial<T> {

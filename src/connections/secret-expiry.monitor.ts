@@ -1,9 +1,17 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
-import { DataSource, LessThanOrEqual } from 'typeorm';
+import { Between, DataSource } from 'typeorm';
 import { Connection } from './entities/connection.entity';
 import { daysUntil, dueWarning, EXPIRING_SOON_DAYS } from './secret-expiry';
 import { AuditService } from '../audit/audit.service';
+
+/**
+ * A secret that expired longer ago than this is not looked at again: its warnings went out as it
+ * neared the date (or it was entered already expired, and the API shows it EXPIRED). The margin
+ * lets a job that was down for a few days still give the last warning.
+ */
+const LATE_WARNING_DAYS = 7;
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface SecretExpiryWarning {
   connectionId: string;
@@ -26,46 +34,67 @@ export class SecretExpiryMonitor {
     private readonly audit: AuditService,
   ) {}
 
-  @Cron(CronExpression.EVERY_HOUR)
-  async checkSecretExpiry(now = new Date()): Promise<SecretExpiryWarning[]> {
-    const horizon = new Date(now.getTime() + (EXPIRING_SOON_DAYS + 1) * 24 * 3600 * 1000);
+  /** The hourly run: its time is read here, never left to whatever arguments the scheduler passes. */
+  @Cron(CronExpression.EVERY_HOUR, { name: SecretExpiryMonitor.name })
+  async checkHourly(): Promise<void> {
+    try {
+      await this.checkSecretExpiry(new Date());
+    } catch (error) {
+      this.logger.error(`secret expiry check failed: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
+  /** Warns about every connection due a warning at `now`; one that fails is logged and the others still go. */
+  async checkSecretExpiry(now: Date): Promise<SecretExpiryWarning[]> {
+    const horizon = new Date(now.getTime() + (EXPIRING_SOON_DAYS + 1) * DAY_MS);
+    const longExpired = new Date(now.getTime() - LATE_WARNING_DAYS * DAY_MS);
     const candidates = await this.dataSource.getRepository(Connection).find({
-      where: { clientSecretExpiresAt: LessThanOrEqual(horizon) },
+      where: { clientSecretExpiresAt: Between(longExpired, horizon) },
       select: { id: true, organizationId: true, name: true, clientSecretExpiresAt: true, secretExpiryWarnedDays: true },
+      order: { clientSecretExpiresAt: 'ASC' },
     });
     const warnings: SecretExpiryWarning[] = [];
     for (const connection of candidates) {
-      const due = dueWarning(connection.clientSecretExpiresAt!, connection.secretExpiryWarnedDays, now);
-      if (!due) continue;
-      const daysLeft = daysUntil(connection.clientSecretExpiresAt!, now);
-      const warned = await this.dataSource.transaction(async (manager) => {
-        // Only if nobody warned meanwhile and the secret was not rotated since it was read.
-        const claimed = await manager
-          .createQueryBuilder()
-          .update(Connection)
-          .set({ secretExpiryWarnedDays: due.reached })
-          .where('id = :id', { id: connection.id })
-          .andWhere('secret_expiry_warned_days = :before', { before: connection.secretExpiryWarnedDays })
-          .andWhere('client_secret_expires_at = :expiresAt', { expiresAt: connection.clientSecretExpiresAt })
-          .execute();
-        if (!claimed.affected) return false;
-        await this.audit.record(manager, {
-          organizationId: connection.organizationId,
-          actor: 'system',
-          action: 'connection.secret_expiring',
-          targetId: connection.id,
-          details: { threshold: due.threshold, daysLeft, expiresAt: connection.clientSecretExpiresAt!.toISOString() },
-        });
-        return true;
-      });
-      if (!warned) continue;
-      this.logger.warn(
-        daysLeft > 0
-          ? `the client secret of connection ${connection.id} (${connection.name}) expires in ${daysLeft} day(s), on ${connection.clientSecretExpiresAt!.toISOString()}`
-          : `the client secret of connection ${connection.id} (${connection.name}) expired on ${connection.clientSecretExpiresAt!.toISOString()}`,
-      );
-      warnings.push({ connectionId: connection.id, organizationId: connection.organizationId, threshold: due.threshold, daysLeft });
+      try {
+        const warning = await this.warnIfDue(connection, now);
+        if (warning) warnings.push(warning);
+      } catch (error) {
+        this.logger.error(`secret expiry warning for connection ${connection.id} failed: ${error instanceof Error ? error.message : error}`);
+      }
     }
     return warnings;
+  }
+
+  private async warnIfDue(connection: Connection, now: Date): Promise<SecretExpiryWarning | null> {
+    const due = dueWarning(connection.clientSecretExpiresAt!, connection.secretExpiryWarnedDays, now);
+    if (!due) return null;
+    const daysLeft = daysUntil(connection.clientSecretExpiresAt!, now);
+    const warned = await this.dataSource.transaction(async (manager) => {
+      // Only if nobody warned meanwhile and the secret was not rotated since it was read.
+      const claimed = await manager
+        .createQueryBuilder()
+        .update(Connection)
+        .set({ secretExpiryWarnedDays: due.reached })
+        .where('id = :id', { id: connection.id })
+        .andWhere('secret_expiry_warned_days = :before', { before: connection.secretExpiryWarnedDays })
+        .andWhere('client_secret_expires_at = :expiresAt', { expiresAt: connection.clientSecretExpiresAt })
+        .execute();
+      if (!claimed.affected) return false;
+      await this.audit.record(manager, {
+        organizationId: connection.organizationId,
+        actor: 'system',
+        action: 'connection.secret_expiring',
+        targetId: connection.id,
+        details: { threshold: due.threshold, daysLeft, expiresAt: connection.clientSecretExpiresAt!.toISOString() },
+      });
+      return true;
+    });
+    if (!warned) return null;
+    this.logger.warn(
+      daysLeft > 0
+        ? `the client secret of connection ${connection.id} (${connection.name}) expires in ${daysLeft} day(s), on ${connection.clientSecretExpiresAt!.toISOString()}`
+        : `the client secret of connection ${connection.id} (${connection.name}) expired on ${connection.clientSecretExpiresAt!.toISOString()}`,
+    );
+    return { connectionId: connection.id, organizationId: connection.organizationId, threshold: due.threshold, daysLeft };
   }
 }

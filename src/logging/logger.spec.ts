@@ -10,6 +10,14 @@ describe(redactUrl.name, () => {
     expect(redactUrl('/auth/magic-link/verify?token=T0KEN')).not.toContain('T0KEN');
     expect(redactUrl('/health')).toBe('/health');
   });
+
+  it('blanks the token of a test sign-in link, which travels in the path', () => {
+    expect(redactUrl('/sso/test/T0KEN-value_1')).toBe('/sso/test/[Redacted]');
+    expect(redactUrl('/sso/test/T0KEN?x=1')).toBe('/sso/test/[Redacted]?x=1');
+    expect(redactUrl('/SSO/Test/T0KEN')).not.toContain('T0KEN');
+    expect(redactUrl('//sso//test/T0KEN')).not.toContain('T0KEN');
+    expect(redactUrl('/sso/callback/abc')).toBe('/sso/callback/abc');
+  });
 });
 
 describe('log redaction', () => {

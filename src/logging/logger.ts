@@ -2,6 +2,12 @@ import pino, { type Logger } from 'pino';
 import type { LoggerService } from '@nestjs/common';
 
 const SENSITIVE_QUERY_PARAMETERS = ['code', 'state', 'token', 'id_token', 'access_token', 'client_secret'];
+/**
+ * Routes whose last path segment is a credential: a test sign-in link (`/sso/test/<token>`)
+ * works for anyone who holds it. Matched loosely (any case, repeated slashes): a mistyped link
+ * carries the token all the same.
+ */
+const SENSITIVE_PATH_SEGMENT = /^(\/+sso\/+test\/+)[^/?#]+/i;
 
 /** Paths pino blanks in every record: credentials never reach a log line. */
 const REDACTED_PATHS = [
@@ -22,8 +28,9 @@ const REDACTED_PATHS = [
   '*.previousSecretsKeys',
 ];
 
-/** A URL's path and query with the values of credential-bearing parameters blanked. */
-export function redactUrl(url: string): string {
+/** A URL's path and query with credential-bearing path segments and parameter values blanked. */
+export function redactUrl(rawUrl: string): string {
+  const url = rawUrl.replace(SENSITIVE_PATH_SEGMENT, '$1[Redacted]');
   const queryStart = url.indexOf('?');
   if (queryStart < 0) return url;
   const query = new URLSearchParams(url.slice(queryStart + 1));

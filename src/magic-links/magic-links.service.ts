@@ -1,13 +1,13 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, LessThan, Repository } from 'typeorm';
-import { createHash, randomBytes } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { MagicLink } from './entities/magic-link.entity';
 import { MagicLinkError, MagicLinkErrorCode } from './magic-link.error';
 import { magicLinkMail } from './magic-link-mail';
 import { FixedWindowLimiter } from '../common/fixed-window-limiter';
 import { RateLimitedError } from '../common/errors';
+import { hashOneTimeToken, newOneTimeToken } from '../common/one-time-token';
 import { DomainsService } from '../domains/domains.service';
 import { Organization } from '../organizations/entities/organization.entity';
 import { ProvisioningService } from '../provisioning/provisioning.service';
@@ -23,10 +23,6 @@ const RATE_WINDOW_MS = 60 * 60 * 1000;
 const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000;
 const PURGE_INTERVAL_MS = 60_000;
 
-function sha256(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}
-
 /** Why a link that exists could not be used (the caller checked that it was not consumed now). */
 export function refusalOf(link: Pick<MagicLink, 'usedAt' | 'expiresAt'> | null): MagicLinkErrorCode {
   if (!link) return MagicLinkErrorCode.INVALID;
@@ -39,11 +35,13 @@ export function refusalOf(link: Pick<MagicLink, 'usedAt' | 'expiresAt'> | null):
  * pending invitations; an organization that requires SSO gets no links at all.
  */
 @Injectable()
-export class MagicLinksService {
+export class MagicLinksService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(MagicLinksService.name);
   private readonly perEmail: FixedWindowLimiter;
   private readonly perIp: FixedWindowLimiter;
   private lastPurgeAt = 0;
+  /** Link requests still being worked on after their answer; shutdown waits for them. */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(
     @InjectRepository(MagicLink) private readonly links: Repository<MagicLink>,
@@ -61,7 +59,9 @@ export class MagicLinksService {
   /**
    * Sends a link when the email may sign in; otherwise does nothing, and the caller answers the
    * same either way. Only a domain's SSO requirement is told, because /sso/discover already
-   * tells it to anyone.
+   * tells it to anyone. Whether the email is a member is looked up after the answer, in the
+   * background: an answer that waited for that lookup (and for storing a link) would take longer
+   * for members than for strangers.
    */
   async request(rawEmail: string, clientIp: string, requestedReturnTo: string | undefined): Promise<void> {
     const email = rawEmail.trim().toLowerCase();
@@ -73,18 +73,31 @@ export class MagicLinksService {
     if (organization.ssoRequired) {
       throw new MagicLinkError(MagicLinkErrorCode.SSO_REQUIRED, `organization ${organization.id} requires SSO`, this.ssoUrlFor(email));
     }
+    const returnTo = safeReturnTarget(requestedReturnTo, this.config.allowedReturnOrigins, this.config.appUrl);
+    const sending = this.sendLinkIfAllowed(organization, email, returnTo).catch((error: unknown) => {
+      this.logger.error(`magic link for ${email} not sent: ${error instanceof Error ? error.message : error}`);
+    });
+    this.pending.add(sending);
+    void sending.finally(() => this.pending.delete(sending));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    // Before the database pool and the mail transport close (their own shutdown hooks).
+    await Promise.allSettled([...this.pending]);
+  }
+
+  private async sendLinkIfAllowed(organization: Organization, email: string, returnTo: string): Promise<void> {
     if (!(await this.provisioning.isMemberOrInvited(organization.id, email))) return;
-    const token = randomBytes(32).toString('base64url');
+    const { token, hash } = newOneTimeToken();
     await this.links.insert({
       organizationId: organization.id,
-      tokenHash: sha256(token),
+      tokenHash: hash,
       email,
-      returnTo: safeReturnTarget(requestedReturnTo, this.config.allowedReturnOrigins, this.config.appUrl),
+      returnTo,
       expiresAt: new Date(Date.now() + MAGIC_LINK_TTL_MINUTES * 60_000),
     });
     this.purgeOldNow();
     const link = `${this.config.publicUrl}/auth/magic-link/verify?token=${token}`;
-    // Not awaited: an answer that waited for SMTP would tell known emails from unknown ones.
     this.mail.sendInBackground(magicLinkMail(email, organization.name, link, MAGIC_LINK_TTL_MINUTES), (receipt) => {
       if (receipt.via === 'smtp') return;
       // The link in the log is what makes an offline demo work; production logs are kept and
@@ -97,7 +110,7 @@ export class MagicLinksService {
   /** Consumes the link (once, even when clicked twice at the same moment) and opens a session. */
   async verify(token: string | undefined): Promise<{ session: IssuedSession; returnTo: string }> {
     if (!token || token.length > 200) throw new MagicLinkError(MagicLinkErrorCode.INVALID, 'no token');
-    const tokenHash = sha256(token);
+    const tokenHash = hashOneTimeToken(token);
     // One UPDATE decides: of two verifications racing, only one sees used_at still null.
     const consumed = await this.links
       .createQueryBuilder()

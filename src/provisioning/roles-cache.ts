@@ -28,8 +28,6 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
   private listening = false;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
-  private hits = 0;
-  private misses = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -50,10 +48,8 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
     const generation = this.generationOf(organizationId);
     const entry = this.listening ? this.entries.get(cacheKey) : undefined;
     if (entry && entry.generation === generation) {
-      this.hits++;
       return entry.value as T;
     }
-    this.misses++;
     const value = await load();
     if (this.listening && this.generationOf(organizationId) === generation) this.entries.set(cacheKey, { generation, value });
     return value;
@@ -70,10 +66,6 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
   invalidate(organizationId?: string): void {
     if (organizationId === undefined || organizationId === EVERY_ORGANIZATION) this.epoch++;
     else this.generations.set(organizationId, (this.generations.get(organizationId) ?? 0) + 1);
-  }
-
-  stats(): { hits: number; misses: number; size: number; listening: boolean } {
-    return { hits: this.hits, misses: this.misses, size: this.entries.size, listening: this.listening };
   }
 
   private generationOf(organizationId: string): string {

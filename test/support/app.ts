@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { createServer } from 'node:net';
+import { Writable } from 'node:stream';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/logging/logger';
 import { createApp } from '../../src/create-app';
@@ -17,9 +18,12 @@ export interface TestApp {
 
 /**
  * Boots the real AppModule on a real PostgreSQL database and a random port. `env` adds
- * to a test configuration (secrets key fixed, bootstrap platform key set).
+ * to a test configuration (secrets key fixed, bootstrap platform key set). With `logLines`,
+ * every log record (JSON, at LOG_LEVEL) is pushed there.
  */
-export async function startTestApp(options: { env?: Record<string, string>; database?: TestDatabase } = {}): Promise<TestApp & { database: TestDatabase }> {
+export async function startTestApp(
+  options: { env?: Record<string, string>; database?: TestDatabase; logLines?: string[] } = {},
+): Promise<TestApp & { database: TestDatabase }> {
   const database = options.database ?? (await createTestDatabase());
   const port = await freePort();
   const config = loadConfig({
@@ -32,7 +36,16 @@ export async function startTestApp(options: { env?: Record<string, string>; data
     ...options.env,
     DATABASE_URL: database.url,
   });
-  const app = await createApp({ ...config, databaseUrl: database.url }, createLogger(config.logLevel, false));
+  const logLines = options.logLines;
+  const sink = logLines
+    ? new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      })
+    : undefined;
+  const app = await createApp({ ...config, databaseUrl: database.url }, createLogger(config.logLevel, false, sink));
   await app.listen(port, '127.0.0.1');
   const url = `http://127.0.0.1:${port}`;
   return {
