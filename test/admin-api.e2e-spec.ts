@@ -221,6 +221,17 @@ describe('the GraphQL admin API', () => {
       expect(count).toBe('0');
     });
 
+    it('moves a generic connection to another IdP by its discovery URL alone, and to manual endpoints', async () => {
+      const { id, key } = await organizationWithKey('Moving IdP');
+      const { createConnection } = await ok(key, CREATE_CONNECTION, {
+        input: { organizationId: id, type: 'GENERIC_OIDC', discoveryUrl: generic.discoveryUrl, clientId: 'moving', clientSecret: 'moving-secret' },
+      });
+      const update = 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { issuer } }';
+      expect((await ok(key, update, { id: createConnection.id, input: { discoveryUrl: okta.discoveryUrl } })).updateConnection).toEqual({ issuer: okta.issuer });
+      const manual = { issuer: generic.issuer, authorizationUrl: generic.authorizationUrl, tokenUrl: generic.tokenUrl, jwksUrl: generic.jwksUrl };
+      expect((await ok(key, update, { id: createConnection.id, input: manual })).updateConnection).toEqual({ issuer: generic.issuer });
+    });
+
     it('rotates the secret on update and bumps the version, and maps groups to roles', async () => {
       const { id, key } = await organizationWithKey('Rotation');
       const { createConnection } = await ok(key, CREATE_CONNECTION, {

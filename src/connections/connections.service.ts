@@ -19,6 +19,7 @@ const RECORD_LOGIN_EVERY_MS = 60_000;
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
 /** Which client at which IdP a login goes through: a sign-in proves these, and a change leaves them unproven. */
+const MANUAL_FIELDS = ['issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
 const LOGIN_PATH_FIELDS = ['clientId', ...ENDPOINT_FIELDS] as const;
 type LoginPathField = (typeof LOGIN_PATH_FIELDS)[number];
 const LAST_VERIFIED_CONNECTION =
@@ -166,7 +167,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
     if (!current) throw new NotFoundError('connection');
     const endpointsChanged = ENDPOINT_FIELDS.some((field) => input[field] != null);
     // Discovery happens before the transaction: a slow IdP must not hold a row lock.
-    const endpoints = endpointsChanged ? await this.resolveEndpoints(current.type, { ...current, ...definedOnly(input) }) : undefined;
+    const endpoints = endpointsChanged ? await this.resolveEndpoints(current.type, presetInputForUpdate(current, input)) : undefined;
     const deactivates = input.state === ConnectionState.INACTIVE;
     return this.dataSource.transaction(async (manager) => {
       // The organization before the connection, the order deleteConnection locks them in too.
@@ -267,6 +268,18 @@ export class ConnectionsService implements OnApplicationBootstrap {
   private sealSecret(secret: string): Pick<Connection, 'clientSecretEncrypted' | 'clientSecretHint'> {
     return { clientSecretEncrypted: this.cipher.seal(secret), clientSecretHint: secret.slice(-4) };
   }
+}
+
+/**
+ * The stored settings overlaid with the update's. A new discovery URL brings its own issuer
+ * (unless one is named with it); manual endpoints without a discovery URL switch to a manual setup.
+ */
+function presetInputForUpdate(current: Connection, input: UpdateConnectionInput): PresetInput {
+  const update = definedOnly(input);
+  const base: PresetInput = { ...current };
+  if (update.discoveryUrl) base.issuer = undefined;
+  else if (MANUAL_FIELDS.some((field) => update[field])) base.discoveryUrl = undefined;
+  return { ...base, ...update };
 }
 
 function defaultName(type: Connection['type']): string {
