@@ -41,10 +41,20 @@ export class SessionsService {
 
   /** The live session a token stands for; undefined when forged, expired or revoked. */
   async resolve(token: string): Promise<SessionClaims | undefined> {
+    const claims = await this.claimsOf(token);
+    if (!claims) return undefined;
+    const live = await this.sessions.existsBy({ id: claims.sessionId, userId: claims.userId, expiresAt: MoreThan(new Date()) });
+    return live ? claims : undefined;
+  }
+
+  /**
+   * What a token claims, when its signature and expiry hold; the session row is not checked
+   * (the caller must: `resolve` does, `/auth/me` in the same query as the member it shows).
+   */
+  async claimsOf(token: string): Promise<SessionClaims | undefined> {
     const claims = await this.signingKeys.verify(token);
     if (!claims?.jti || !claims.sub || typeof claims.org !== 'string') return undefined;
-    const live = await this.sessions.existsBy({ id: claims.jti, userId: claims.sub, expiresAt: MoreThan(new Date()) });
-    return live ? { sessionId: claims.jti, userId: claims.sub, organizationId: claims.org } : undefined;
+    return { sessionId: claims.jti, userId: claims.sub, organizationId: claims.org };
   }
 
   async revoke(sessionId: string): Promise<void> {
