@@ -31,7 +31,13 @@ export class SessionsService {
     const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
     // One INSERT: save() would wrap it in a transaction of its own (BEGIN, INSERT, COMMIT).
     const id = randomUUID();
-    await this.sessions.insert({ id, userId: member.userId, organizationId: member.organizationId, method, expiresAt });
+    await this.sessions.query('INSERT INTO sessions (id, user_id, organization_id, method, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      member.userId,
+      member.organizationId,
+      method,
+      expiresAt,
+    ]);
     const token = await this.signingKeys.sign(
       { sub: member.userId, jti: id, org: member.organizationId, roles: member.roles, email: member.email },
       this.config.sessionTtlSeconds,
