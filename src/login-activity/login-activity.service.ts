@@ -29,20 +29,16 @@ export class LoginActivityService {
   async record(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts, error?: unknown): Promise<void> {
     const refusal = error === undefined ? undefined : error instanceof SsoLoginError ? error : new SsoLoginError(SsoErrorCode.IDP_ERROR, 'unexpected error; see the service log');
     try {
-      await this.attempts.query(
-        `INSERT INTO login_attempts (organization_id, connection_id, outcome, error_code, reason, subject, email, correlation_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [
-          connection.organizationId,
-          connection.id,
-          refusal ? LoginOutcome.REFUSED : LoginOutcome.SUCCEEDED,
-          refusal?.code ?? null,
-          refusal?.detail.slice(0, 500) ?? null,
-          facts.subject?.slice(0, 255) ?? null,
-          facts.email?.slice(0, 320) ?? null,
-          correlationId.slice(0, 64),
-        ],
-      );
+      await this.attempts.insert({
+        organizationId: connection.organizationId,
+        connectionId: connection.id,
+        outcome: refusal ? LoginOutcome.REFUSED : LoginOutcome.SUCCEEDED,
+        errorCode: refusal?.code ?? null,
+        reason: refusal?.detail.slice(0, 500) ?? null,
+        subject: facts.subject?.slice(0, 255) ?? null,
+        email: facts.email?.slice(0, 320) ?? null,
+        correlationId: correlationId.slice(0, 64),
+      });
     } catch (failure) {
       this.logger.warn(`login attempt on connection ${connection.id} (ref ${correlationId}) not recorded: ${failure instanceof Error ? failure.message : failure}`);
     }
