@@ -6,6 +6,9 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { startRogueIdp, type IdTokenDefect, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
+import { DataSource } from 'typeorm';
+import { ConnectionsService } from '../src/connections/connections.service';
+import { Connection } from '../src/connections/entities/connection.entity';
 
 const TENANT = '0b5f3a7e-2c4d-4e6f-8a9b-1c2d3e4f5a6b';
 const APP_ORIGIN = 'https://app.acme-sso-test.com';
@@ -460,9 +463,6 @@ describe('SSO login', () => {
     });
 
     it('reads a connection for a login exactly as the ORM would', async () => {
-      const { ConnectionsService } = await import('../src/connections/connections.service');
-      const { Connection } = await import('../src/connections/entities/connection.entity');
-      const { DataSource } = await import('typeorm');
       const viaOrm = await service.app.get(DataSource).getRepository(Connection).findOneBy({ id: entraConnectionId });
       const forLogin = await service.app.get(ConnectionsService).findForLogin(entraConnectionId);
       expect(forLogin).toBeInstanceOf(Connection);
