@@ -2,10 +2,12 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { Logger } from 'pino';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
 import { serverTiming } from './common/server-timing';
+import { RequestLoggingMiddleware } from './logging/request-logging.middleware';
 
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
@@ -17,9 +19,15 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   app.disable('x-powered-by');
   // First, so that the time includes every middleware, guard and pipe.
   app.use(serverTiming);
+  // The request id and log line of every request, as plain Express middleware: Nest's
+  // forRoutes('*path') would match a route pattern per request for nothing.
+  const requestLogging = new RequestLoggingMiddleware(logger);
+  app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => requestLogging.use(request, response, next));
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
-  app.use(cookieParser());
+  // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout); the roles
+  // API and GraphQL, called by services with bearer keys, skip the parsing.
+  app.use(['/sso', '/auth'], cookieParser());
   // Large enough that an oversized field reaches validation and is named in the error.
   app.useBodyParser('json', { limit: '1mb' });
   return app;

@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createLogger } from './logging/logger';
-import { describeDatabaseUrl } from './database/data-source-options';
+import { describeDatabaseUrl } from './database/database-url';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
-import { createApp } from './create-app';
 
 async function main(): Promise<void> {
   let config;
@@ -21,11 +20,24 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    embedded = await startEmbeddedPostgres({
+    // The application's code (most of the start-up time) loads while PostgreSQL starts in its
+    // own process: the heavy synchronous require comes once the server is spawned.
+    let spawned!: () => void;
+    const spawning = new Promise<void>((resolve) => (spawned = resolve));
+    const starting = startEmbeddedPostgres({
       dataDir: config.dataDir,
       log: (message) => logger.debug({ component: 'embedded-postgres' }, message),
       warn: (message) => logger.warn({ component: 'embedded-postgres' }, message),
+      onSpawned: spawned,
     });
+    await Promise.race([spawning, starting.catch(() => undefined)]);
+    try {
+      loadApp();
+    } catch (error) {
+      await starting.then((database) => database.stop()).catch(() => undefined);
+      throw error;
+    }
+    embedded = await starting;
     databaseUrl = embedded.url;
     logger.info({ database: describeDatabaseUrl(databaseUrl), dataDir: config.dataDir }, 'using the embedded PostgreSQL');
   } else {
@@ -34,6 +46,7 @@ async function main(): Promise<void> {
 
   let app;
   try {
+    const { createApp } = loadApp();
     app = await createApp({ ...config, databaseUrl }, logger);
     await app.listen(config.port);
   } catch (error) {
@@ -56,6 +69,14 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+let appModule: typeof import('./create-app') | undefined;
+
+/** The application's code, required on first use (a synchronous load of most of the dependencies). */
+function loadApp(): typeof import('./create-app') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (appModule ??= require('./create-app') as typeof import('./create-app'));
 }
 
 void main();

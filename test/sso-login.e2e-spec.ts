@@ -6,6 +6,9 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { startRogueIdp, type IdTokenDefect, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
+import { DataSource } from 'typeorm';
+import { ConnectionsService } from '../src/connections/connections.service';
+import { Connection } from '../src/connections/entities/connection.entity';
 
 const TENANT = '0b5f3a7e-2c4d-4e6f-8a9b-1c2d3e4f5a6b';
 const APP_ORIGIN = 'https://app.acme-sso-test.com';
@@ -486,6 +489,45 @@ describe('SSO login', () => {
       expect(await rolesAt(third)).toEqual(['admin']);
       const { auditEvents } = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { auditEvents(organizationId: $id, first: 100) { action targetId } }', { id: organizationId });
       expect(auditEvents).toEqual(expect.arrayContaining([{ action: 'member.roles_changed', targetId: userId }, { action: 'user.provisioned', targetId: userId }]));
+    });
+
+    it('takes names from the IdP at every login, the email only for the same identity and only when free, and records each login on the identity', async () => {
+      const me = async (browser: TestBrowser) => (await (await browser.get(`${service.url}/auth/me`)).json()) as { user: { email: string; firstName: string | null; lastName: string | null } };
+      entra.setAccount({ sub: 'kim', email: 'kim@acme-sso-test.com', email_verified: true, given_name: 'Kim', family_name: 'Park', groups: ['grp-admins'] });
+      const first = new TestBrowser();
+      await login(first, entraConnectionId, entraSignIn('kim'));
+      const userId = userIdOf(first);
+      expect((await me(first)).user).toMatchObject({ email: 'kim@acme-sso-test.com', firstName: 'Kim', lastName: 'Park' });
+      const [before] = await queryDatabase<{ last_login_at: Date }>(service.databaseUrl, 'SELECT last_login_at FROM sso_identities WHERE user_id = $1', [userId]);
+
+      // A returning login with nothing to change still records its groups and time on the identity.
+      entra.setAccount({ sub: 'kim', email: 'kim@acme-sso-test.com', email_verified: true, given_name: 'Kim', family_name: 'Park', groups: ['grp-admins', 'grp-new'] });
+      await login(new TestBrowser(), entraConnectionId, entraSignIn('kim'));
+      const [touched] = await queryDatabase<{ last_login_at: Date; last_groups: string[] }>(service.databaseUrl, 'SELECT last_login_at, last_groups FROM sso_identities WHERE user_id = $1', [userId]);
+      expect(touched.last_groups).toEqual(['grp-admins', 'grp-new']);
+      expect(touched.last_login_at.getTime()).toBeGreaterThan(before.last_login_at.getTime());
+
+      // Another email of the same identity: the user follows it, and keeps the names the IdP no longer sends.
+      entra.setAccount({ sub: 'kim', email: 'kim.park@acme-sso-test.com', email_verified: true, family_name: 'Park-Lee', groups: ['grp-admins'] });
+      const renamed = new TestBrowser();
+      await login(renamed, entraConnectionId, entraSignIn('kim'));
+      expect(userIdOf(renamed)).toBe(userId);
+      expect((await me(renamed)).user).toMatchObject({ email: 'kim.park@acme-sso-test.com', firstName: 'Kim', lastName: 'Park-Lee' });
+
+      // An email that belongs to someone else is not taken over.
+      entra.setAccount({ sub: 'kim', email: 'ann@acme-sso-test.com', email_verified: true, groups: ['grp-admins'] });
+      const clash = new TestBrowser();
+      await login(clash, entraConnectionId, entraSignIn('kim'));
+      expect(userIdOf(clash)).toBe(userId);
+      expect((await me(clash)).user.email).toBe('kim.park@acme-sso-test.com');
+    });
+
+    it('reads a connection for a login exactly as the ORM would', async () => {
+      const viaOrm = await service.app.get(DataSource).getRepository(Connection).findOneBy({ id: entraConnectionId });
+      const forLogin = await service.app.get(ConnectionsService).findForLogin(entraConnectionId);
+      expect(forLogin).toBeInstanceOf(Connection);
+      expect(forLogin).toEqual(viaOrm);
+      expect(await service.app.get(ConnectionsService).findForLogin('00000000-0000-4000-8000-000000000000')).toBeNull();
     });
 
     it('ends the sessions of a removed member', async () => {

@@ -25,8 +25,9 @@ export class AuthController {
   @Get('auth/me')
   async me(@Req() request: Request, @Res() response: Response): Promise<void> {
     const token = tokenOf(request);
-    const session = token ? await this.sessions.resolve(token) : undefined;
-    const member = session ? await this.provisioning.memberView(session.userId, session.organizationId) : undefined;
+    const claims = token ? await this.sessions.claimsOf(token) : undefined;
+    // One query checks the session is live and reads the member it stands for.
+    const member = claims ? await this.provisioning.memberViewOfSession(claims) : undefined;
     response.setHeader('Cache-Control', 'no-store');
     if (!member) {
       response.status(401).json({ error: 'unauthenticated', message: 'no valid session' });

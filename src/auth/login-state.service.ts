@@ -58,16 +58,11 @@ export class LoginStateService {
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const binding = randomBytes(32).toString('base64url');
-    await this.states.insert({
-      stateHash: sha256(state),
-      connectionId,
-      browserBindingHash: sha256(binding),
-      nonce,
-      codeVerifierEncrypted: this.cipher.seal(codeVerifier),
-      returnTo,
-      connectionTestId,
-      expiresAt: new Date(Date.now() + LOGIN_STATE_TTL_MS),
-    });
+    await this.states.query(
+      `INSERT INTO login_states (state_hash, connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+      [sha256(state), connectionId, sha256(binding), nonce, this.cipher.seal(codeVerifier), returnTo, connectionTestId, new Date(Date.now() + LOGIN_STATE_TTL_MS)],
+    );
     return {
       state,
       nonce,
@@ -81,22 +76,21 @@ export class LoginStateService {
   /** Takes the login out of the store (so it serves once) and checks it belongs here. */
   async consume(connectionId: string, state: string | undefined, binding: string | undefined): Promise<ConsumedLogin> {
     if (!state || state.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'no state in the callback');
-    const deleted = await this.states
-      .createQueryBuilder()
-      .delete()
-      .where('state_hash = :stateHash', { stateHash: sha256(state) })
-      .returning('*')
-      .execute();
-    const rows = (deleted.raw as Record<string, string>[]).map((raw) => this.states.create({
+    // TypeORM answers a DELETE with [rows, affected].
+    const [deleted] = (await this.states.query(
+      `DELETE FROM login_states WHERE state_hash = $1
+       RETURNING connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, expires_at`,
+      [sha256(state)],
+    )) as [Record<string, string>[], number];
+    const row = deleted.map((raw) => ({
       connectionId: raw.connection_id,
       browserBindingHash: raw.browser_binding_hash,
       nonce: raw.nonce,
       codeVerifierEncrypted: raw.code_verifier_encrypted,
       returnTo: raw.return_to,
-      connectionTestId: raw.connection_test_id,
+      connectionTestId: raw.connection_test_id as string | null,
       expiresAt: new Date(raw.expires_at),
-    }));
-    const row = rows[0];
+    }))[0];
     if (!row) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'unknown or already used state');
     if (row.expiresAt.getTime() < Date.now()) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the login expired');
     if (row.connectionId !== connectionId) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'state of another connection');

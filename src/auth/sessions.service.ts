@@ -31,7 +31,13 @@ export class SessionsService {
     const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
     // One INSERT: save() would wrap it in a transaction of its own (BEGIN, INSERT, COMMIT).
     const id = randomUUID();
-    await this.sessions.insert({ id, userId: member.userId, organizationId: member.organizationId, method, expiresAt });
+    await this.sessions.query('INSERT INTO sessions (id, user_id, organization_id, method, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      member.userId,
+      member.organizationId,
+      method,
+      expiresAt,
+    ]);
     const token = await this.signingKeys.sign(
       { sub: member.userId, jti: id, org: member.organizationId, roles: member.roles, email: member.email },
       this.config.sessionTtlSeconds,
@@ -41,10 +47,20 @@ export class SessionsService {
 
   /** The live session a token stands for; undefined when forged, expired or revoked. */
   async resolve(token: string): Promise<SessionClaims | undefined> {
+    const claims = await this.claimsOf(token);
+    if (!claims) return undefined;
+    const live = await this.sessions.existsBy({ id: claims.sessionId, userId: claims.userId, expiresAt: MoreThan(new Date()) });
+    return live ? claims : undefined;
+  }
+
+  /**
+   * What a token claims, when its signature and expiry hold; the session row is not checked
+   * (the caller must: `resolve` does, `/auth/me` in the same query as the member it shows).
+   */
+  async claimsOf(token: string): Promise<SessionClaims | undefined> {
     const claims = await this.signingKeys.verify(token);
     if (!claims?.jti || !claims.sub || typeof claims.org !== 'string') return undefined;
-    const live = await this.sessions.existsBy({ id: claims.jti, userId: claims.sub, expiresAt: MoreThan(new Date()) });
-    return live ? { sessionId: claims.jti, userId: claims.sub, organizationId: claims.org } : undefined;
+    return { sessionId: claims.jti, userId: claims.sub, organizationId: claims.org };
   }
 
   async revoke(sessionId: string): Promise<void> {

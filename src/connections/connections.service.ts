@@ -13,6 +13,7 @@ import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
+import { RowReader } from '../database/row-reader';
 
 /** A verified connection's last login is written at most this often per instance: a minute-grained signal, not a log. */
 const RECORD_LOGIN_EVERY_MS = 60_000;
@@ -32,6 +33,7 @@ const LAST_VERIFIED_CONNECTION_CHANGED =
 @Injectable()
 export class ConnectionsService implements OnApplicationBootstrap {
   private readonly loginsRecorded = new LRUCache<string, true>({ max: 100_000, ttl: RECORD_LOGIN_EVERY_MS });
+  private readonly byId: RowReader<Connection>;
 
   constructor(
     @InjectRepository(Connection) private readonly connections: Repository<Connection>,
@@ -40,7 +42,9 @@ export class ConnectionsService implements OnApplicationBootstrap {
     private readonly cipher: SecretsCipher,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.byId = new RowReader(connections, 'id = $1');
+  }
 
   /** After a SECRETS_KEY rotation, the client secrets move to the new key at the first start. */
   async onApplicationBootstrap(): Promise<void> {
@@ -62,7 +66,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
 
   /** A connection by id for the login flow (no caller: the browser is anonymous). */
   findForLogin(id: string): Promise<Connection | null> {
-    return this.connections.findOneBy({ id });
+    return this.byId.one([id]);
   }
 
   /** The organization's active connection for email discovery (the oldest, when several). */

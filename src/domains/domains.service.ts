@@ -61,7 +61,9 @@ export class DomainsService {
   /** True when the email's domain is one of the organization's domains. */
   async emailBelongsTo(organizationId: string, email: string): Promise<boolean> {
     const domain = emailDomain(email);
-    return domain ? this.domains.existsBy({ organizationId, domain }) : false;
+    if (!domain) return false;
+    const rows = (await this.domains.query('SELECT 1 FROM domains WHERE organization_id = $1 AND domain = $2 LIMIT 1', [organizationId, domain])) as unknown[];
+    return rows.length > 0;
   }
 
 }

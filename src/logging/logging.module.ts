@@ -1,21 +1,16 @@
-import { DynamicModule, Global, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { RequestLoggingMiddleware } from './request-logging.middleware';
 import { LOGGER } from './logger';
 
 
 @Global()
 @Module({})
-export class LoggingModule implements NestModule {
+export class LoggingModule {
   static forRoot(logger: Logger): DynamicModule {
     return {
       module: LoggingModule,
-      providers: [{ provide: LOGGER, useValue: logger }, RequestLoggingMiddleware],
+      providers: [{ provide: LOGGER, useValue: logger }],
       exports: [LOGGER],
     };
-  }
-
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestLoggingMiddleware).forRoutes('*path');
   }
 }

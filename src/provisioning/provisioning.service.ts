@@ -18,6 +18,7 @@ import { AuditService } from '../audit/audit.service';
 import { DomainsService } from '../domains/domains.service';
 import { Organization } from '../organizations/entities/organization.entity';
 import { RolesCache } from './roles-cache';
+import { isUuid } from '../common/uuid.pipe';
 
 /** Who the IdP says signed in, after the login checks. */
 export interface SsoProfile {
@@ -143,15 +144,27 @@ export class ProvisioningService {
     });
   }
 
-  /** What /auth/me shows of a signed-in member; undefined when no longer a member. */
-  async memberView(userId: string, organizationId: string) {
-    const membership = await this.memberships.findOne({ where: { userId, organizationId }, relations: { user: true, organization: true } });
-    if (!membership?.user || !membership.organization) return undefined;
-    const { user, organization } = membership;
+  /**
+   * What /auth/me shows for a session token's claims, in one statement: undefined unless the
+   * session is live (not revoked, not expired) and the user still a member of the organization.
+   */
+  async memberViewOfSession(claims: { sessionId: string; userId: string; organizationId: string }) {
+    if (!isUuid(claims.sessionId) || !isUuid(claims.userId) || !isUuid(claims.organizationId)) return undefined;
+    const rows = (await this.dataSource.query(
+      `SELECT u.id, u.email, u.first_name, u.last_name, o.id AS organization_id, o.slug, m.roles
+       FROM sessions s
+       JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = $3
+       JOIN users u ON u.id = m.user_id
+       JOIN organizations o ON o.id = m.organization_id
+       WHERE s.id = $1 AND s.user_id = $2 AND s.expires_at > $4`,
+      [claims.sessionId, claims.userId, claims.organizationId, new Date()],
+    )) as { id: string; email: string; first_name: string | null; last_name: string | null; organization_id: string; slug: string; roles: string[] }[];
+    const row = rows[0];
+    if (!row) return undefined;
     return {
-      user: { id: user.id, email: user.email, firstName: user.firstName, lastName: user.lastName },
-      organization: { id: organization.id, slug: organization.slug },
-      roles: membership.roles,
+      user: { id: row.id, email: row.email, firstName: row.first_name, lastName: row.last_name },
+      organization: { id: row.organization_id, slug: row.slug },
+      roles: row.roles,
     };
   }
 
@@ -165,16 +178,15 @@ export class ProvisioningService {
   }
 
   private async readRoles(organizationId: string, userId: string | undefined, email: string | undefined): Promise<MemberRoles | undefined> {
-    const query = this.memberships
-      .createQueryBuilder('membership')
-      .innerJoin(User, 'user', 'user.id = membership.user_id')
-      .where('membership.organization_id = :organizationId', { organizationId });
-    if (userId) query.andWhere('membership.user_id = :userId', { userId });
-    else query.andWhere('user.email = :email', { email });
-    const membership = await query.getOne();
-    return membership
-      ? { userId: membership.userId, organizationId, roles: membership.roles, resources: membership.resources }
-      : undefined;
+    // One parameterised statement, no query builder: a cache miss costs the database's time only.
+    const rows = (await this.dataSource.query(
+      userId
+        ? 'SELECT user_id, roles, resources FROM memberships WHERE organization_id = $1 AND user_id = $2'
+        : 'SELECT m.user_id, m.roles, m.resources FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.organization_id = $1 AND u.email = $2',
+      [organizationId, userId ?? email],
+    )) as { user_id: string; roles: string[]; resources: string[] }[];
+    const row = rows[0];
+    return row ? { userId: row.user_id, organizationId, roles: row.roles, resources: row.resources } : undefined;
   }
 
   /**
@@ -184,57 +196,171 @@ export class ProvisioningService {
    * else the invitation's role, else the organization's default.
    */
   async provisionSsoLogin(connection: Connection, profile: SsoProfile): Promise<ProvisionedMember> {
+    const found = await this.loginFacts(connection, profile);
+    if (!found.membershipId && !found.invitationId && !found.jitProvisioning) {
+      throw new SsoLoginError(SsoErrorCode.USER_NOT_INVITED, 'invite-only organization and no pending invitation');
+    }
+    const organizationId = connection.organizationId;
+    const roles = rolesFrom(found.mappedRoles, profile.groups, found.invitationRole ?? found.defaultRole);
+    // A returning member whose identity was touched by the read itself, with nothing else to
+    // change, needs no transaction: the read's one statement did the login's writing.
+    if (
+      found.identityTouched &&
+      found.userId !== null &&
+      !this.userChanges(found, profile).changed &&
+      (found.rolesManagedManually || sameRoles(found.membershipRoles!, roles)) &&
+      !profile.groupsUnavailable
+    ) {
+      return { userId: found.userId, organizationId, email: found.userEmail!, roles: found.membershipRoles! };
+    }
     // Which organization's cached roles this login changed: null for none, undefined for any
     // (an email changed, and other organizations may look the user up by it).
     let changedRolesOf: string | undefined | null = null;
     const member = await this.dataSource.transaction(async (manager) => {
-      const { organization, identity, existingMembership, invitation, ...found } = await this.admission(manager, connection, profile);
-      let user = found.user;
-      if (!user) {
-        await manager.createQueryBuilder().insert().into(User).values({ email: profile.email }).orIgnore().execute();
-        user = await manager.findOneByOrFail(User, { email: profile.email });
+      let userId = found.userId;
+      let email = found.userEmail;
+      let emailChanged = false;
+      if (userId === null) {
+        // The unique index on email decides a race of first logins: DO UPDATE returns the
+        // winner's row (a DO NOTHING would return none, and this statement could not see it).
+        const [row] = (await manager.query(
+          `INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)
+           ON CONFLICT (email) DO UPDATE SET
+             first_name = COALESCE(EXCLUDED.first_name, users.first_name),
+             last_name = COALESCE(EXCLUDED.last_name, users.last_name),
+             updated_at = CASE
+               WHEN users.first_name IS DISTINCT FROM COALESCE(EXCLUDED.first_name, users.first_name)
+                 OR users.last_name IS DISTINCT FROM COALESCE(EXCLUDED.last_name, users.last_name)
+               THEN now() ELSE users.updated_at END
+           RETURNING id, email`,
+          [profile.email, profile.firstName, profile.lastName],
+        )) as { id: string; email: string }[];
+        userId = row.id;
+        email = row.email;
+      } else {
+        const changes = this.userChanges(found, profile);
+        emailChanged = changes.emailChanged;
+        if (changes.changed) {
+          await manager.query(
+            'UPDATE users SET first_name = $2, last_name = $3, email = $4, updated_at = now() WHERE id = $1',
+            [userId, changes.firstName, changes.lastName, changes.email],
+          );
+          email = changes.email;
+        }
       }
-      user.firstName = profile.firstName ?? user.firstName;
-      user.lastName = profile.lastName ?? user.lastName;
-      const emailChanged = Boolean(identity) && user.email !== profile.email && !(await manager.existsBy(User, { email: profile.email }));
-      if (emailChanged) user.email = profile.email;
-      await manager.save(user);
-      await manager
-        .createQueryBuilder()
-        .insert()
-        .into(SsoIdentity)
-        .values({ connectionId: connection.id, subject: profile.subject, userId: user.id, lastGroups: profile.groups })
-        .orUpdate(['last_groups', 'last_login_at'], ['connection_id', 'subject'])
-        .execute();
-      await manager.update(SsoIdentity, { connectionId: connection.id, subject: profile.subject }, { lastLoginAt: new Date() });
-      const roles = await this.rolesForLogin(manager, connection, profile.groups, invitation?.role ?? organization.defaultRole);
-      let membership = existingMembership;
+      if (!found.identityTouched) {
+        await manager.query(
+          `INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, last_login_at) VALUES ($1, $2, $3, $4, now())
+           ON CONFLICT (connection_id, subject) DO UPDATE SET last_groups = EXCLUDED.last_groups, last_login_at = EXCLUDED.last_login_at`,
+          [connection.id, profile.subject, userId, profile.groups],
+        );
+      }
+      let membershipRoles = found.membershipRoles;
+      let manual = found.rolesManagedManually;
+      let membershipId = found.membershipId;
       let created = false;
-      if (!membership) ({ membership, created } = await this.admit(manager, organization.id, user.id, roles, invitation, { connectionId: connection.id }));
-      const rolesReplaced = !membership.rolesManagedManually && !sameRoles(membership.roles, roles);
+      if (!membershipId) {
+        ({ id: membershipId, roles: membershipRoles, rolesManagedManually: manual, created } = await this.admit(
+          manager,
+          organizationId,
+          userId,
+          roles,
+          found.invitationId,
+          { connectionId: connection.id },
+        ));
+      }
+      const rolesReplaced = !manual && !sameRoles(membershipRoles!, roles);
       if (rolesReplaced) {
-        membership.roles = roles;
-        await manager.save(membership);
+        await manager.query('UPDATE memberships SET roles = $2, updated_at = now() WHERE id = $1', [membershipId, roles]);
+        membershipRoles = roles;
       }
       if (emailChanged || created || rolesReplaced) {
-        changedRolesOf = emailChanged ? undefined : organization.id;
+        changedRolesOf = emailChanged ? undefined : organizationId;
         await this.rolesCache.announceChange(manager, changedRolesOf);
       }
       if (profile.groupsUnavailable) {
         // The member signs in with the fallback role rather than not at all; say why, so an
         // admin can tell a missing role from a mapping mistake.
         await this.audit.record(manager, {
-          organizationId: organization.id,
-          actor: `user:${user.id}`,
+          organizationId,
+          actor: `user:${userId}`,
           action: 'login.groups_overage',
-          targetId: user.id,
-          details: { connectionId: connection.id, reason: profile.groupsUnavailable, roles: membership.roles },
+          targetId: userId,
+          details: { connectionId: connection.id, reason: profile.groupsUnavailable, roles: membershipRoles },
         });
       }
-      return { userId: user.id, organizationId: organization.id, email: user.email, roles: membership.roles };
+      return { userId, organizationId, email: email!, roles: membershipRoles! };
     });
     if (changedRolesOf !== null) this.rolesCache.invalidate(changedRolesOf);
     return member;
+  }
+
+  /**
+   * Everything a login decides on, in one statement: the organization's rules, the identity,
+   * the user (by identity, else by email), the membership, a pending invitation (only when not
+   * a member), the roles the groups map to, and whether the email is taken. When the identity
+   * and the membership both exist (a returning member, who is admitted whatever else holds),
+   * the same statement records the login on the identity (its groups and time).
+   */
+  private async loginFacts(connection: Connection, profile: SsoProfile): Promise<LoginFacts> {
+    const rows = (await this.dataSource.query(
+      `WITH identity AS (
+         SELECT user_id FROM sso_identities WHERE connection_id = $2 AND subject = $3
+       ), member_user AS (
+         SELECT id, email, first_name, last_name FROM users
+         WHERE id = COALESCE((SELECT user_id FROM identity), (SELECT id FROM users WHERE email = $4))
+       ), membership AS (
+         SELECT id, roles, roles_managed_manually FROM memberships
+         WHERE organization_id = $1 AND user_id = (SELECT id FROM member_user)
+       ), touched AS (
+         UPDATE sso_identities SET last_groups = $5, last_login_at = now()
+         WHERE connection_id = $2 AND subject = $3 AND EXISTS (SELECT 1 FROM membership)
+         RETURNING 1
+       )
+       SELECT o.jit_provisioning, o.default_role,
+         u.id AS user_id, u.email AS user_email, u.first_name, u.last_name,
+         m.id AS membership_id, m.roles AS membership_roles, m.roles_managed_manually,
+         inv.id AS invitation_id, inv.role AS invitation_role,
+         ARRAY(SELECT rm.role FROM role_mappings rm WHERE rm.connection_id = $2 AND rm.idp_group_id = ANY($6::varchar[])) AS mapped_roles,
+         EXISTS (SELECT 1 FROM users WHERE email = $4) AS email_taken,
+         EXISTS (SELECT 1 FROM identity) AS has_identity,
+         EXISTS (SELECT 1 FROM touched) AS identity_touched
+       FROM organizations o
+       LEFT JOIN member_user u ON true
+       LEFT JOIN membership m ON true
+       LEFT JOIN invitations inv ON m.id IS NULL AND inv.organization_id = o.id AND inv.email = $4 AND inv.accepted_at IS NULL
+       WHERE o.id = $1`,
+      [connection.organizationId, connection.id, profile.subject, profile.email, profile.groups, profile.groups.slice(0, 1000)],
+    )) as LoginFactsRow[];
+    const row = rows[0];
+    if (!row) throw new Error(`organization ${connection.organizationId} of connection ${connection.id} not found`);
+    return {
+      jitProvisioning: row.jit_provisioning,
+      defaultRole: row.default_role,
+      userId: row.user_id,
+      userEmail: row.user_email,
+      firstName: row.first_name,
+      lastName: row.last_name,
+      membershipId: row.membership_id,
+      membershipRoles: row.membership_roles,
+      rolesManagedManually: row.roles_managed_manually ?? false,
+      invitationId: row.invitation_id,
+      invitationRole: row.invitation_role,
+      mappedRoles: row.mapped_roles,
+      emailTaken: row.email_taken,
+      hasIdentity: row.has_identity,
+      identityTouched: row.identity_touched,
+    };
+  }
+
+  /** What a login changes on an existing user: names the IdP sent, and the email when it is free. */
+  private userChanges(found: LoginFacts, profile: SsoProfile) {
+    const firstName = profile.firstName ?? found.firstName;
+    const lastName = profile.lastName ?? found.lastName;
+    // The email follows the IdP only for a user known by identity, and only to a free address.
+    const emailChanged = found.hasIdentity && found.userEmail !== profile.email && !found.emailTaken;
+    const email = emailChanged ? profile.email : found.userEmail!;
+    return { firstName, lastName, email, emailChanged, changed: emailChanged || firstName !== found.firstName || lastName !== found.lastName };
   }
 
   /** A transaction that changes an organization's members: every instance's roles cache hears of it at commit. */
@@ -275,8 +401,10 @@ export class ProvisioningService {
           await manager.createQueryBuilder().insert().into(User).values({ email }).orIgnore().execute();
           user = await manager.findOneByOrFail(User, { email });
         }
-        ({ membership, created: admitted } = await this.admit(manager, organizationId, user.id, [invitation.role], invitation, { method }));
+        const admission = await this.admit(manager, organizationId, user.id, [invitation.role], invitation.id, { method });
+        admitted = admission.created;
         if (admitted) await this.rolesCache.announceChange(manager, organizationId);
+        return { userId: user.id, organizationId, email, roles: admission.roles };
       }
       return { userId: user!.id, organizationId, email, roles: membership.roles };
     });
@@ -294,30 +422,35 @@ export class ProvisioningService {
     organizationId: string,
     userId: string,
     roles: string[],
-    invitation: Invitation | null,
+    invitationId: string | null,
     via: Record<string, string>,
-  ): Promise<{ membership: Membership; created: boolean }> {
-    const inserted = await manager
-      .createQueryBuilder()
-      .insert()
-      .into(Membership)
-      .values({ organizationId, userId, roles, resources: ['*'] })
-      .orIgnore()
-      .returning(['id'])
-      .execute();
-    const membership = await manager.findOneByOrFail(Membership, { organizationId, userId });
-    if (invitation) await manager.update(Invitation, { id: invitation.id }, { acceptedAt: new Date() });
-    const created = inserted.raw.length > 0;
+  ): Promise<{ id: string; roles: string[]; rolesManagedManually: boolean; created: boolean }> {
+    const inserted = (await manager.query(
+      `INSERT INTO memberships (organization_id, user_id, roles, resources) VALUES ($1, $2, $3, '{*}')
+       ON CONFLICT (organization_id, user_id) DO NOTHING
+       RETURNING id, roles, roles_managed_manually`,
+      [organizationId, userId, roles],
+    )) as MembershipRow[];
+    // The loser of a race reads the winner's row (a new statement sees what committed meanwhile).
+    const [row] = inserted.length
+      ? inserted
+      : ((await manager.query('SELECT id, roles, roles_managed_manually FROM memberships WHERE organization_id = $1 AND user_id = $2', [
+          organizationId,
+          userId,
+        ])) as MembershipRow[]);
+    if (!row) throw new Error(`membership of user ${userId} in organization ${organizationId} not found`);
+    if (invitationId) await manager.query('UPDATE invitations SET accepted_at = now(), updated_at = now() WHERE id = $1', [invitationId]);
+    const created = inserted.length > 0;
     if (created) {
       await this.audit.record(manager, {
         organizationId,
         actor: `user:${userId}`,
         action: 'user.provisioned',
         targetId: userId,
-        details: { ...via, roles: membership.roles, invited: Boolean(invitation) },
+        details: { ...via, roles: row.roles, invited: Boolean(invitationId) },
       });
     }
-    return { membership, created };
+    return { id: row.id, roles: row.roles, rolesManagedManually: row.roles_managed_manually, created };
   }
 
   /**
@@ -352,6 +485,55 @@ export class ProvisioningService {
     const mapped = [...new Set(mappings.map((mapping) => mapping.role))];
     return mapped.length ? mapped : [fallbackRole];
   }
+}
+
+interface MembershipRow {
+  id: string;
+  roles: string[];
+  roles_managed_manually: boolean;
+}
+
+interface LoginFactsRow {
+  jit_provisioning: boolean;
+  default_role: string;
+  user_id: string | null;
+  user_email: string | null;
+  first_name: string | null;
+  last_name: string | null;
+  membership_id: string | null;
+  membership_roles: string[] | null;
+  roles_managed_manually: boolean | null;
+  invitation_id: string | null;
+  invitation_role: string | null;
+  mapped_roles: string[];
+  email_taken: boolean;
+  has_identity: boolean;
+  identity_touched: boolean;
+}
+
+interface LoginFacts {
+  jitProvisioning: boolean;
+  defaultRole: string;
+  userId: string | null;
+  userEmail: string | null;
+  firstName: string | null;
+  lastName: string | null;
+  membershipId: string | null;
+  membershipRoles: string[] | null;
+  rolesManagedManually: boolean;
+  invitationId: string | null;
+  invitationRole: string | null;
+  mappedRoles: string[];
+  emailTaken: boolean;
+  hasIdentity: boolean;
+  identityTouched: boolean;
+}
+
+/** The roles of the mapped groups, else the fallback (the invitation's role or the organization's default). */
+function rolesFrom(mappedRoles: string[], groups: string[], fallbackRole: string): string[] {
+  if (groups.length === 0) return [fallbackRole];
+  const mapped = [...new Set(mappedRoles)];
+  return mapped.length ? mapped : [fallbackRole];
 }
 
 function sameRoles(current: string[], next: string[]): boolean {
