@@ -8,6 +8,9 @@ import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
 import { serverTiming } from './common/server-timing';
 import { RequestLoggingMiddleware } from './logging/request-logging.middleware';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { ProvisioningService } from './provisioning/provisioning.service';
+import { rolesFastPath } from './provisioning/roles-fast-path';
 
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
@@ -24,6 +27,8 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   const requestLogging = new RequestLoggingMiddleware(logger);
   app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => requestLogging.use(request, response, next));
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
+  // The roles API's warm answers without Nest's per-request pipeline; everything else goes on.
+  app.use(rolesFastPath(app.get(ApiKeysService), app.get(ProvisioningService)));
   app.set('trust proxy', config.trustProxy);
   // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout); the roles
   // API and GraphQL, called by services with bearer keys, skip the parsing.
