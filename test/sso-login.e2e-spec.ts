@@ -419,6 +419,7 @@ describe('SSO login', () => {
         expect(bodies[i]).toBe(bodies[0]);
       }
       expect(JSON.parse(bodies[0])).toEqual({ userId: annId, organizationId, roles: ['admin'], resources: ['*'] });
+      expect(answers[0].headers.get('content-length')).toBe(String(Buffer.byteLength(bodies[0])));
       const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Warm Other Tenant" }) { id } }');
       const { createApiKey: foreign } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: createOrganization.id });
       const { createApiKey: adminOnly } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId });
