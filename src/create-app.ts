@@ -8,6 +8,9 @@ import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
 import { serverTiming } from './common/server-timing';
 import { RequestLoggingMiddleware } from './logging/request-logging.middleware';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { ProvisioningService } from './provisioning/provisioning.service';
+import { installRolesFastPath } from './provisioning/roles-fast-path';
 
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
@@ -22,7 +25,16 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   // The request id and log line of every request, as plain Express middleware: Nest's
   // forRoutes('*path') would match a route pattern per request for nothing.
   const requestLogging = new RequestLoggingMiddleware(logger);
-  app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => requestLogging.use(request, response, next));
+  const logRequest = (request: IncomingMessage, response: ServerResponse, next: () => void) => requestLogging.use(request, response, next);
+  app.use(logRequest);
+  // The roles API's warm answers before Express and Nest (the same middleware, headers and body);
+  // every other request goes on to them.
+  installRolesFastPath(app.getHttpServer(), {
+    apiKeys: app.get(ApiKeysService),
+    provisioning: app.get(ProvisioningService),
+    middleware: [serverTiming, logRequest],
+    etagOf: app.getHttpAdapter().getInstance().get('etag fn'),
+  });
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
   // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout); the roles

@@ -404,6 +404,34 @@ describe('SSO login', () => {
       expect(await byEmail.json()).toEqual(expected);
     });
 
+    it('answers a warm (cached) request exactly as the first one, and still refuses after it', async () => {
+      const path = `/v1/organizations/${organizationId}/users/${annId}/roles`;
+      const { createApiKey: fresh } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: organizationId });
+      const answers = [];
+      for (let i = 0; i < 3; i++) answers.push(await get(path.toUpperCase().replace('/V1/ORGANIZATIONS/', '/v1/organizations/').replace('/USERS/', '/users/').replace('/ROLES', '/roles'), fresh.secret));
+      const bodies = await Promise.all(answers.map((answer) => answer.text()));
+      for (const [i, answer] of answers.entries()) {
+        expect(answer.status).toBe(200);
+        expect(answer.headers.get('content-type')).toBe(answers[0].headers.get('content-type'));
+        expect(answer.headers.get('etag')).toBe(answers[0].headers.get('etag'));
+        expect(answer.headers.get('x-request-id')).toBeTruthy();
+        expect(answer.headers.get('server-timing')).toMatch(/^app;dur=/);
+        expect(bodies[i]).toBe(bodies[0]);
+      }
+      expect(JSON.parse(bodies[0])).toEqual({ userId: annId, organizationId, roles: ['admin'], resources: ['*'] });
+      expect(answers[0].headers.get('content-length')).toBe(String(Buffer.byteLength(bodies[0])));
+      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Warm Other Tenant" }) { id } }');
+      const { createApiKey: foreign } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: createOrganization.id });
+      const { createApiKey: adminOnly } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId });
+      for (let i = 0; i < 2; i++) {
+        expect((await get(path, foreign.secret)).status).toBe(403);
+        expect((await get(path)).status).toBe(401);
+        expect((await get(path, 'sk_wrong_key')).status).toBe(401);
+        expect((await get(path, adminOnly.secret)).status).toBe(200);
+        expect((await fetch(`${service.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${fresh.secret}` } })).status).toBe(200);
+      }
+    });
+
     it('refuses a missing or wrong key, another tenant’s key, and answers 404 for non-members', async () => {
       expect((await get(`/v1/organizations/${organizationId}/users/${annId}/roles`)).status).toBe(401);
       expect((await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, 'sk_wrong_key')).status).toBe(401);

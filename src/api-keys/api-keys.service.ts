@@ -42,6 +42,14 @@ export class ApiKeysService implements OnApplicationBootstrap {
   }
 
   /** The caller a presented key stands for, or undefined for an unknown or revoked key. */
+  /**
+   * The caller a key stands for when the last `authenticate` of it is still remembered: a Caller,
+   * false for a key known to be invalid, undefined when it would need the database.
+   */
+  rememberedCaller(secret: string): Caller | false | undefined {
+    return this.verified.get(hashApiKey(secret));
+  }
+
   async authenticate(secret: string): Promise<Caller | undefined> {
     const hash = hashApiKey(secret);
     const remembered = this.verified.get(hash);

@@ -31,17 +31,21 @@ export class SessionsService {
     const expiresAt = new Date(Date.now() + this.config.sessionTtlSeconds * 1000);
     // One INSERT: save() would wrap it in a transaction of its own (BEGIN, INSERT, COMMIT).
     const id = randomUUID();
-    await this.sessions.query('INSERT INTO sessions (id, user_id, organization_id, method, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-      id,
-      member.userId,
-      member.organizationId,
-      method,
-      expiresAt,
+    // The row and the signature side by side (the token names the row's id, chosen here); the
+    // token is handed out only once the row is stored.
+    const [, token] = await Promise.all([
+      this.sessions.query('INSERT INTO sessions (id, user_id, organization_id, method, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+        id,
+        member.userId,
+        member.organizationId,
+        method,
+        expiresAt,
+      ]),
+      this.signingKeys.sign(
+        { sub: member.userId, jti: id, org: member.organizationId, roles: member.roles, email: member.email },
+        this.config.sessionTtlSeconds,
+      ),
     ]);
-    const token = await this.signingKeys.sign(
-      { sub: member.userId, jti: id, org: member.organizationId, roles: member.roles, email: member.email },
-      this.config.sessionTtlSeconds,
-    );
     return { token, expiresAt };
   }
 

@@ -185,7 +185,7 @@ export class SsoService {
       await this.loginActivity.record(connection, correlationId, facts, error);
       throw error;
     }
-    if (record === 'always') await this.loginActivity.record(connection, correlationId, facts);
+    if (record === 'always') this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
     return result;
   }
 

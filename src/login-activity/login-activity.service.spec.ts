@@ -16,6 +16,24 @@ describe(LoginActivityService.name, () => {
     await expect(service.record(connection, 'ref-1', { subject: null, email: null }, new SsoLoginError(SsoErrorCode.IDP_ERROR, 'x'))).resolves.toBeUndefined();
   });
 
+  it('writes a success after the response, and the listing and the shutdown wait for it', async () => {
+    const rows: Partial<LoginAttempt>[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const service = serviceWith(async (row) => {
+      await held;
+      rows.push(row);
+    });
+    const facts = { subject: 's', email: 'e@x.com' };
+    service.recordSuccessAfterResponse(connection, 'ref-3', facts);
+    facts.subject = 'changed later';
+    expect(rows).toEqual([]);
+    const shutdown = service.beforeApplicationShutdown();
+    release();
+    await shutdown;
+    expect(rows).toEqual([expect.objectContaining({ outcome: 'SUCCEEDED', correlationId: 'ref-3', subject: 's' })]);
+  });
+
   it('records an unexpected error as idp_error, the code the person was shown, without its message', async () => {
     const rows: Partial<LoginAttempt>[] = [];
     const service = serviceWith(async (row) => rows.push(row));

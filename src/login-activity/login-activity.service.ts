@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
@@ -17,8 +17,10 @@ export interface LoginAttemptFacts {
 }
 
 @Injectable()
-export class LoginActivityService {
+export class LoginActivityService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LoginActivityService.name);
+  /** Successful attempts being written after their response (see recordSuccessAfterResponse). */
+  private readonly pending = new Set<Promise<void>>();
 
   constructor(@InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>) {}
 
@@ -44,8 +46,25 @@ export class LoginActivityService {
     }
   }
 
+  /**
+   * Records a successful attempt without making the login wait for it: the INSERT is sent at once
+   * (so it is ahead of anything the person does next), `list` waits for the ones still under way,
+   * and the shutdown waits for them before the database pool closes. A failure is logged as in
+   * `record`. Refusals stay recorded before their error page.
+   */
+  recordSuccessAfterResponse(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts): void {
+    const recording = this.record(connection, correlationId, { ...facts });
+    this.pending.add(recording);
+    void recording.finally(() => this.pending.delete(recording));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+
   async list(caller: Caller, organizationId: string, connectionId: string | undefined, first = 50): Promise<LoginAttempt[]> {
     assertCanActOn(caller, organizationId);
+    if (this.pending.size) await Promise.allSettled([...this.pending]);
     return this.attempts.find({
       where: { organizationId, ...(connectionId ? { connectionId } : {}) },
       order: { at: 'DESC' },

@@ -17,7 +17,7 @@ import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { DomainsService } from '../domains/domains.service';
 import { Organization } from '../organizations/entities/organization.entity';
-import { RolesCache } from './roles-cache';
+import { ROLES_CHANGED_CHANNEL, RolesCache } from './roles-cache';
 import { isUuid } from '../common/uuid.pipe';
 
 /** Who the IdP says signed in, after the login checks. */
@@ -177,6 +177,16 @@ export class ProvisioningService {
     return this.rolesCache.get(organizationId, cacheKey, () => this.readRoles(organizationId, by.userId, email));
   }
 
+  /**
+   * The roles of a member by user id when the roles cache holds a current answer naming a member
+   * (ids already lower-case UUIDs); undefined for anything rolesOf would have to work out (a miss,
+   * a cached non-member, a caller of another organization).
+   */
+  cachedRolesByUserId(caller: Caller, organizationId: string, userId: string): MemberRoles | undefined {
+    if (caller.organizationId !== null && caller.organizationId !== organizationId) return undefined;
+    return this.rolesCache.peek<MemberRoles | undefined>(organizationId, `user:${userId}`)?.value;
+  }
+
   private async readRoles(organizationId: string, userId: string | undefined, email: string | undefined): Promise<MemberRoles | undefined> {
     // One parameterised statement, no query builder: a cache miss costs the database's time only.
     const rows = (await this.dataSource.query(
@@ -212,6 +222,10 @@ export class ProvisioningService {
       !profile.groupsUnavailable
     ) {
       return { userId: found.userId, organizationId, email: found.userEmail!, roles: found.membershipRoles! };
+    }
+    if (found.userId === null && !found.membershipId && !profile.groupsUnavailable) {
+      const first = await this.provisionFirstLogin(connection, profile, roles, found.invitationId);
+      if (first) return first;
     }
     // Which organization's cached roles this login changed: null for none, undefined for any
     // (an email changed, and other organizations may look the user up by it).
@@ -293,6 +307,86 @@ export class ProvisioningService {
     });
     if (changedRolesOf !== null) this.rolesCache.invalidate(changedRolesOf);
     return member;
+  }
+
+  /**
+   * A first login (no user with the identity or the email, hence no membership): the user, the
+   * identity, the membership, the accepted invitation, the `user.provisioned` audit event and the
+   * roles-changed notification as one statement (atomic on its own, no transaction around it).
+   * Simultaneous first logins race on the same unique indexes as the step-by-step path: the user
+   * and identity upserts wait for the winner and return its rows; the membership insert of a loser
+   * returns nothing, so only the winner records the provisioning and notifies. A loser whose
+   * membership the winner made with the same roles is done with one more read; anything else
+   * (returns undefined) goes the step-by-step way, which finds the rows that exist by then.
+   */
+  private async provisionFirstLogin(
+    connection: Connection,
+    profile: SsoProfile,
+    roles: string[],
+    invitationId: string | null,
+  ): Promise<ProvisionedMember | undefined> {
+    const organizationId = connection.organizationId;
+    const [row] = (await this.dataSource.query(
+      `WITH u AS (
+         INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)
+         ON CONFLICT (email) DO UPDATE SET
+           first_name = COALESCE(EXCLUDED.first_name, users.first_name),
+           last_name = COALESCE(EXCLUDED.last_name, users.last_name),
+           updated_at = CASE
+             WHEN users.first_name IS DISTINCT FROM COALESCE(EXCLUDED.first_name, users.first_name)
+               OR users.last_name IS DISTINCT FROM COALESCE(EXCLUDED.last_name, users.last_name)
+             THEN now() ELSE users.updated_at END
+         RETURNING id, email
+       ), i AS (
+         INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, last_login_at)
+         SELECT $4::uuid, $5::varchar, u.id, $6::text[], now() FROM u
+         ON CONFLICT (connection_id, subject) DO UPDATE SET last_groups = EXCLUDED.last_groups, last_login_at = EXCLUDED.last_login_at
+         RETURNING user_id
+       ), m AS (
+         INSERT INTO memberships (organization_id, user_id, roles, resources)
+         SELECT $7::uuid, u.id, $8::text[], '{*}' FROM u
+         ON CONFLICT (organization_id, user_id) DO NOTHING
+         RETURNING id, user_id, roles, roles_managed_manually
+       ), inv AS (
+         UPDATE invitations SET accepted_at = now(), updated_at = now() WHERE id = $9::uuid RETURNING 1
+       ), a AS (
+         INSERT INTO audit_events (organization_id, actor, action, target_id, details)
+         SELECT $7::uuid, 'user:' || m.user_id, 'user.provisioned', m.user_id::text,
+           jsonb_build_object('connectionId', $4::text, 'roles', to_jsonb(m.roles), 'invited', $9::uuid IS NOT NULL)
+         FROM m
+         RETURNING 1
+       ), n AS (
+         SELECT pg_notify($10, $7::text) FROM m
+       )
+       SELECT u.id AS user_id, u.email, (SELECT user_id FROM i) AS identity_user_id,
+         m.id AS membership_id, m.roles, (SELECT count(*) FROM n)::int AS notified, (SELECT count(*) FROM a)::int AS audited
+       FROM u LEFT JOIN m ON true`,
+      [
+        profile.email,
+        profile.firstName,
+        profile.lastName,
+        connection.id,
+        profile.subject,
+        profile.groups,
+        organizationId,
+        roles,
+        invitationId,
+        ROLES_CHANGED_CHANNEL,
+      ],
+    )) as { user_id: string; email: string; identity_user_id: string; membership_id: string | null; roles: string[] | null }[];
+    if (row.membership_id !== null) {
+      this.rolesCache.invalidate(organizationId);
+      return { userId: row.user_id, organizationId, email: row.email, roles: row.roles! };
+    }
+    // A simultaneous first login made the membership: the same roles leave nothing to change.
+    const [winner] = (await this.dataSource.query(
+      'SELECT roles, roles_managed_manually FROM memberships WHERE organization_id = $1 AND user_id = $2',
+      [organizationId, row.user_id],
+    )) as MembershipRow[];
+    if (winner && (winner.roles_managed_manually || sameRoles(winner.roles, roles))) {
+      return { userId: row.user_id, organizationId, email: row.email, roles: winner.roles };
+    }
+    return undefined;
   }
 
   /**

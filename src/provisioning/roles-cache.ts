@@ -42,6 +42,13 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
     await this.listener?.end().catch(() => undefined);
   }
 
+  /** The cached answer for (organization, key) when there is a current one; undefined otherwise. */
+  peek<T>(organizationId: string, key: string): { value: T } | undefined {
+    if (!this.listening) return undefined;
+    const entry = this.entries.get(`${organizationId}|${key}`);
+    return entry && entry.generation === this.generationOf(organizationId) ? { value: entry.value as T } : undefined;
+  }
+
   /** The cached answer for (organization, key), or what `load` reads, cached when still current. */
   async get<T>(organizationId: string, key: string, load: () => Promise<T>): Promise<T> {
     const cacheKey = `${organizationId}|${key}`;
