@@ -41,7 +41,6 @@ export class ApiKeysService implements OnApplicationBootstrap {
       .execute();
   }
 
-  /** The caller a presented key stands for, or undefined for an unknown or revoked key. */
   /**
    * The caller a key stands for when the last `authenticate` of it is still remembered: a Caller,
    * false for a key known to be invalid, undefined when it would need the database.
@@ -50,6 +49,7 @@ export class ApiKeysService implements OnApplicationBootstrap {
     return this.verified.get(hashApiKey(secret));
   }
 
+  /** The caller a presented key stands for, or undefined for an unknown or revoked key. */
   async authenticate(secret: string): Promise<Caller | undefined> {
     const hash = hashApiKey(secret);
     const remembered = this.verified.get(hash);

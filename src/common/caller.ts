@@ -21,14 +21,17 @@ export function isPlatformCaller(caller: Caller): boolean {
   return caller.organizationId === null;
 }
 
+/** A platform key acts on every organization, an organization key on its own only. */
+export function canActOn(caller: Caller, organizationId: string): boolean {
+  return caller.organizationId === null || caller.organizationId === organizationId;
+}
+
 /**
  * Refuses an organization key acting on another organization. The answer is the same
  * whether or not that organization exists, so it reveals nothing about other tenants.
  */
 export function assertCanActOn(caller: Caller, organizationId: string): void {
-  if (caller.organizationId !== null && caller.organizationId !== organizationId) {
-    throw new ForbiddenError('this API key may only act on its own organization');
-  }
+  if (!canActOn(caller, organizationId)) throw new ForbiddenError('this API key may only act on its own organization');
 }
 
 /** A `where` narrowed to the caller's organization, unless the caller is a platform key. */

@@ -12,7 +12,7 @@ import { InviteUserInput } from './dto/invite-user.input';
 import { SetMemberRolesInput } from './dto/member.input';
 import { Session } from '../auth/entities/session.entity';
 import { deleteAudited } from '../audit/audited-delete';
-import { Caller, actorOf, assertCanActOn } from '../common/caller';
+import { Caller, actorOf, assertCanActOn, canActOn } from '../common/caller';
 import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { DomainsService } from '../domains/domains.service';
@@ -183,7 +183,7 @@ export class ProvisioningService {
    * a cached non-member, a caller of another organization).
    */
   cachedRolesByUserId(caller: Caller, organizationId: string, userId: string): MemberRoles | undefined {
-    if (caller.organizationId !== null && caller.organizationId !== organizationId) return undefined;
+    if (!canActOn(caller, organizationId)) return undefined;
     return this.rolesCache.peek<MemberRoles | undefined>(organizationId, `user:${userId}`)?.value;
   }
 
