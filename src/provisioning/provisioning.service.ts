@@ -46,6 +46,21 @@ export interface MemberRoles {
   resources: string[];
 }
 
+/**
+ * A user by email ($1), with names ($2, $3) filled in when given. The unique index on email
+ * decides a race of first logins: DO UPDATE returns the winner's row (DO NOTHING would return
+ * none, and the statement could not see it).
+ */
+const UPSERT_USER = `INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)
+  ON CONFLICT (email) DO UPDATE SET
+    first_name = COALESCE(EXCLUDED.first_name, users.first_name),
+    last_name = COALESCE(EXCLUDED.last_name, users.last_name),
+    updated_at = CASE
+      WHEN users.first_name IS DISTINCT FROM COALESCE(EXCLUDED.first_name, users.first_name)
+        OR users.last_name IS DISTINCT FROM COALESCE(EXCLUDED.last_name, users.last_name)
+      THEN now() ELSE users.updated_at END
+  RETURNING id, email`;
+
 @Injectable()
 export class ProvisioningService {
   constructor(
@@ -235,20 +250,7 @@ export class ProvisioningService {
       let email = found.userEmail;
       let emailChanged = false;
       if (userId === null) {
-        // The unique index on email decides a race of first logins: DO UPDATE returns the
-        // winner's row (a DO NOTHING would return none, and this statement could not see it).
-        const [row] = (await manager.query(
-          `INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)
-           ON CONFLICT (email) DO UPDATE SET
-             first_name = COALESCE(EXCLUDED.first_name, users.first_name),
-             last_name = COALESCE(EXCLUDED.last_name, users.last_name),
-             updated_at = CASE
-               WHEN users.first_name IS DISTINCT FROM COALESCE(EXCLUDED.first_name, users.first_name)
-                 OR users.last_name IS DISTINCT FROM COALESCE(EXCLUDED.last_name, users.last_name)
-               THEN now() ELSE users.updated_at END
-           RETURNING id, email`,
-          [profile.email, profile.firstName, profile.lastName],
-        )) as { id: string; email: string }[];
+        const [row] = (await manager.query(UPSERT_USER, [profile.email, profile.firstName, profile.lastName])) as { id: string; email: string }[];
         userId = row.id;
         email = row.email;
       } else {
@@ -327,17 +329,7 @@ export class ProvisioningService {
   ): Promise<ProvisionedMember | undefined> {
     const organizationId = connection.organizationId;
     const [row] = (await this.dataSource.query(
-      `WITH u AS (
-         INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, $3)
-         ON CONFLICT (email) DO UPDATE SET
-           first_name = COALESCE(EXCLUDED.first_name, users.first_name),
-           last_name = COALESCE(EXCLUDED.last_name, users.last_name),
-           updated_at = CASE
-             WHEN users.first_name IS DISTINCT FROM COALESCE(EXCLUDED.first_name, users.first_name)
-               OR users.last_name IS DISTINCT FROM COALESCE(EXCLUDED.last_name, users.last_name)
-             THEN now() ELSE users.updated_at END
-         RETURNING id, email
-       ), i AS (
+      `WITH u AS (${UPSERT_USER}), i AS (
          INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, last_login_at)
          SELECT $4::uuid, $5::varchar, u.id, $6::text[], now() FROM u
          ON CONFLICT (connection_id, subject) DO UPDATE SET last_groups = EXCLUDED.last_groups, last_login_at = EXCLUDED.last_login_at
