@@ -134,7 +134,7 @@ describe('Login activity', () => {
       `INSERT INTO login_attempts (organization_id, connection_id, at, outcome, correlation_id) VALUES ($1, $2, now() - interval '31 days', 'REFUSED', 'old-ref')`,
       [organizationId, connectionId],
     );
-    expect(await service.app.get(LoginActivityService).prune()).toBe(1);
+    await service.app.get(LoginActivityService).pruneHourly();
     const left = await queryDatabase<{ id: string; correlation_id: string }>(service.databaseUrl, 'SELECT id, correlation_id FROM login_attempts');
     expect(left.map((row) => row.correlation_id)).not.toContain('old-ref');
     expect(left.map((row) => row.id)).toContain(recent.id);

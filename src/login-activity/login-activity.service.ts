@@ -72,9 +72,18 @@ export class LoginActivityService implements BeforeApplicationShutdown {
     });
   }
 
-  /** Login activity is for troubleshooting, not an archive: older attempts are deleted. */
+  /** The hourly run: its time is read here, never left to whatever arguments the scheduler passes. */
   @Cron(CronExpression.EVERY_HOUR)
-  async prune(now = new Date()): Promise<number> {
+  async pruneHourly(): Promise<void> {
+    try {
+      await this.prune(new Date());
+    } catch (error) {
+      this.logger.error(`pruning login activity failed: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
+  /** Login activity is for troubleshooting, not an archive: attempts older than the retention go. */
+  async prune(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - LOGIN_ACTIVITY_RETENTION_DAYS * 24 * 3600 * 1000);
     const { affected } = await this.attempts.delete({ at: LessThan(cutoff) });
     return affected ?? 0;
