@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
@@ -40,7 +40,9 @@ export class MailService implements OnApplicationShutdown {
     await mkdir(outbox, { recursive: true, mode: 0o700 });
     const file = join(outbox, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID()}.eml`);
     // The message may hold a live sign-in link: readable by the service's user only.
-    await writeFile(file, info.message as Buffer, { mode: 0o600 });
+    // Written aside and renamed: whoever watches the outbox never opens a half-written message.
+    await writeFile(`${file}.partial`, info.message as Buffer, { mode: 0o600 });
+    await rename(`${file}.partial`, file);
     return { via: 'outbox', file };
   }
 
