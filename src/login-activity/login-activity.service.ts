@@ -6,6 +6,7 @@ import { LoginAttempt, LoginOutcome } from './entities/login-attempt.entity';
 import type { Connection } from '../connections/entities/connection.entity';
 import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 import { Caller, assertCanActOn } from '../common/caller';
+import { BackgroundWork } from '../common/background-work';
 
 export const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
 const MAX_ATTEMPTS_PER_PAGE = 500;
@@ -19,8 +20,8 @@ export interface LoginAttemptFacts {
 @Injectable()
 export class LoginActivityService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LoginActivityService.name);
-  /** Successful attempts being written after their response (see recordSuccessAfterResponse). */
-  private readonly pending = new Set<Promise<void>>();
+  /** Successful attempts being written after their response (see recordSuccessAfterResponse); `record` never throws. */
+  private readonly afterResponse = new BackgroundWork(() => undefined);
 
   constructor(@InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>) {}
 
@@ -53,18 +54,16 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * `record`. Refusals stay recorded before their error page.
    */
   recordSuccessAfterResponse(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts): void {
-    const recording = this.record(connection, correlationId, { ...facts });
-    this.pending.add(recording);
-    void recording.finally(() => this.pending.delete(recording));
+    this.afterResponse.run(this.record(connection, correlationId, { ...facts }));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.pending]);
+    await this.afterResponse.settled();
   }
 
   async list(caller: Caller, organizationId: string, connectionId: string | undefined, first = 50): Promise<LoginAttempt[]> {
     assertCanActOn(caller, organizationId);
-    if (this.pending.size) await Promise.allSettled([...this.pending]);
+    await this.afterResponse.settled();
     return this.attempts.find({
       where: { organizationId, ...(connectionId ? { connectionId } : {}) },
       order: { at: 'DESC' },

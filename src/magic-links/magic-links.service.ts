@@ -14,6 +14,7 @@ import { ProvisioningService } from '../provisioning/provisioning.service';
 import { SessionsService, type IssuedSession } from '../auth/sessions.service';
 import { safeReturnTarget } from '../auth/return-target';
 import { MailService } from '../mail/mail.service';
+import { BackgroundWork } from '../common/background-work';
 
 const MAGIC_LINK_TTL_MINUTES = 15;
 /** The session's `method`. */
@@ -41,7 +42,9 @@ export class MagicLinksService implements BeforeApplicationShutdown {
   private readonly perIp: FixedWindowLimiter;
   private lastPurgeAt = 0;
   /** Link requests still being worked on after their answer; shutdown waits for them. */
-  private readonly pending = new Set<Promise<void>>();
+  private readonly background = new BackgroundWork((error) => {
+    this.logger.error(`magic link not sent: ${error instanceof Error ? error.message : error}`);
+  });
 
   constructor(
     @InjectRepository(MagicLink) private readonly links: Repository<MagicLink>,
@@ -74,16 +77,12 @@ export class MagicLinksService implements BeforeApplicationShutdown {
       throw new MagicLinkError(MagicLinkErrorCode.SSO_REQUIRED, `organization ${organization.id} requires SSO`, this.ssoUrlFor(email));
     }
     const returnTo = safeReturnTarget(requestedReturnTo, this.config.allowedReturnOrigins, this.config.appUrl);
-    const sending = this.sendLinkIfAllowed(organization, email, returnTo).catch((error: unknown) => {
-      this.logger.error(`magic link for ${email} not sent: ${error instanceof Error ? error.message : error}`);
-    });
-    this.pending.add(sending);
-    void sending.finally(() => this.pending.delete(sending));
+    this.background.run(this.sendLinkIfAllowed(organization, email, returnTo));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     // Before the database pool and the mail transport close (their own shutdown hooks).
-    await Promise.allSettled([...this.pending]);
+    await this.background.settled();
   }
 
   private async sendLinkIfAllowed(organization: Organization, email: string, returnTo: string): Promise<void> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createTransport, type Transporter } from 'nodemailer';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { BackgroundWork } from '../common/background-work';
 
 export interface OutgoingMail {
   to: string;
@@ -25,7 +26,9 @@ const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, sock
 export class MailService implements OnApplicationShutdown {
   private readonly logger = new Logger(MailService.name);
   private readonly transport: Transporter;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly background = new BackgroundWork((error) => {
+    this.logger.error(`sending mail failed: ${error instanceof Error ? error.message : error}`);
+  });
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {
     this.transport = config.smtpUrl
@@ -51,15 +54,11 @@ export class MailService implements OnApplicationShutdown {
    * or not a message goes out. Failures are logged; shutdown waits for messages on their way.
    */
   sendInBackground(mail: OutgoingMail, onSent: (receipt: MailReceipt) => void): void {
-    const sending = this.send(mail).then(onSent, (error: unknown) => {
-      this.logger.error(`sending mail failed: ${error instanceof Error ? error.message : error}`);
-    });
-    this.inFlight.add(sending);
-    void sending.finally(() => this.inFlight.delete(sending));
+    this.background.run(this.send(mail).then(onSent));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    await this.background.settled();
     this.transport.close();
   }
 }
