@@ -1,4 +1,4 @@
-export interface LimitDecision {
+interface LimitDecision {
   allowed: boolean;
   /** Seconds until the key's window ends (when refused). */
   retryAfterSeconds: number;

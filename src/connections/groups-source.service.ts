@@ -6,7 +6,7 @@ import { IdpMetadataService } from './idp-metadata.service';
 import { PRESETS } from './presets';
 
 /** The groups of a login, or why they could not be learned. */
-export interface GroupsOutcome {
+interface GroupsOutcome {
   groups: string[];
   /** Why the groups the IdP referred to could not be fetched; null when they were known. */
   unavailable: string | null;

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { Between, DataSource } from 'typeorm';
 import { Connection } from './entities/connection.entity';
-import { daysUntil, dueWarning, EXPIRING_SOON_DAYS } from './secret-expiry';
+import { DAY_MS, daysUntil, dueWarning, EXPIRING_SOON_DAYS } from './secret-expiry';
 import { AuditService } from '../audit/audit.service';
 
 /**
@@ -11,7 +11,6 @@ import { AuditService } from '../audit/audit.service';
  * lets a job that was down for a few days still give the last warning.
  */
 const LATE_WARNING_DAYS = 7;
-const DAY_MS = 24 * 3600 * 1000;
 
 export interface SecretExpiryWarning {
   connectionId: string;

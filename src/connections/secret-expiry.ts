@@ -12,10 +12,11 @@ export enum SecretStatus {
 }
 registerEnumType(SecretStatus, { name: 'SecretStatus' });
 
-export const EXPIRING_SOON_DAYS = 30;
 /** Days before expiry at which admins are warned, once each. */
 export const WARNING_THRESHOLDS_DAYS = [30, 7, 1] as const;
-const DAY_MS = 24 * 3600 * 1000;
+/** A secret is expiring soon from the first warning on. */
+export const EXPIRING_SOON_DAYS = WARNING_THRESHOLDS_DAYS[0];
+export const DAY_MS = 24 * 3600 * 1000;
 
 /** Whole days left, rounded up (a secret expiring in 6.2 days has 7 days left); negative once expired. */
 export function daysUntil(expiresAt: Date, now: Date): number {

@@ -17,6 +17,3 @@ export function dataSourceOptions(databaseUrl: string, migrationsRun = false): D
     extra: { max: 20, connectionTimeoutMillis: 5000 },
   };
 }
-
-/** The database URL without its password, for logs. */
-export { describeDatabaseUrl } from './database-url';

@@ -1,8 +1,7 @@
-import { Inject, Injectable, NestMiddleware } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { LOGGER, redactUrl } from './logger';
+import { redactUrl } from './logger';
 
 declare module 'node:http' {
   interface IncomingMessage {
@@ -21,9 +20,8 @@ type Level = 'info' | 'warn' | 'error';
  * costs a request id and one listener, not a child logger with serialised bindings (which is
  * what pino-http builds for every request, logged or not).
  */
-@Injectable()
-export class RequestLoggingMiddleware implements NestMiddleware {
-  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
+export class RequestLoggingMiddleware {
+  constructor(private readonly logger: Logger) {}
 
   use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const started = Date.now();

@@ -8,7 +8,7 @@ import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 import { Caller, assertCanActOn } from '../common/caller';
 import { BackgroundWork } from '../common/background-work';
 
-export const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
+const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
 const MAX_ATTEMPTS_PER_PAGE = 500;
 
 /** What is known of who tried to sign in; filled in as the login gets further. */

@@ -478,21 +478,18 @@ export class ProvisioningService {
   async admitByEmail(organizationId: string, email: string, method: string): Promise<ProvisionedMember | undefined> {
     let admitted = false;
     const member = await this.dataSource.transaction(async (manager) => {
-      let user = await manager.findOneBy(User, { email });
-      let membership = user ? await manager.findOneBy(Membership, { organizationId, userId: user.id }) : null;
+      const user = await manager.findOneBy(User, { email });
+      const membership = user ? await manager.findOneBy(Membership, { organizationId, userId: user.id }) : null;
       if (!membership) {
         const invitation = await manager.findOneBy(Invitation, { organizationId, email, acceptedAt: IsNull() });
         if (!invitation) return undefined;
-        if (!user) {
-          await manager.createQueryBuilder().insert().into(User).values({ email }).orIgnore().execute();
-          user = await manager.findOneByOrFail(User, { email });
-        }
-        const admission = await this.admit(manager, organizationId, user.id, [invitation.role], invitation.id, { method });
+        const userId = user?.id ?? ((await manager.query(UPSERT_USER, [email, null, null])) as { id: string }[])[0].id;
+        const admission = await this.admit(manager, organizationId, userId, [invitation.role], invitation.id, { method });
         admitted = admission.created;
         if (admitted) await this.rolesCache.announceChange(manager, organizationId);
-        return { userId: user.id, organizationId, email, roles: admission.roles };
+        return { userId, organizationId, email, roles: admission.roles };
       }
-      return { userId: user!.id, organizationId, email, roles: membership.roles };
+      return { userId: membership.userId, organizationId, email, roles: membership.roles };
     });
     if (admitted) this.rolesCache.invalidate(organizationId);
     return member;

@@ -51,14 +51,11 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
 
   /** The cached answer for (organization, key), or what `load` reads, cached when still current. */
   async get<T>(organizationId: string, key: string, load: () => Promise<T>): Promise<T> {
-    const cacheKey = `${organizationId}|${key}`;
+    const hit = this.peek<T>(organizationId, key);
+    if (hit) return hit.value;
     const generation = this.generationOf(organizationId);
-    const entry = this.listening ? this.entries.get(cacheKey) : undefined;
-    if (entry && entry.generation === generation) {
-      return entry.value as T;
-    }
     const value = await load();
-    if (this.listening && this.generationOf(organizationId) === generation) this.entries.set(cacheKey, { generation, value });
+    if (this.listening && this.generationOf(organizationId) === generation) this.entries.set(`${organizationId}|${key}`, { generation, value });
     return value;
   }
 

@@ -1,12 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { MemberRoles, ProvisioningService } from './provisioning.service';
+import { ROLES_READ_SCOPES } from './roles.controller';
 
 const ROLES_BY_USER_ID =
   /^\/v1\/organizations\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/users\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/roles(?:\?|$)/;
 const BEARER = /^Bearer\s+(\S{1,512})$/i;
-/** The scopes RolesController accepts (its @RequireScope). */
-const ACCEPTED_SCOPES = ['roles:read', 'admin'];
 
 type Listener = (request: IncomingMessage, response: ServerResponse) => void;
 type Middleware = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
@@ -46,7 +45,7 @@ export function installRolesFastPath(server: Server, options: RolesFastPathOptio
     const key = BEARER.exec(headers.authorization ?? '');
     if (!key) return undefined;
     const caller = options.apiKeys.rememberedCaller(key[1]);
-    if (!caller || !ACCEPTED_SCOPES.some((scope) => caller.scopes.includes(scope as never))) return undefined;
+    if (!caller || !ROLES_READ_SCOPES.some((scope) => caller.scopes.includes(scope))) return undefined;
     return options.provisioning.cachedRolesByUserId(caller, path[1].toLowerCase(), path[2].toLowerCase());
   };
   const noop = () => undefined;

@@ -4,11 +4,15 @@ import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 import { NotFoundError } from '../common/errors';
+import type { ApiKeyScope } from '../api-keys/entities/api-key.entity';
+
+/** The API key scopes that may read roles (also checked by the warm path in roles-fast-path.ts). */
+export const ROLES_READ_SCOPES: ApiKeyScope[] = ['roles:read', 'admin'];
 
 /** The roles API for the product's internal services (scope `roles:read`). */
 @Controller('v1/organizations/:organizationId')
 @UseGuards(ApiKeyGuard)
-@RequireScope('roles:read', 'admin')
+@RequireScope(...ROLES_READ_SCOPES)
 export class RolesController {
   constructor(private readonly provisioning: ProvisioningService) {}
 
