@@ -3,6 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { LoginState } from './entities/login-state.entity';
 import { Session } from './entities/session.entity';
 import { SigningKey } from './entities/signing-key.entity';
+import { ClientAssertionKey } from './entities/client-assertion-key.entity';
+import { ClientAssertionKeysService } from './client-assertion-keys.service';
+import { ClientAssertionKeysResolver } from './client-assertion-keys.resolver';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { SsoController } from './sso.controller';
 import { AuthController } from './auth.controller';
 import { SsoService } from './sso.service';
@@ -18,9 +22,9 @@ import { LoginActivityModule } from '../login-activity/login-activity.module';
 import { ConnectionTestsModule } from '../connection-tests/connection-tests.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey]), ConnectionsModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule],
+  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]), ConnectionsModule, ApiKeysModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule],
   controllers: [SsoController, AuthController],
-  providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, SsoRateLimitGuard],
+  providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, ClientAssertionKeysService, ClientAssertionKeysResolver, SsoRateLimitGuard],
   exports: [SessionsService],
 })
 export class AuthModule {}

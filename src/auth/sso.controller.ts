@@ -11,6 +11,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { ConnectionStrategy, authenticate } from './connection.strategy';
 import { recordServerTiming } from '../common/server-timing';
+import { ClientAssertionKeysService } from './client-assertion-keys.service';
 
 function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -23,6 +24,7 @@ export class SsoController {
 
   constructor(
     private readonly sso: SsoService,
+    private readonly assertionKeys: ClientAssertionKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -67,6 +69,16 @@ export class SsoController {
       response.cookie(SESSION_COOKIE, outcome.session.token, sessionCookieOptions(this.config, outcome.session.expiresAt));
       response.redirect(302, outcome.returnTo);
     });
+  }
+
+  /**
+   * The public keys of the service's private_key_jwt client assertions, for IdPs to fetch (every
+   * connection's clientJwksUri). Cached briefly: a rotation keeps the previous key published.
+   */
+  @Get('client-jwks.json')
+  async clientJwks(@Res() response: Response): Promise<void> {
+    response.setHeader('Cache-Control', 'public, max-age=300');
+    response.json(await this.assertionKeys.jwks());
   }
 
   @Get('discover')

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as oidc from 'openid-client';
+import { decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
@@ -10,7 +11,8 @@ import { DomainsService } from '../domains/domains.service';
 import { emailDomain } from '../domains/domain-rules';
 import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
-import { SsoErrorCode, SsoLoginError } from './sso-login.error';
+import { advise, SsoErrorCode, SsoLoginError, type SsoDiagnosis } from './sso-login.error';
+import { acceptedIdTokenAlgorithms, AlgorithmRefusal, algorithmRefusal, effectiveTokenEndpointAuthMethod, usesClientSecret } from '../connections/token-security';
 import { safeReturnTarget } from './return-target';
 import { SessionsService, type IssuedSession } from './sessions.service';
 import { ProvisioningService, type SsoProfile } from '../provisioning/provisioning.service';
@@ -141,7 +143,7 @@ export class SsoService {
   /** The same checks as a login, every problem reported rather than the first thrown, and nothing created. */
   private async finishTest(connection: Connection, login: ConsumedLogin, testId: string, currentUrl: URL): Promise<ConnectionTest> {
     const empty = { subject: null, email: null, firstName: null, lastName: null, groups: [], roles: [] };
-    const problem = (error: SsoLoginError) => ({ code: error.code as string, message: error.detail, blocksLogin: true });
+    const problem = (error: SsoLoginError) => ({ code: error.code as string, message: error.detail, blocksLogin: true, ...(error.hint ? { advice: error.hint } : {}) });
     let report: ConnectionTestReport;
     try {
       const { profile, problems } = await this.assess(connection, login, currentUrl);
@@ -225,6 +227,7 @@ export class SsoService {
     try {
       await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
     } catch (error) {
+      if (error instanceof joseErrors.JOSEAlgNotAllowed) throw idTokenAlgorithmRefused(connection, algorithmOf(tokens.id_token!), error);
       throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, { cause: error });
     }
     const claims = await this.claimsOf(connection, configuration, tokens);
@@ -282,6 +285,11 @@ export class SsoService {
   }
 }
 
+function algorithmOf(jwt: string): string {
+  const alg = decodeProtectedHeader(jwt).alg;
+  return typeof alg === 'string' ? alg.slice(0, 20) : 'an unnamed algorithm';
+}
+
 function assertActive(connection: Connection): void {
   if (connection.state !== ConnectionState.ACTIVE) throw new SsoLoginError(SsoErrorCode.CONNECTION_INACTIVE, 'the connection is inactive');
 }
@@ -296,10 +304,22 @@ function oauthErrorOf(error: unknown): string | undefined {
 /** openid-client's failures, sorted into the contract's codes. */
 function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginError {
   const message = error instanceof Error ? error.message : String(error);
+  const oauthError = oauthErrorOf(error);
   const expiresAt = connection.clientSecretExpiresAt;
-  if (oauthErrorOf(error) === 'invalid_client' && expiresAt && expiresAt.getTime() <= Date.now()) {
-    const hint = `The connection's client secret has probably expired (on ${expiresAt.toISOString().slice(0, 10)}); an admin must enter a new one.`;
-    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${hint}`, { cause: error, hint });
+  const method = effectiveTokenEndpointAuthMethod(connection);
+  if (oauthError === 'invalid_client' && usesClientSecret(method) && expiresAt && expiresAt.getTime() <= Date.now()) {
+    const diagnosis: SsoDiagnosis = { kind: 'client_secret_expired', expiredOn: expiresAt.toISOString().slice(0, 10) };
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${advise(diagnosis)}`, { cause: error, diagnosis });
+  }
+  if (oauthError === 'invalid_client' || oauthError === 'unauthorized_client') {
+    const diagnosis: SsoDiagnosis = {
+      kind: 'client_authentication_refused',
+      oauthError,
+      used: method,
+      announced: connection.tokenEndpointAuthMethodsSupported,
+      overridden: connection.tokenEndpointAuthMethod !== null,
+    };
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (${oauthError}, authenticated with ${method}): ${message}`, { cause: error, diagnosis });
   }
   // The token endpoint could not be reached in time, refused, or answered nonsense.
   const cause = (error as { cause?: unknown }).cause;
@@ -314,6 +334,17 @@ function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginE
     return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
   }
   if (error instanceof oidc.AuthorizationResponseError) return new SsoLoginError(SsoErrorCode.IDP_ERROR, message, { cause: error });
-  // Everything else openid-client checks after the exchange is the ID token's claims.
+  // Everything else openid-client checks after the exchange is the ID token: its alg header first, then its claims.
+  const refusedAlg = (cause as { header?: { alg?: unknown } } | undefined)?.header?.alg;
+  if (message.includes('unexpected JWT "alg" header parameter')) {
+    return idTokenAlgorithmRefused(connection, typeof refusedAlg === 'string' ? refusedAlg.slice(0, 20) : 'an unnamed algorithm', error);
+  }
   return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
+}
+
+/** An ID token signed with an algorithm the connection does not accept, and what to change for it. */
+function idTokenAlgorithmRefused(connection: Connection, alg: string, error: unknown): SsoLoginError {
+  const refusal = algorithmRefusal(alg, connection) ?? AlgorithmRefusal.NOT_ANNOUNCED;
+  const diagnosis: SsoDiagnosis = { kind: 'id_token_algorithm_refused', alg, refusal, announced: connection.idTokenSigningAlgValuesSupported, accepted: acceptedIdTokenAlgorithms(connection) };
+  return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `the ID token is signed with ${alg} (${refusal})`, { cause: error, diagnosis });
 }

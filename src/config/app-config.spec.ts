@@ -19,6 +19,8 @@ describe(loadConfig.name, () => {
     expect(config.smtpUrl).toBeUndefined();
     expect(config.mailFrom).toBe('no-reply@localhost');
     expect([config.magicLinkRateLimitPerEmail, config.magicLinkRateLimitPerIp]).toEqual([5, 30]);
+    expect(config.jwksRefetchCooldownMs).toBe(5000);
+    expect(loadConfig({ SECRETS_KEY: KEY, JWKS_REFETCH_COOLDOWN_MS: '1' }).jwksRefetchCooldownMs).toBe(1);
   });
 
   it('reads the mail settings', () => {
@@ -80,6 +82,7 @@ describe(loadConfig.name, () => {
     [{ SECRETS_KEY: KEY, MAIL_FROM: 'nobody' }, 'MAIL_FROM'],
     [{ SECRETS_KEY: KEY, MAIL_FROM: 'a@example.com\r\nBcc: b@example.com' }, 'MAIL_FROM'],
     [{ SECRETS_KEY: KEY, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '0' }, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL'],
+    [{ SECRETS_KEY: KEY, JWKS_REFETCH_COOLDOWN_MS: '-5' }, 'JWKS_REFETCH_COOLDOWN_MS'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));

@@ -35,6 +35,11 @@ export interface AppConfig {
   sessionTtlSeconds: number;
   /** Timeout of every outbound call to an identity provider, in milliseconds. */
   idpTimeoutMs: number;
+  /**
+   * The least time between two fetches of an IdP's JWKS: an unknown `kid`, or a known one whose
+   * signature fails (a key replaced under the same kid), refetches it no sooner.
+   */
+  jwksRefetchCooldownMs: number;
   /** smtp:// or smtps:// URL of the mail server; unset: messages go to `<dataDir>/outbox/`. */
   smtpUrl?: string;
   /** The From header of every message the service sends. */
@@ -259,6 +264,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ssoRateLimitPerMinute: readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300),
     sessionTtlSeconds: readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600),
     idpTimeoutMs: readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000),
+    jwksRefetchCooldownMs: readPositiveInt(env, 'JWKS_REFETCH_COOLDOWN_MS', 5000),
     smtpUrl: readSmtpUrl(env),
     mailFrom: readMailFrom(env, publicUrl),
     magicLinkRateLimitPerEmail: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL', 5),

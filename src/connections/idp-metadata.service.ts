@@ -3,9 +3,10 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BadInputError } from '../common/errors';
 import { IdpHttpClient, isLoopbackHost } from './idp-http';
 import type { IdpLocation } from './presets';
+import { announcedList, type IdpAnnouncements } from './token-security';
 
 /** The endpoints a connection stores once its IdP's configuration has been checked. */
-export interface IdpEndpoints {
+export interface IdpEndpoints extends IdpAnnouncements {
   issuer: string;
   discoveryUrl: string | null;
   authorizationUrl: string;
@@ -49,7 +50,7 @@ export class IdpMetadataService {
       if (!Array.isArray((jwks as { keys?: unknown }).keys) || (jwks as { keys: unknown[] }).keys.length === 0) {
         throw new BadInputError('jwksUrl', 'does not serve a JWKS with keys');
       }
-      return { ...location, discoveryUrl: null, userinfoUrl: null, issuerResponseParameter: false };
+      return { ...location, discoveryUrl: null, userinfoUrl: null, issuerResponseParameter: false, tokenEndpointAuthMethodsSupported: null, idTokenSigningAlgValuesSupported: null };
     }
     this.assertIdpUrl(location.discoveryUrl, field);
     const document = (await this.fetchJson(location.discoveryUrl, field)) as Record<string, unknown>;
@@ -78,6 +79,8 @@ export class IdpMetadataService {
       jwksUrl: endpoint('jwks_uri')!,
       userinfoUrl: endpoint('userinfo_endpoint', true),
       issuerResponseParameter: document.authorization_response_iss_parameter_supported === true,
+      tokenEndpointAuthMethodsSupported: announcedList(document.token_endpoint_auth_methods_supported),
+      idTokenSigningAlgValuesSupported: announcedList(document.id_token_signing_alg_values_supported),
     };
   }
 

@@ -1,3 +1,4 @@
+import { ClientAssertionKey } from '../auth/entities/client-assertion-key.entity';
 import { Organization } from '../organizations/entities/organization.entity';
 import { Domain } from '../domains/entities/domain.entity';
 import { Connection } from '../connections/entities/connection.entity';
@@ -30,6 +31,7 @@ export const ENTITIES = [
   LoginState,
   Session,
   SigningKey,
+  ClientAssertionKey,
   MagicLink,
   LoginAttempt,
   ConnectionTest,

@@ -1,0 +1,33 @@
+import { Field, ObjectType, Mutation, Resolver } from '@nestjs/graphql';
+import { UseGuards } from '@nestjs/common';
+import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { Caller, CurrentCaller, isPlatformCaller } from '../common/caller';
+import { ForbiddenError } from '../common/errors';
+import { ClientAssertionKeysService } from './client-assertion-keys.service';
+
+@ObjectType({ description: 'A key of the service’s private_key_jwt client authentication, published at clientJwksUri.' })
+export class ClientAssertionKeyInfo {
+  @Field()
+  kid: string;
+
+  @Field()
+  algorithm: string;
+
+  @Field(() => Date)
+  createdAt: Date;
+}
+
+@Resolver()
+@UseGuards(ApiKeyGuard)
+@RequireScope('admin')
+export class ClientAssertionKeysResolver {
+  constructor(private readonly keys: ClientAssertionKeysService) {}
+
+  /** Platform key only: the key is the service's, shared by every organization's PRIVATE_KEY_JWT connections. */
+  @Mutation(() => ClientAssertionKeyInfo, { description: 'Platform key only: a new private_key_jwt key signs from now on; the previous one stays in the JWKS until the next rotation.' })
+  async rotateClientAssertionKey(@CurrentCaller() caller: Caller): Promise<ClientAssertionKeyInfo> {
+    if (!isPlatformCaller(caller)) throw new ForbiddenError('only a platform API key may rotate the service’s client assertion key');
+    const key = await this.keys.rotate();
+    return { kid: key.id, algorithm: key.algorithm, createdAt: key.createdAt };
+  }
+}
