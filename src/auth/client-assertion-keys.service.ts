@@ -10,17 +10,26 @@ import { SecretsCipher } from '../common/secrets-cipher';
 const ALGORITHM = 'RS256';
 /** Keys are reread at most this often, so a rotation on another instance is seen soon. */
 const REFRESH_MS = 60_000;
+/**
+ * A rotated-in key is published at once and signs only this much later: IdPs cache a client's
+ * JWKS (oidc-provider at least a minute, this service's answer says 5), and one that has not
+ * seen the new key yet would refuse every login signed with it.
+ */
+const SIGNS_AFTER_PUBLISHED_MS = 3600_000;
+/** How many of the newest keys are published: the one that signs, and those rotated in after it. */
+const PUBLISHED_KEYS = 3;
 
 interface LoadedKeys {
-  current: { kid: string; key: CryptoKey };
+  /** Newest first. */
+  keys: { kid: string; key: CryptoKey; createdAt: Date }[];
   publicJwks: JWK[];
   loadedAt: number;
 }
 
 /**
  * The service's own key pair for private_key_jwt client authentication: created at first use,
- * the private half sealed with SECRETS_KEY, the public half published with the previous one (an
- * IdP that cached the JWKS still finds the key of a request signed just before a rotation).
+ * the private half sealed with SECRETS_KEY. A rotation publishes a new key that takes over
+ * signing an hour later; the first key signs at once (no IdP knows a client of it yet).
  */
 @Injectable()
 export class ClientAssertionKeysService implements OnApplicationBootstrap {
@@ -41,20 +50,15 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
     return { keys: (await this.current()).publicJwks };
   }
 
-  /** The key that signs client assertions now, with its kid. */
+  /** The key that signs client assertions now: the newest one published long enough, else the oldest published. */
   async signingKey(): Promise<{ key: CryptoKey; kid: string }> {
-    return (await this.current()).current;
+    const { key, kid } = signingKeyAmong((await this.current()).keys, new Date());
+    return { key, kid };
   }
 
-  /** A new key signs from now on, on every instance within a minute; the previous one stays published. */
+  /** Publishes a new key at once; it signs from an hour later, on every instance. */
   async rotate(): Promise<ClientAssertionKey> {
-    const key = await this.dataSource.transaction(async (manager) => {
-      await manager.query("SELECT pg_advisory_xact_lock(hashtext('client_assertion_keys.rotate'))");
-      const newest = await manager.findOne(ClientAssertionKey, { where: {}, order: { createdAt: 'DESC' } });
-      const created = await this.insertKey(manager.getRepository(ClientAssertionKey));
-      if (newest) await manager.update(ClientAssertionKey, { id: newest.id }, { retiredAt: new Date() });
-      return created;
-    });
+    const key = await this.insertKey(this.keys);
     this.loaded = undefined;
     return key;
   }
@@ -75,14 +79,19 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
   }
 
   private async load(): Promise<LoadedKeys> {
-    let rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
+    let rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: PUBLISHED_KEYS });
     if (!rows.length) {
       await this.createFirstKey();
-      rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
+      rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: PUBLISHED_KEYS });
     }
-    const [newest] = rows;
-    const key = (await importJWK(JSON.parse(this.cipher.open(newest.privateJwkEncrypted)) as JWK, newest.algorithm)) as CryptoKey;
-    return { current: { kid: newest.id, key }, publicJwks: rows.map((row) => row.publicJwk as JWK), loadedAt: Date.now() };
+    const keys = await Promise.all(
+      rows.map(async (row) => ({
+        kid: row.id,
+        key: (await importJWK(JSON.parse(this.cipher.open(row.privateJwkEncrypted)) as JWK, row.algorithm)) as CryptoKey,
+        createdAt: row.createdAt,
+      })),
+    );
+    return { keys, publicJwks: rows.map((row) => row.publicJwk as JWK), loadedAt: Date.now() };
   }
 
   /** One first key, even when several instances need one at once. */
@@ -102,8 +111,15 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
       algorithm: ALGORITHM,
       publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' },
       privateJwkEncrypted: this.cipher.seal(JSON.stringify(await exportJWK(privateKey))),
-      retiredAt: null,
     });
     return keys.save(row);
   }
+}
+
+/**
+ * Of the published keys (newest first), the one that signs: the newest published long enough
+ * for IdPs to have seen it, else the oldest published (the very first key signs at once).
+ */
+export function signingKeyAmong<T extends { createdAt: Date }>(publishedNewestFirst: T[], now: Date): T {
+  return publishedNewestFirst.find((key) => now.getTime() - key.createdAt.getTime() >= SIGNS_AFTER_PUBLISHED_MS) ?? publishedNewestFirst[publishedNewestFirst.length - 1];
 }

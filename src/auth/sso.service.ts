@@ -335,11 +335,20 @@ function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginE
   }
   if (error instanceof oidc.AuthorizationResponseError) return new SsoLoginError(SsoErrorCode.IDP_ERROR, message, { cause: error });
   // Everything else openid-client checks after the exchange is the ID token: its alg header first, then its claims.
-  const refusedAlg = (cause as { header?: { alg?: unknown } } | undefined)?.header?.alg;
-  if (message.includes('unexpected JWT "alg" header parameter')) {
-    return idTokenAlgorithmRefused(connection, typeof refusedAlg === 'string' ? refusedAlg.slice(0, 20) : 'an unnamed algorithm', error);
-  }
+  const refusedAlg = refusedAlgorithmOf(error);
+  if (refusedAlg !== undefined) return idTokenAlgorithmRefused(connection, refusedAlg, error);
   return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
+}
+
+/** The `alg` openid-client refused an ID token for (its error, or that error's cause, says so), if that was the failure. */
+function refusedAlgorithmOf(error: unknown): string | undefined {
+  for (let current = error as { message?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (typeof current.message === 'string' && current.message.includes('unexpected JWT "alg" header parameter')) {
+      const alg = (current.cause as { header?: { alg?: unknown } } | undefined)?.header?.alg;
+      return typeof alg === 'string' ? alg.slice(0, 20) : 'an unnamed algorithm';
+    }
+  }
+  return undefined;
 }
 
 /** An ID token signed with an algorithm the connection does not accept, and what to change for it. */

@@ -23,7 +23,6 @@ export class ClientAuthenticationAndAlgorithms1795530000000 implements Migration
         "public_jwk" jsonb NOT NULL,
         "private_jwk_encrypted" text NOT NULL,
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
-        "retired_at" TIMESTAMP WITH TIME ZONE,
         CONSTRAINT "PK_5c8fe0248233c51cc6bef567452" PRIMARY KEY ("id")
       )
     `);

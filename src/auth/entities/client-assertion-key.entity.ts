@@ -19,10 +19,7 @@ export class ClientAssertionKey {
   @Column({ name: 'private_jwk_encrypted', type: 'text' })
   privateJwkEncrypted: string;
 
+  /** Published from then on; it takes over signing an hour later (see ClientAssertionKeysService). */
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
-
-  /** Set when a newer key took over; still published until the next rotation, for IdPs that cached the JWKS. */
-  @Column({ name: 'retired_at', type: 'timestamptz', nullable: true })
-  retiredAt: Date | null;
 }
