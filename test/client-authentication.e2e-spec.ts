@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { errorCode, graphql, graphqlOk } from './support/graphql';
-import type { TestDatabase } from './support/database';
+import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type ClientAuthMethod, type StartTestIdpOptions, type TestIdp, type TestIdpClient } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 
@@ -71,14 +71,16 @@ describe('Client authentication and ID token algorithms', () => {
   }
 
   /** The test sign-in report of the connection, as an IT admin would run it. */
-  async function testReport(idp: TestIdp, connectionId: string) {
+  async function testReport(idp: TestIdp, connectionId: string, accept = 'application/json'): Promise<Response> {
     const { testConnection } = await graphqlOk(service.url, orgKey, TEST_CONNECTION, { id: connectionId });
     const browser = new TestBrowser();
     const start = await browser.get(testConnection.url);
-    const callback = await browser.get(await idp.signIn(start.headers.get('location')!, ACCOUNT.sub), { accept: 'application/json' });
+    const callback = await browser.get(await idp.signIn(start.headers.get('location')!, ACCOUNT.sub), { accept });
     expect(callback.status).toBe(200);
-    return (await callback.json()) as { succeeded: boolean; problems: { code: string; message: string; advice: string | null }[] };
+    return callback;
   }
+
+  const unescaped = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&amp;/g, '&');
 
   /** The refusal names the reason on the page, in the JSON answer and in the test sign-in report. */
   async function expectRefused(idp: TestIdp, connectionId: string, code: string, reason: RegExp[]): Promise<void> {
@@ -89,14 +91,17 @@ describe('Client authentication and ID token algorithms', () => {
     for (const pattern of reason) expect(body.hint).toMatch(pattern);
     const page = await login(idp, connectionId, 'text/html');
     expect(page.status).toBe(json.status);
-    const html = (await page.text()).replace(/&#39;|&#x27;|&rsquo;/g, '’');
+    const html = unescaped(await page.text());
     expect(html).toContain(code);
     for (const pattern of reason) expect(html).toMatch(pattern);
-    const report = await testReport(idp, connectionId);
+    const report = (await (await testReport(idp, connectionId)).json()) as { succeeded: boolean; problems: { code: string; advice: string | null }[] };
     expect(report.succeeded).toBe(false);
     expect(report.problems).toHaveLength(1);
     expect(report.problems[0]).toMatchObject({ code });
     for (const pattern of reason) expect(report.problems[0].advice).toMatch(pattern);
+    const reportPage = unescaped(await (await testReport(idp, connectionId, 'text/html')).text());
+    expect(reportPage).toContain('The connection needs attention');
+    for (const pattern of reason) expect(reportPage).toMatch(pattern);
   }
 
   beforeAll(async () => {
@@ -205,6 +210,8 @@ describe('Client authentication and ID token algorithms', () => {
       const { rotateClientAssertionKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { rotateClientAssertionKey { kid algorithm } }');
       expect(rotateClientAssertionKey.algorithm).toBe('RS256');
       expect((await jwks()).map((key) => key.kid)).toEqual([rotateClientAssertionKey.kid, first.kid]);
+      const [audited] = await queryDatabase<{ organization_id: string | null }>(service.databaseUrl, "SELECT organization_id FROM audit_events WHERE action = 'client_assertion_key.rotated' AND target_id = $1", [rotateClientAssertionKey.kid]);
+      expect(audited).toEqual({ organization_id: null });
       await expectSignedIn(await login(idp, connection.id));
     });
   });

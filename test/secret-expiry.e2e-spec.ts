@@ -190,7 +190,9 @@ describe('Client secret expiry', () => {
       const current = await callbackOf(ids.ok);
       const currentBody = (await current.json()) as { error: string; hint?: string };
       expect(currentBody.error).toBe('token_exchange_failed');
-      expect(currentBody.hint).toBeUndefined();
+      // Not the expiry, but the client authentication the IdP refused.
+      expect(currentBody.hint).not.toMatch(/expired/);
+      expect(currentBody.hint).toMatch(/refused the client \(invalid_client\) authenticated with client_secret_basic/);
     } finally {
       rogue.behaviour.tokenError = undefined;
     }

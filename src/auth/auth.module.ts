@@ -7,6 +7,7 @@ import { ClientAssertionKey } from './entities/client-assertion-key.entity';
 import { ClientAssertionKeysService } from './client-assertion-keys.service';
 import { ClientAssertionKeysResolver } from './client-assertion-keys.resolver';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { AuditModule } from '../audit/audit.module';
 import { SsoController } from './sso.controller';
 import { AuthController } from './auth.controller';
 import { SsoService } from './sso.service';
@@ -22,7 +23,7 @@ import { LoginActivityModule } from '../login-activity/login-activity.module';
 import { ConnectionTestsModule } from '../connection-tests/connection-tests.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]), ConnectionsModule, ApiKeysModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule],
+  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]), ConnectionsModule, ApiKeysModule, AuditModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule],
   controllers: [SsoController, AuthController],
   providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, ClientAssertionKeysService, ClientAssertionKeysResolver, SsoRateLimitGuard],
   exports: [SessionsService],

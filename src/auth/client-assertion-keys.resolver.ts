@@ -1,7 +1,7 @@
 import { Field, ObjectType, Mutation, Resolver } from '@nestjs/graphql';
 import { UseGuards } from '@nestjs/common';
 import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
-import { Caller, CurrentCaller, isPlatformCaller } from '../common/caller';
+import { Caller, CurrentCaller, actorOf, isPlatformCaller } from '../common/caller';
 import { ForbiddenError } from '../common/errors';
 import { ClientAssertionKeysService } from './client-assertion-keys.service';
 
@@ -27,7 +27,7 @@ export class ClientAssertionKeysResolver {
   @Mutation(() => ClientAssertionKeyInfo, { description: 'Platform key only: publishes a new private_key_jwt key at clientJwksUri at once; it signs client assertions from an hour later, so IdPs that cache the JWKS have seen it.' })
   async rotateClientAssertionKey(@CurrentCaller() caller: Caller): Promise<ClientAssertionKeyInfo> {
     if (!isPlatformCaller(caller)) throw new ForbiddenError('only a platform API key may rotate the service’s client assertion key');
-    const key = await this.keys.rotate();
+    const key = await this.keys.rotate(actorOf(caller));
     return { kid: key.id, algorithm: key.algorithm, createdAt: key.createdAt };
   }
 }

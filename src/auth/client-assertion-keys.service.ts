@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import { ClientAssertionKey } from './entities/client-assertion-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
+import { AuditService } from '../audit/audit.service';
 
 /** RS256: the one algorithm every IdP accepts for private_key_jwt (Okta, Entra ID, Keycloak, oidc-provider). */
 const ALGORITHM = 'RS256';
@@ -39,6 +40,7 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
     @InjectRepository(ClientAssertionKey) private readonly keys: Repository<ClientAssertionKey>,
     private readonly dataSource: DataSource,
     private readonly cipher: SecretsCipher,
+    private readonly audit: AuditService,
   ) {}
 
   /** After a SECRETS_KEY rotation, the private keys move to the new key at the first start. */
@@ -56,9 +58,13 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
     return { key, kid };
   }
 
-  /** Publishes a new key at once; it signs from an hour later, on every instance. */
-  async rotate(): Promise<ClientAssertionKey> {
-    const key = await this.insertKey(this.keys);
+  /** Publishes a new key at once, audited; it signs from an hour later, on every instance. */
+  async rotate(actor: string): Promise<ClientAssertionKey> {
+    const key = await this.dataSource.transaction(async (manager) => {
+      const created = await this.insertKey(manager.getRepository(ClientAssertionKey));
+      await this.audit.record(manager, { organizationId: null, actor, action: 'client_assertion_key.rotated', targetId: created.id });
+      return created;
+    });
     this.loaded = undefined;
     return key;
   }
