@@ -9,6 +9,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 export interface IdpAccount {
@@ -258,6 +259,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The request again with a body that can be read once more, for oidc-provider after a look at it here. */
+function replayed(req: IncomingMessage, body: string): IncomingMessage {
+  const { headers, rawHeaders, method, url, httpVersion, httpVersionMajor, httpVersionMinor, socket } = req;
+  return Object.assign(Readable.from([Buffer.from(body)]), { headers, rawHeaders, method, url, httpVersion, httpVersionMajor, httpVersionMinor, socket, connection: socket }) as unknown as IncomingMessage;
+}
+
 function sendHtml(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(html);
@@ -493,7 +500,8 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
     await provider.interactionFinished(req, res, { login: { accountId: account.sub } });
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (incoming: IncomingMessage, res: ServerResponse) => {
+    let req = incoming;
     const { pathname } = new URL(req.url ?? '/', origin);
     const interactionRoute = /^\/interaction\/([^/]+)(\/login)?$/.exec(pathname);
     if (interactionRoute) {
@@ -507,14 +515,13 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
     }
     if (options.strictClientAuthentication && req.method === 'POST' && pathname === `${issuerPath}/token`) {
       const raw = await readBody(req);
-      // Handed on already read: oidc-provider takes a parsed body from req.body.
-      (req as IncomingMessage & { body?: string }).body = raw;
       const refusal = strictClientAuthenticationRefusal(req, new URLSearchParams(raw));
       if (refusal) {
         res.writeHead(refusal.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(JSON.stringify(refusal.body));
         return;
       }
+      req = replayed(req, raw);
     }
     if (issuerPath === '' || pathname === issuerPath || pathname.startsWith(`${issuerPath}/`)) {
       // oidc-provider works out its mount path from originalUrl versus url, as when mounted in Express.
