@@ -25,6 +25,7 @@ import { LoginActivityModule } from './login-activity/login-activity.module';
 import { ConnectionTestsModule } from './connection-tests/connection-tests.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
+import { StorableTextPipe } from './common/storable-text.pipe';
 import { graphqlProtection } from './common/graphql-protection';
 
 export interface GraphqlContext {
@@ -74,6 +75,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },
+        // In this order: no string PostgreSQL cannot store reaches validation or a service.
+        { provide: APP_PIPE, useClass: StorableTextPipe },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };
