@@ -58,6 +58,20 @@ describe('input hardening', () => {
       expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM role_mappings')).toEqual([]);
     });
 
+    it('in the browser routes’ query strings is never a 500', async () => {
+      const urls = [
+        `/sso/initiate/${connectionId}?login_hint=a%00b&return_to=${encodeURIComponent(`${service.url}/auth/me\u0000`)}`,
+        `/sso/initiate/${connectionId}?iss=a%00`,
+        `/sso/callback/${connectionId}?state=a%00&code=b%00`,
+        '/sso/discover?email=a%00@x.com',
+        '/auth/magic-link/verify?token=a%00',
+      ];
+      for (const url of urls) {
+        const response = await fetch(`${service.url}${url}`, { redirect: 'manual', headers: { accept: 'application/json' } });
+        expect({ url, serverError: response.status >= 500 }).toEqual({ url, serverError: false });
+      }
+    });
+
     it('in a magic-link request is a 400, and nothing of the kind reached the error log', async () => {
       const response = await fetch(`${service.url}/auth/magic-link`, {
         method: 'POST',
