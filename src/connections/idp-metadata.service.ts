@@ -56,7 +56,8 @@ export class IdpMetadataService {
     const document = (await this.fetchJson(location.discoveryUrl, field)) as Record<string, unknown>;
     const issuer = typeof document.issuer === 'string' ? document.issuer : '';
     if (!location.acceptsIssuer(issuer)) {
-      throw new BadInputError(field, `the IdP declares issuer "${issuer.slice(0, 200)}", expected ${location.expectedIssuer}`);
+      // The declared value is not repeated: an error never echoes what the far end sent.
+      throw new BadInputError(field, `the IdP declares another issuer than the expected ${location.expectedIssuer}`);
     }
     const responseTypes = document.response_types_supported;
     if (Array.isArray(responseTypes) && !responseTypes.includes('code')) {
@@ -89,7 +90,8 @@ export class IdpMetadataService {
     try {
       response = await this.http.fetch(url, { headers: { accept: 'application/json' } });
     } catch (error) {
-      throw new BadInputError(field, `could not be reached (${describeFailure(error)})`, { cause: error });
+      // The same words whatever happened (refused, reset, timed out, not HTTP, not a public address).
+      throw new BadInputError(field, 'could not be reached', { cause: error });
     }
     if (!response.ok) throw new BadInputError(field, `answered HTTP ${response.status}`);
     try {
@@ -98,10 +100,4 @@ export class IdpMetadataService {
       throw new BadInputError(field, 'did not answer with JSON', { cause: error });
     }
   }
-}
-
-function describeFailure(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : 'unknown error');
 }

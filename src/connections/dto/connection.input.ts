@@ -2,6 +2,7 @@ import { Field, ID, InputType } from '@nestjs/graphql';
 import { ArrayMaxSize, IsBoolean, IsDate, IsEnum, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { ConnectionState, ConnectionType } from '../entities/connection.entity';
 import { TokenEndpointAuthMethod } from '../token-security';
+import { IsName } from '../../common/name.decorator';
 
 const URL_MAX = 2048;
 const CLAIM_NAME = /^[A-Za-z0-9_:.\/-]{1,255}$/;
@@ -11,9 +12,7 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/;
 class ConnectionSettingsInput {
   @Field({ nullable: true })
   @IsOptional()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
-  @MaxLength(200)
+  @IsName()
   name?: string;
 
   @Field({ nullable: true })
