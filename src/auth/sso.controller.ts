@@ -6,7 +6,7 @@ import { LoginStateService, type StartedLogin } from './login-state.service';
 import { sendConnectionTestReport } from './connection-test-report-page';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { sendSsoError } from './sso-error-page';
-import { SsoRateLimitGuard } from './rate-limiter';
+import { SsoRateLimitGuard } from './sso-rate-limit.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { ConnectionStrategy, authenticate } from './connection.strategy';

@@ -69,7 +69,7 @@ export class SsoService {
       if (request.iss !== undefined && request.iss !== connection.issuer) {
         throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
       }
-      const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
+      const returnTo = safeReturnTarget(request.returnTo, this.config);
       const login = await this.loginStates.start(connection.id, returnTo);
       const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
       return { url: this.authorizationUrl(connection, login, parameters), login };
