@@ -11,6 +11,7 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { ConnectionStrategy, authenticate } from './connection.strategy';
 import { recordServerTiming } from '../common/server-timing';
+import { RateLimitedError } from '../common/errors';
 
 function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -34,7 +35,7 @@ export class SsoController {
         loginHint: firstString(query.login_hint),
         returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
         iss: firstString(query.iss),
-      }, correlationId);
+      }, { correlationId, clientIp: request.ip ?? 'unknown' });
       this.redirectToIdp(response, started);
     });
   }
@@ -56,7 +57,7 @@ export class SsoController {
       const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
       if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
       const strategy = new ConnectionStrategy(connectionId, () =>
-        this.sso.callback(connectionId, currentUrl, binding, correlationId, (ms) => recordServerTiming(response, 'idp', ms)),
+        this.sso.callback(connectionId, currentUrl, binding, { correlationId, clientIp: request.ip ?? 'unknown' }, (ms) => recordServerTiming(response, 'idp', ms)),
       );
       const outcome = await authenticate(strategy, request, response);
       response.setHeader('Cache-Control', 'no-store');
@@ -90,17 +91,21 @@ export class SsoController {
   }
 
   private async handle(request: Request, response: Response, connectionId: string | undefined, work: (correlationId: string) => Promise<void>): Promise<void> {
-    // The request id: in the log line, on the error page and in the login activity alike.
+    // The service's own request id: in the log line, on the error page and in the login activity
+    // alike; a caller's X-Request-Id is only logged beside it.
     const correlationId = String(request.id ?? randomUUID());
+    const clientRef = request.clientRequestId ? `, client request id ${request.clientRequestId}` : '';
     try {
       await work(correlationId);
     } catch (error) {
+      // A rate limit (429 with Retry-After) is the app filter's to answer.
+      if (error instanceof RateLimitedError) throw error;
       if (error instanceof SsoLoginError) {
-        this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error.detail}`);
+        this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}${clientRef}): ${error.detail}`);
         sendSsoError(request, response, error.code, correlationId, error.hint);
         return;
       }
-      this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error instanceof Error ? error.stack : error}`);
+      this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}${clientRef}): ${error instanceof Error ? error.stack : error}`);
       sendSsoError(request, response, SsoErrorCode.IDP_ERROR, correlationId);
     }
   }

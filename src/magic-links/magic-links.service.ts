@@ -146,6 +146,13 @@ export class MagicLinksService implements BeforeApplicationShutdown {
     const link = await this.links.findOneBy({ tokenHash: hashOneTimeToken(token) });
     const refusal = unusableBecause(link, new Date());
     if (refusal || !link) throw new MagicLinkError(refusal ?? MagicLinkErrorCode.INVALID, 'the link cannot be used');
+    // Told now rather than after the button: what the sign-in would refuse (it checks again).
+    if (await this.ssoRequiredFor(link.organizationId, link.email)) {
+      throw new MagicLinkError(MagicLinkErrorCode.SSO_REQUIRED, `organization ${link.organizationId} requires SSO`, this.ssoUrlFor(link.email));
+    }
+    if (!(await this.provisioning.isMemberOrInvited(link.organizationId, link.email))) {
+      throw new MagicLinkError(MagicLinkErrorCode.NOT_A_MEMBER, 'membership or invitation gone since the link was sent');
+    }
     const organization = await this.organizations.findOneByOrFail({ id: link.organizationId });
     return { email: link.email, organizationName: organization.name };
   }
