@@ -140,8 +140,12 @@ describe('Login activity', () => {
           }).then((response) => response.status),
         ),
       );
-      expect(statuses.filter((status) => status === 400)).toHaveLength(50);
-      expect(statuses.filter((status) => status === 429)).toHaveLength(150);
+      // 50 from the shared count; under a flood some counts wait past the store's timeout and the
+      // instance's memory decides those, which admits at most one more limit's worth.
+      const refusedWithPage = statuses.filter((status) => status === 400).length;
+      expect(refusedWithPage).toBeGreaterThanOrEqual(50);
+      expect(refusedWithPage).toBeLessThanOrEqual(100);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(200 - refusedWithPage);
       expect(await queryDatabase(service.databaseUrl, 'SELECT count(*)::int AS rows FROM login_attempts')).toEqual([{ rows: rowsBefore }]);
       const counted = await refusalCounts();
       expect(total(counted, 'invalid_request') - countedBefore).toBe(200);
