@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'pg';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
-import type { TestDatabase } from './support/database';
+import { queryDatabase, type TestDatabase } from './support/database';
+import { RateLimitsService } from '../src/rate-limits/rate-limits.service';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 
 /** Every limit the service sets low here, so that this file meets each of them. */
@@ -100,4 +101,18 @@ describe('rate limits shared by instances', () => {
       await third.close();
     }
   });
+
+  it('sweeps windows that ended and keeps the running ones, storing no address in the clear', async () => {
+    const ip = newAddress();
+    await discover(first.url, ip);
+    const rows = () => queryDatabase<{ key: string; expire: string }>(first.databaseUrl, 'SELECT key, expire FROM rate_limits');
+    expect(JSON.stringify(await rows())).not.toContain(ip);
+    const running = (await rows()).length;
+    await queryDatabase(first.databaseUrl, `INSERT INTO rate_limits (key, points, expire) VALUES ('sso_ip:ended', 3, $1)`, [Date.now() - 1000]);
+    await first.app.get(RateLimitsService).pruneExpired();
+    const left = await rows();
+    expect(left.map((row) => row.key)).not.toContain('sso_ip:ended');
+    expect(left).toHaveLength(running);
+  });
 });
+

@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
@@ -78,6 +79,16 @@ export class RateLimitsService {
     };
   }
 
+  /** Windows that ended are dead rows (a new hit starts afresh); sweep them every few minutes. */
+  @Cron(CronExpression.EVERY_5_MINUTES)
+  async pruneExpired(): Promise<void> {
+    try {
+      await this.dataSource.query(`DELETE FROM ${RATE_LIMITS_TABLE} WHERE expire < $1`, [Date.now()]);
+    } catch (error) {
+      this.logger.warn(`pruning expired rate-limit windows failed: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
   private limiterFor(policy: RateLimitPolicy): RateLimiterAbstract {
     const options = { keyPrefix: policy.name, points: policy.points, duration: policy.durationSeconds };
     const store = new RateLimiterPostgres({
@@ -86,6 +97,8 @@ export class RateLimitsService {
       storeType: 'typeorm',
       tableName: RATE_LIMITS_TABLE,
       tableCreated: true,
+      // One sweep for the whole table (pruneExpired), not a timer per limiter that outlives the app.
+      clearExpiredByTimeout: false,
       insuranceLimiter: new RateLimiterMemory(options),
     });
     return new RLWrapperTimeouts({ limiter: store, timeoutMs: STORE_TIMEOUT_MS }) as unknown as RateLimiterAbstract;
