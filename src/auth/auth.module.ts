@@ -15,15 +15,16 @@ import { LoginStateService } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
 import { SessionsService } from './sessions.service';
 import { SigningKeysService } from './signing-keys.service';
-import { SsoRateLimitGuard } from './rate-limiter';
+import { SsoRateLimitGuard } from './sso-rate-limit.guard';
 import { ConnectionsModule } from '../connections/connections.module';
 import { DomainsModule } from '../domains/domains.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { LoginActivityModule } from '../login-activity/login-activity.module';
 import { ConnectionTestsModule } from '../connection-tests/connection-tests.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]), ConnectionsModule, ApiKeysModule, AuditModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule],
+  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]), ConnectionsModule, ApiKeysModule, AuditModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule, RateLimitsModule],
   controllers: [SsoController, AuthController],
   providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, ClientAssertionKeysService, ClientAssertionKeysResolver, SsoRateLimitGuard],
   exports: [SessionsService],

@@ -21,11 +21,18 @@ import { LoginActivityService, type LoginAttemptFacts } from '../login-activity/
 import { ConnectionTestsService, type ConnectionTestReport } from '../connection-tests/connection-tests.service';
 import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 import { pkceChallenge } from './pkce';
+import { RateLimitsService, type RateLimit } from '../rate-limits/rate-limits.service';
 
 export interface InitiateRequest {
   loginHint?: string;
   returnTo?: string;
   iss?: string;
+}
+
+/** Who asked: the service's own reference for the request, and the client IP rate limits count. */
+export interface RequestContext {
+  correlationId: string;
+  clientIp: string;
 }
 
 const CLOCK_TOLERANCE_SECONDS = 60;
@@ -49,6 +56,7 @@ interface LoginAssessment {
 @Injectable()
 export class SsoService {
   private readonly logger = new Logger(SsoService.name);
+  private readonly earlyRefusalsPerIp: RateLimit;
 
   constructor(
     private readonly connections: ConnectionsService,
@@ -60,21 +68,26 @@ export class SsoService {
     private readonly groupsSource: GroupsSourceService,
     private readonly loginActivity: LoginActivityService,
     private readonly connectionTests: ConnectionTestsService,
+    rateLimits: RateLimitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.earlyRefusalsPerIp = rateLimits.limit({ name: 'sso_refusals_ip', points: config.ssoRefusalsPerMinute, durationSeconds: 60 });
+  }
 
   /** The IdP's authorization URL for a new login, and the login's browser-binding cookie. */
-  async initiate(connectionId: string, request: InitiateRequest, correlationId: string): Promise<{ url: URL; login: StartedLogin }> {
-    const connection = await this.knownConnection(connectionId);
-    return this.recorded(connection, correlationId, { subject: null, email: null }, 'refusal', async () => {
-      assertActive(connection);
-      if (request.iss !== undefined && request.iss !== connection.issuer) {
-        throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
-      }
-      const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
-      const login = await this.loginStates.start(connection.id, returnTo);
-      const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
-      return { url: this.authorizationUrl(connection, login, parameters), login };
+  async initiate(connectionId: string, request: InitiateRequest, context: RequestContext): Promise<{ url: URL; login: StartedLogin }> {
+    return this.beforeIdp(context, async () => {
+      const connection = await this.knownConnection(connectionId);
+      return this.counted(connection, async () => {
+        assertActive(connection);
+        if (request.iss !== undefined && request.iss !== connection.issuer) {
+          throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
+        }
+        const returnTo = safeReturnTarget(request.returnTo, this.config);
+        const login = await this.loginStates.start(connection.id, returnTo);
+        const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
+        return { url: this.authorizationUrl(connection, login, parameters), login };
+      });
     });
   }
 
@@ -99,16 +112,18 @@ export class SsoService {
     connectionId: string,
     currentUrl: URL,
     binding: string | undefined,
-    correlationId: string,
+    context: RequestContext,
     onIdpWait?: (ms: number) => void,
   ): Promise<CallbackOutcome> {
-    const connection = await this.knownConnection(connectionId);
-    const facts: LoginAttemptFacts = { subject: null, email: null };
-    const login = await this.recorded(connection, correlationId, facts, 'refusal', () =>
-      this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding),
-    );
+    const { connection, login } = await this.beforeIdp(context, async () => {
+      const known = await this.knownConnection(connectionId);
+      const consumed = await this.counted(known, () => this.loginStates.consume(known.id, currentUrl.searchParams.get('state') ?? undefined, binding));
+      return { connection: known, login: consumed };
+    });
     if (login.connectionTestId !== null) return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
-    return this.recorded(connection, correlationId, facts, 'always', async () => {
+    const facts: LoginAttemptFacts = { subject: null, email: null };
+    const correlationId = context.correlationId;
+    return this.recorded(connection, correlationId, facts, async () => {
       assertActive(connection);
       const { profile, problems } = await this.assess(connection, login, currentUrl, onIdpWait);
       Object.assign(facts, { subject: profile.subject, email: profile.email });
@@ -176,10 +191,31 @@ export class SsoService {
   }
 
   /**
-   * Runs a step of a login and writes it to the connection's login activity: every outcome of
-   * a callback, and the refusals of an initiate (its success is not an attempt yet).
+   * The part of a login before any IdP round trip (the connection, the iss, the state and its
+   * browser): anyone can fail it without signing in anywhere, so each refusal there counts
+   * against the client IP, and past the limit the answer is a 429 instead of the error page.
    */
-  private async recorded<T>(connection: Connection, correlationId: string, facts: LoginAttemptFacts, record: 'always' | 'refusal', work: () => Promise<T>): Promise<T> {
+  private async beforeIdp<T>(context: RequestContext, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.earlyRefusalsPerIp.consume(context.clientIp);
+      throw error;
+    }
+  }
+
+  /** A refusal before any IdP round trip is counted in the connection's per-minute row, not kept as an attempt. */
+  private async counted<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.loginActivity.countRefusal(connection, error);
+      throw error;
+    }
+  }
+
+  /** Runs the part of a login after the IdP answered and writes its outcome, whatever it is, to the connection's login activity. */
+  private async recorded<T>(connection: Connection, correlationId: string, facts: LoginAttemptFacts, work: () => Promise<T>): Promise<T> {
     let result: T;
     try {
       result = await work();
@@ -187,7 +223,7 @@ export class SsoService {
       await this.loginActivity.record(connection, correlationId, facts, error);
       throw error;
     }
-    if (record === 'always') this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
+    this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
     return result;
   }
 

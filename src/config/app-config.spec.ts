@@ -18,9 +18,15 @@ describe(loadConfig.name, () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.smtpUrl).toBeUndefined();
     expect(config.mailFrom).toBe('no-reply@localhost');
-    expect([config.magicLinkRateLimitPerEmail, config.magicLinkRateLimitPerIp]).toEqual([5, 30]);
+    expect([config.magicLinkRateLimitPerEmail, config.magicLinkRateLimitPerIp, config.magicLinkMailsPerEmailPerMinute]).toEqual([5, 30, 1]);
+    expect([config.ssoRateLimitPerMinute, config.ssoRefusalsPerMinute]).toEqual([300, 30]);
     expect(config.jwksRefetchCooldownMs).toBe(5000);
     expect(loadConfig({ SECRETS_KEY: KEY, JWKS_REFETCH_COOLDOWN_MS: '1' }).jwksRefetchCooldownMs).toBe(1);
+  });
+
+  it('refuses a limit that is not a positive whole number, naming the variable', () => {
+    expect(() => loadConfig({ SECRETS_KEY: KEY, SSO_REFUSALS_PER_MINUTE: '0' })).toThrow('SSO_REFUSALS_PER_MINUTE: must be a positive whole number, got "0"');
+    expect(() => loadConfig({ SECRETS_KEY: KEY, MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: 'many' })).toThrow('MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE');
   });
 
   it('reads the mail settings', () => {

@@ -31,6 +31,8 @@ export interface AppConfig {
   trustProxy: string[] | number | false;
   /** Requests per minute and client IP on /sso/* routes. */
   ssoRateLimitPerMinute: number;
+  /** Refusals before any IdP round trip (bogus iss, unknown state or connection) per minute and client IP; past it, 429. */
+  ssoRefusalsPerMinute: number;
   /** Lifetime of a session token and its cookie, in seconds. */
   sessionTtlSeconds: number;
   /** Timeout of every outbound call to an identity provider, in milliseconds. */
@@ -44,8 +46,16 @@ export interface AppConfig {
   smtpUrl?: string;
   /** The From header of every message the service sends. */
   mailFrom: string;
-  /** Magic-link requests per hour and email address. */
+  /**
+   * Magic-link requests per hour for one email address from one client IP: keyed with the
+   * address, so strangers elsewhere cannot use it up for the person.
+   */
   magicLinkRateLimitPerEmail: number;
+  /**
+   * Sign-in mails per minute to one email address, however many addresses ask: a request past
+   * it is answered as usual and sends nothing, since a link under a minute old is in the inbox.
+   */
+  magicLinkMailsPerEmailPerMinute: number;
   /** Magic-link requests per hour and client IP. */
   magicLinkRateLimitPerIp: number;
 }
@@ -262,6 +272,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     trustProxy: readTrustProxy(env),
     ssoRateLimitPerMinute: readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300),
+    ssoRefusalsPerMinute: readPositiveInt(env, 'SSO_REFUSALS_PER_MINUTE', 30),
     sessionTtlSeconds: readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600),
     idpTimeoutMs: readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000),
     jwksRefetchCooldownMs: readPositiveInt(env, 'JWKS_REFETCH_COOLDOWN_MS', 5000),
@@ -269,6 +280,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     mailFrom: readMailFrom(env, publicUrl),
     magicLinkRateLimitPerEmail: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL', 5),
     magicLinkRateLimitPerIp: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_IP', 30),
+    magicLinkMailsPerEmailPerMinute: readPositiveInt(env, 'MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE', 1),
   };
 }
 

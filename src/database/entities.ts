@@ -14,6 +14,7 @@ import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/entities/signing-key.entity';
 import { MagicLink } from '../magic-links/entities/magic-link.entity';
 import { LoginAttempt } from '../login-activity/entities/login-attempt.entity';
+import { LoginRefusalCount } from '../login-activity/entities/login-refusal-count.entity';
 import { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 
 /** Every entity, listed explicitly: globs break under jest's ESM mode and in bundles. */
@@ -34,5 +35,6 @@ export const ENTITIES = [
   ClientAssertionKey,
   MagicLink,
   LoginAttempt,
+  LoginRefusalCount,
   ConnectionTest,
 ];

@@ -4,6 +4,8 @@ import { RecordLoginAttempts1795447845936 } from './1795447845936-RecordLoginAtt
 import { RememberSecretExpiryWarnings1795448214892 } from './1795448214892-RememberSecretExpiryWarnings';
 import { AddConnectionTests1795448466235 } from './1795448466235-AddConnectionTests';
 import { ApiKeyLastUsed1795520000000 } from './1795520000000-ApiKeyLastUsed';
+import { StoreRateLimits1795525100000 } from './1795525100000-StoreRateLimits';
+import { CountLoginRefusals1795525200000 } from './1795525200000-CountLoginRefusals';
 import { ClientAuthenticationAndAlgorithms1795530000000 } from './1795530000000-ClientAuthenticationAndAlgorithms';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
@@ -14,5 +16,7 @@ export const MIGRATIONS: Function[] = [
   RememberSecretExpiryWarnings1795448214892,
   AddConnectionTests1795448466235,
   ApiKeyLastUsed1795520000000,
+  StoreRateLimits1795525100000,
+  CountLoginRefusals1795525200000,
   ClientAuthenticationAndAlgorithms1795530000000,
 ];
