@@ -6,7 +6,7 @@ import { AuditService } from '../audit/audit.service';
 import { BadInputError } from '../common/errors';
 import { isUniqueViolation } from '../database/postgres-errors';
 import { Domain, DomainStatus, DomainVerificationMethod } from './entities/domain.entity';
-import { DomainsRepository } from './domains.repository';
+import { DomainsRepository, type DomainCheckUpdate } from './domains.repository';
 import { TxtResolver } from './txt-resolver';
 import {
   explainLookup,
@@ -118,7 +118,9 @@ export class DomainVerificationService {
     const next = nextPendingCheck(claim.pendingSince ?? claim.createdAt, claim.checkAttempts, now, this.config.domainVerification);
     if (next.kind === 'give_up') {
       const days = Math.round(this.config.domainVerification.pendingGiveUpMs / 86_400_000);
-      await this.fail(claim, `Not verified within ${days >= 1 ? `${days} days` : 'the retry window'}. Last check: ${reason} Verify again once the record is published.`);
+      await this.fail(claim, `Not verified within ${days >= 1 ? `${days} days` : 'the retry window'}. Last check: ${reason} Verify again once the record is published.`, {
+        checkAttempts: claim.checkAttempts + 1,
+      });
       return;
     }
     await this.repository.updateIfUnchanged(this.dataSource.manager, claim, { verificationError: reason, lastCheckedAt: now, checkAttempts: claim.checkAttempts + 1, nextCheckAt: next.at });
@@ -176,10 +178,10 @@ export class DomainVerificationService {
     });
   }
 
-  private async fail(claim: Domain, reason: string): Promise<void> {
+  private async fail(claim: Domain, reason: string, changes: DomainCheckUpdate = {}): Promise<void> {
     if (claim.status === DomainStatus.FAILED && claim.verificationError === reason) return;
     await this.dataSource.transaction(async (manager) => {
-      const changed = await this.repository.updateIfUnchanged(manager, claim, { status: DomainStatus.FAILED, verificationError: reason, pendingSince: null, nextCheckAt: null, lastCheckedAt: new Date() });
+      const changed = await this.repository.updateIfUnchanged(manager, claim, { ...changes, status: DomainStatus.FAILED, verificationError: reason, pendingSince: null, nextCheckAt: null, lastCheckedAt: new Date() });
       if (changed) {
         await this.audit.record(manager, { organizationId: claim.organizationId, actor: 'system', action: 'domain.verification_failed', targetId: claim.id, details: { domain: claim.domain, reason } });
       }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import {
+  type TxtLookup,
   classifyTxtAnswer,
   explainLookup,
   newVerificationToken,
@@ -40,11 +41,11 @@ describe(classifyTxtAnswer.name, () => {
 describe(explainLookup.name, () => {
   const record = verificationRecordFor('acme.com', 'tok');
 
-  it.each([
-    [{ kind: 'no_record' } as const, /^No TXT record was found at _sso-challenge\.acme\.com\./],
-    [{ kind: 'other_value', values: ['sso-verification=old', 'x'] } as const, /has another value \("sso-verification=old" and 1 more\)/],
-    [{ kind: 'no_domain' } as const, /^The domain acme\.com does not exist in DNS/],
-    [{ kind: 'unanswered', detail: 'no answer in time' } as const, /^The DNS server did not answer \(no answer in time\); the check will be retried\.$/],
+  it.each<[Exclude<TxtLookup, { kind: 'found' }>, RegExp]>([
+    [{ kind: 'no_record' }, /^No TXT record was found at _sso-challenge\.acme\.com\./],
+    [{ kind: 'other_value', values: ['sso-verification=old', 'x'] }, /has another value \("sso-verification=old" and 1 more\)/],
+    [{ kind: 'no_domain' }, /^The domain acme\.com does not exist in DNS/],
+    [{ kind: 'unanswered', detail: 'no answer in time' }, /^The DNS server did not answer \(no answer in time\); the check will be retried\.$/],
   ])('explains %j in words an IT admin can act on', (lookup, expected) => {
     expect(explainLookup(lookup, 'acme.com', record)).toMatch(expected);
   });
