@@ -105,7 +105,7 @@ export class DomainsService {
     const domain = emailDomain(email);
     if (!domain) return 'the email has no domain';
     const { claim, removedAt } = await this.repository.claimOrRemoval(organizationId, domain);
-    if (claim?.status === DomainStatus.VERIFIED) return `${domain} is a verified domain of the organization`;
+    if (claim?.status === DomainStatus.VERIFIED) return `${domain} was verified while the login was under way; sign in again`;
     if (claim) return `${domain} is not verified (${claim.status}${claim.verificationError ? `: ${claim.verificationError}` : ''})`;
     if (removedAt) return `${domain} was removed from the organization's domains on ${removedAt.toISOString()}`;
     return `${domain} is not a domain of the organization`;
