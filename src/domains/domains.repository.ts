@@ -132,15 +132,20 @@ export class DomainsRepository {
     return rows.length > 0;
   }
 
-  /** The organization's claim of the domain in any status, or when it last removed one. */
-  async claimOrRemoval(organizationId: string, domain: string): Promise<{ claim: Domain | null; removedAt: Date | null }> {
+  /**
+   * The organization's claim of the domain in any status, and the last time it lost its
+   * standing: removed (audited by domain name) or unverified by a re-check (audited by claim).
+   */
+  async claimHistory(organizationId: string, domain: string): Promise<{ claim: Domain | null; removedAt: Date | null; unverifiedAt: Date | null }> {
     const claim = await this.dataSource.getRepository(Domain).findOneBy({ organizationId, domain });
-    if (claim) return { claim, removedAt: null };
-    const [removal] = (await this.dataSource.query(
-      `SELECT at FROM audit_events WHERE organization_id = $1 AND action = 'domain.removed' AND details->>'domain' = $2 ORDER BY at DESC LIMIT 1`,
-      [organizationId, domain],
-    )) as { at: Date }[];
-    return { claim: null, removedAt: removal?.at ?? null };
+    const [lost] = (await this.dataSource.query(
+      `SELECT action, at FROM audit_events
+        WHERE organization_id = $1
+          AND ((action = 'domain.removed' AND details->>'domain' = $2) OR (action = 'domain.unverified' AND target_id = $3))
+        ORDER BY at DESC LIMIT 1`,
+      [organizationId, domain, claim?.id ?? ''],
+    )) as { action: string; at: Date }[];
+    return { claim, removedAt: lost?.action === 'domain.removed' ? lost.at : null, unverifiedAt: lost?.action === 'domain.unverified' ? lost.at : null };
   }
 
   /** Domains of several organizations at once (one query for a whole GraphQL page). */

@@ -104,9 +104,11 @@ export class DomainsService {
   async whyEmailNotOwned(organizationId: string, email: string): Promise<string> {
     const domain = emailDomain(email);
     if (!domain) return 'the email has no domain';
-    const { claim, removedAt } = await this.repository.claimOrRemoval(organizationId, domain);
+    const { claim, removedAt, unverifiedAt } = await this.repository.claimHistory(organizationId, domain);
     if (claim?.status === DomainStatus.VERIFIED) return `${domain} was verified while the login was under way; sign in again`;
-    if (claim) return `${domain} is not verified (${claim.status}${claim.verificationError ? `: ${claim.verificationError}` : ''})`;
+    const lastCheck = claim?.verificationError ? `: ${claim.verificationError}` : '';
+    if (claim && unverifiedAt) return `${domain} stopped counting as verified on ${unverifiedAt.toISOString()}: its TXT record went missing (now ${claim.status}${lastCheck})`;
+    if (claim) return `${domain} is not verified (${claim.status}${lastCheck})`;
     if (removedAt) return `${domain} was removed from the organization's domains on ${removedAt.toISOString()}`;
     return `${domain} is not a domain of the organization`;
   }
