@@ -20,7 +20,7 @@ describe(normaliseEnterpriseDomain.name, () => {
     },
   );
 
-  it.each(['mail.google.com', 'x.mail.google.com', 'eu.gmail.com', 'a.b.yahoo.com', 'MAIL.Google.com'])('refuses %j, a name under a free-mail domain', (input) => {
+  it.each(['mail.google.com', 'x.mail.google.com', 'eu.gmail.com', 'a.b.yahoo.com', 'MAIL.Google.com', 'outlook.office365.com', 'x.10.dns-cloud.net'])('refuses %j, a name under a free-mail domain', (input) => {
     expect(() => normaliseEnterpriseDomain(input)).toThrow(/^domain: .*free-mail/);
   });
 

@@ -4,10 +4,10 @@ import freeMailDomains from 'email-providers';
 import { BadInputError } from '../common/errors';
 
 /**
- * Web-mail hosts that sit under a company's own domain, so that the free-mail list (which names
- * mail domains such as gmail.com) misses them. google.com itself stays claimable: it is a company.
+ * Consumer web-mail hosts under a company's own domain, which the free-mail list (mail domains
+ * such as gmail.com, yahoo.com) misses. google.com itself stays claimable: it is a company.
  */
-const WEBMAIL_HOSTS = ['mail.google.com', 'mail.yahoo.com', 'mail.aol.com', 'mail.yandex.com', 'mail.proton.me', 'outlook.office.com', 'outlook.office365.com'];
+const WEBMAIL_HOSTS = ['mail.google.com', 'outlook.office.com', 'outlook.office365.com'];
 const FREE_MAIL = new Set<string>([...freeMailDomains, ...WEBMAIL_HOSTS]);
 
 /** The label under which the verification TXT record is published: `_sso-challenge.<domain>`. */
