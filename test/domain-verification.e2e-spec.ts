@@ -461,7 +461,7 @@ describe('Upgrade: domains claimed before verification existed', () => {
     await idp?.close();
   });
 
-  it('keeps every existing domain VERIFIED (grandfathered), with an audit event each, and never re-checks it', async () => {
+  it('keeps every existing domain VERIFIED (grandfathered), with an audit event each, never re-checks it, and migrates down again', async () => {
     const upTo = MIGRATIONS.indexOf(VerifyDomains1795510000000);
     const old = new DataSource({ ...dataSourceOptions(database.url), migrations: MIGRATIONS.slice(0, upTo) });
     await old.initialize();
@@ -517,6 +517,17 @@ describe('Upgrade: domains claimed before verification existed', () => {
       expect([...dns.queries.keys()].filter((name) => name.endsWith('example-old.com'))).toEqual([]);
     } finally {
       await service.close();
+    }
+
+    // Down again: one claim per domain, as the old schema knew it (the pending witness cannot stay).
+    const reverted = new DataSource(dataSourceOptions(database.url));
+    await reverted.initialize();
+    try {
+      await reverted.undoLastMigration();
+      const rows = (await reverted.query('SELECT id, organization_id, domain, created_at FROM domains ORDER BY domain')) as typeof before;
+      expect(rows).toEqual([...before].sort((a, b) => a.domain.localeCompare(b.domain)));
+    } finally {
+      await reverted.destroy();
     }
   });
 });
