@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { LoginActivityService } from '../src/login-activity/login-activity.service';
+import { addVerifiedDomain } from './support/domains';
 
 const ATTEMPTS = `query($organizationId: ID!, $connectionId: ID, $first: Int) {
   loginAttempts(organizationId: $organizationId, connectionId: $connectionId, first: $first) {
@@ -66,7 +67,7 @@ describe('Login activity', () => {
     });
     service = await startTestApp();
     ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Activity Test" }) { id } }'));
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "activity-test.com") { id } }', { id: organizationId });
+    await addVerifiedDomain(service.url, organizationId, 'activity-test.com');
     const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
       input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'activity-app', clientSecret: 'activity-secret-value' },
     });

@@ -11,6 +11,7 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { eventually } from './support/eventually';
 import { decodeQuotedPrintable, magicLinkIn, startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './support/smtp';
+import { addVerifiedDomain } from './support/domains';
 
 const DOMAIN = 'magic-links-test.com';
 const SSO_DOMAIN = 'sso-only-magic-test.com';
@@ -80,10 +81,10 @@ describe('magic links', () => {
       env: { SMTP_URL: smtp.url, MAIL_FROM: 'Magic Test <sso@magic-links-test.com>', APP_URL: `${APP_ORIGIN}/home`, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '3', MAGIC_LINK_RATE_LIMIT_PER_IP: '6' },
     });
     organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Magic Test", jitProvisioning: false }) { id } }')).createOrganization.id;
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: organizationId, domain: DOMAIN });
+    await addVerifiedDomain(service.url, organizationId, DOMAIN);
 
     ssoOrganizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "SSO Only" }) { id } }')).createOrganization.id;
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: ssoOrganizationId, domain: SSO_DOMAIN });
+    await addVerifiedDomain(service.url, ssoOrganizationId, SSO_DOMAIN);
     const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
       input: { organizationId: ssoOrganizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'magic-sso', clientSecret: 'magic-sso-secret' },
     });
@@ -432,7 +433,7 @@ describe('magic links at shutdown', () => {
     const service = await startTestApp({ env: { SMTP_URL: smtp.url } });
     try {
       const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Closing" }) { id } }');
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "closing-magic-test.com") { id } }', { id: createOrganization.id });
+      await addVerifiedDomain(service.url, createOrganization.id, 'closing-magic-test.com');
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
         input: { organizationId: createOrganization.id, email: 'cleo@closing-magic-test.com' },
       });
@@ -471,7 +472,7 @@ describe('magic links without SMTP_URL', () => {
     const service = await startTestApp({ env: { DATA_DIR: dataDir } });
     try {
       const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Offline" }) { id } }');
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "offline-magic-test.com") { id } }', { id: createOrganization.id });
+      await addVerifiedDomain(service.url, createOrganization.id, 'offline-magic-test.com');
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
         input: { organizationId: createOrganization.id, email: 'olga@offline-magic-test.com' },
       });

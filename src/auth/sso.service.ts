@@ -8,7 +8,6 @@ import { PRESETS } from '../connections/presets';
 import { GroupsSourceService } from '../connections/groups-source.service';
 import { IdpRequestError } from '../connections/idp-http';
 import { DomainsService } from '../domains/domains.service';
-import { emailDomain } from '../domains/domain-rules';
 import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
 import { advise, SsoErrorCode, SsoLoginError, type SsoDiagnosis } from './sso-login.error';
@@ -282,7 +281,8 @@ export class SsoService {
     if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, typeof emailClaim === 'string' ? `the email claim is longer than ${MAX_EMAIL_LENGTH} characters` : 'no email claim'));
     else if (claims.email_verified === false) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false'));
     else if (!(await this.domains.emailBelongsTo(connection.organizationId, email))) {
-      problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, `${emailDomain(email)} is not a domain of the organization`));
+      // Named precisely (pending, unverified by a re-check, removed), so that the login activity says why.
+      problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, await this.domains.whyEmailNotOwned(connection.organizationId, email)));
     }
     const groups = await this.groupsSource.groupsOf(connection, claims, tokens.access_token);
     return {

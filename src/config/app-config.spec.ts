@@ -93,4 +93,26 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
   });
+
+  it('reads DNS_SERVERS: system resolvers by default, addresses with optional ports', () => {
+    expect(loadConfig({ SECRETS_KEY: KEY }).domainVerification.dnsServers).toEqual([]);
+    expect(loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353,::1,[2001:db8::1]:53' }).domainVerification.dnsServers).toEqual([
+      '1.1.1.1',
+      '127.0.0.1:5353',
+      '::1',
+      '[2001:db8::1]:53',
+    ]);
+  });
+
+  it.each(['dns.example.com', '1.1.1.1:0', '1.1.1.1:70000', '1.1.1', '[::1]x', '1.1.1.1,,'])('refuses DNS_SERVERS=%j naming the variable', (value) => {
+    expect(() => loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: value })).toThrow(/^DNS_SERVERS: /);
+  });
+
+  it('has the documented domain verification timings by default and refuses a retry maximum below the first retry', () => {
+    const timings = loadConfig({ SECRETS_KEY: KEY }).domainVerification;
+    expect(timings.pendingGiveUpMs).toBe(14 * 24 * 3600 * 1000);
+    expect(timings.recheckMs).toBe(30 * 24 * 3600 * 1000);
+    expect(timings.recordGraceMs).toBe(7 * 24 * 3600 * 1000);
+    expect(() => loadConfig({ SECRETS_KEY: KEY, DOMAIN_PENDING_RETRY_FIRST_MS: '1000', DOMAIN_PENDING_RETRY_MAX_MS: '10' })).toThrow(/^DOMAIN_PENDING_RETRY_MAX_MS: /);
+  });
 });
