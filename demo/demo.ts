@@ -7,9 +7,11 @@ import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { createApp } from '../src/create-app';
 import { startTestIdp } from '../test/support/test-idp';
 import { TestDnsServer } from '../test/support/dns-server';
+import { startDemoApp } from './app';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const IDP_PORT = Number(process.env.DEMO_IDP_PORT ?? 3001);
+const APP_PORT = Number(process.env.DEMO_APP_PORT ?? 3002);
 const DEMO_KEY = 'demo-platform-admin-key-do-not-use-in-production';
 const PASSWORD = 'demo';
 
@@ -77,10 +79,23 @@ async function main(): Promise<void> {
     input: { connectionId: createConnection.id, idpGroupId: 'Engineering-Admins', name: 'Engineering admins', role: 'admin' },
   });
 
+  // A product app that signs people in with the service as its OpenID Provider. Its secret is
+  // shown only once, so each run registers it afresh.
+  const demoApp = await startDemoApp({ port: APP_PORT });
+  const { applications } = await graphql(url, '{ applications { id name } }');
+  for (const stale of applications.filter((application: { name: string }) => application.name === 'Demo app')) {
+    await graphql(url, 'mutation($id: ID!) { deleteApplication(id: $id) }', { id: stale.id });
+  }
+  const { createApplication } = await graphql(url, 'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }', {
+    input: { name: 'Demo app', redirectUris: [demoApp.redirectUri], postLogoutRedirectUris: [demoApp.postLogoutRedirectUri], initiateLoginUri: demoApp.initiateLoginUri },
+  });
+  await demoApp.connect({ issuer: `${url}/oidc`, clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret });
+
   process.stdout.write(`
   SSO demo is running.
 
-  Open:      ${createConnection.initiateLoginUri}
+  Demo app:  ${demoApp.origin}   (signs in through the service's OpenID Provider at ${url}/oidc)
+  Or SSO:    ${createConnection.initiateLoginUri}
   Domain:    ${domain.domain} is VERIFIED: its TXT record ${record.name} = "${record.value}"
              is published on the demo DNS server ${dns.address} (DNS_SERVERS).
   Sign in:   alice@acme-demo.com / ${PASSWORD}   (group Engineering-Admins -> role admin)
@@ -92,6 +107,7 @@ async function main(): Promise<void> {
 `);
 
   const stop = async () => {
+    await demoApp.close();
     await app.close();
     await idp.close();
     await dns.close();

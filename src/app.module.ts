@@ -23,6 +23,7 @@ import { AuditApiModule } from './audit/audit-api.module';
 import { MagicLinksModule } from './magic-links/magic-links.module';
 import { LoginActivityModule } from './login-activity/login-activity.module';
 import { ConnectionTestsModule } from './connection-tests/connection-tests.module';
+import { OidcProviderModule } from './oidc-provider/oidc-provider.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { StorableTextPipe } from './common/storable-text.pipe';
@@ -72,6 +73,7 @@ export class AppModule {
         MagicLinksModule,
         LoginActivityModule,
         ConnectionTestsModule,
+        OidcProviderModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

@@ -12,6 +12,7 @@ import { RequestLoggingMiddleware } from './logging/request-logging.middleware';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { installRolesFastPath } from './provisioning/roles-fast-path';
+import { INTERACTION_PATH, OIDC_MOUNT_PATH, OidcProviderService } from './oidc-provider/oidc-provider.service';
 
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
@@ -39,9 +40,13 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   });
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
-  // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout); the roles
-  // API and GraphQL, called by services with bearer keys, skip the parsing.
-  app.use(['/sso', '/auth'], cookieParser());
+  // The OpenID Provider (oidc-provider, a Koa app) reads its own bodies and cookies: mounted
+  // before the body parsers. Its interaction pages fall through to Nest (InteractionController).
+  app.use(OIDC_MOUNT_PATH, app.get(OidcProviderService).handler());
+  // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout, the OpenID
+  // Provider's interaction pages); the roles API and GraphQL, called by services with bearer keys,
+  // skip the parsing.
+  app.use(['/sso', '/auth', `${OIDC_MOUNT_PATH}${INTERACTION_PATH}`], cookieParser());
   // Large enough that an oversized field reaches validation and is named in the error.
   app.useBodyParser('json', { limit: '1mb' });
   return app;

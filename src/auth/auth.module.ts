@@ -27,6 +27,6 @@ import { RateLimitsModule } from '../rate-limits/rate-limits.module';
   imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]), ConnectionsModule, ApiKeysModule, AuditModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule, RateLimitsModule],
   controllers: [SsoController, AuthController],
   providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, ClientAssertionKeysService, ClientAssertionKeysResolver, SsoRateLimitGuard],
-  exports: [SessionsService],
+  exports: [SessionsService, SsoService],
 })
 export class AuthModule {}

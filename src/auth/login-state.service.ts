@@ -32,6 +32,14 @@ export interface ConsumedLogin {
   returnTo: string;
   /** The admin's test sign-in this login reports to; null for a real login. */
   connectionTestId: string | null;
+  /** Where the callback continues (success or refusal) instead of the return target; see LoginState. */
+  continuation: string | null;
+}
+
+export interface LoginPurpose {
+  returnTo: string;
+  connectionTestId?: string | null;
+  continuation?: string | null;
 }
 
 /**
@@ -52,16 +60,16 @@ export class LoginStateService {
     return BINDING_COOKIE_PREFIX + sha256(state).slice(0, 16);
   }
 
-  async start(connectionId: string, returnTo: string, connectionTestId: string | null = null): Promise<StartedLogin> {
+  async start(connectionId: string, { returnTo, connectionTestId = null, continuation = null }: LoginPurpose): Promise<StartedLogin> {
     this.purgeExpiredNow();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const binding = randomBytes(32).toString('base64url');
     await this.states.query(
-      `INSERT INTO login_states (state_hash, connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-      [sha256(state), connectionId, sha256(binding), nonce, this.cipher.seal(codeVerifier), returnTo, connectionTestId, new Date(Date.now() + LOGIN_STATE_TTL_MS)],
+      `INSERT INTO login_states (state_hash, connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, continuation, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [sha256(state), connectionId, sha256(binding), nonce, this.cipher.seal(codeVerifier), returnTo, connectionTestId, continuation, new Date(Date.now() + LOGIN_STATE_TTL_MS)],
     );
     return {
       state,
@@ -84,7 +92,7 @@ export class LoginStateService {
     // TypeORM answers a DELETE with [rows, affected].
     const [deleted] = (await this.states.query(
       `DELETE FROM login_states WHERE state_hash = $1 AND connection_id = $2 AND browser_binding_hash = $3 AND expires_at > now()
-       RETURNING nonce, code_verifier_encrypted, return_to, connection_test_id`,
+       RETURNING nonce, code_verifier_encrypted, return_to, connection_test_id, continuation`,
       [sha256(state), connectionId, sha256(binding)],
     )) as [Record<string, string>[], number];
     const row = deleted[0];
@@ -95,6 +103,7 @@ export class LoginStateService {
       codeVerifier: this.cipher.open(row.code_verifier_encrypted),
       returnTo: row.return_to,
       connectionTestId: row.connection_test_id as string | null,
+      continuation: row.continuation as string | null,
     };
   }
 

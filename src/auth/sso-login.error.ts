@@ -130,6 +130,8 @@ export function advise(diagnosis: SsoDiagnosis): string {
  */
 export class SsoLoginError extends Error {
   readonly diagnosis?: SsoDiagnosis;
+  /** Set when the failed login was started for a continuation (see LoginState): it goes on there. */
+  continuation?: string;
 
   constructor(
     readonly code: SsoErrorCode,

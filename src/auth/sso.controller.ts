@@ -2,7 +2,8 @@ import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } fr
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { SsoService } from './sso.service';
-import { LoginStateService, type StartedLogin } from './login-state.service';
+import { LoginStateService } from './login-state.service';
+import { continuationWithError, redirectToIdp } from './idp-redirect';
 import { sendConnectionTestReport } from './connection-test-report-page';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { sendSsoError } from './sso-error-page';
@@ -38,7 +39,7 @@ export class SsoController {
         returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
         iss: firstString(query.iss),
       }, { correlationId, clientIp: request.ip ?? 'unknown' });
-      this.redirectToIdp(response, started);
+      redirectToIdp(response, this.config, started);
     });
   }
 
@@ -46,7 +47,7 @@ export class SsoController {
   @Get('test/:token')
   async test(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, undefined, async () => {
-      this.redirectToIdp(response, await this.sso.startTest(token));
+      redirectToIdp(response, this.config, await this.sso.startTest(token));
     });
   }
 
@@ -89,19 +90,6 @@ export class SsoController {
     });
   }
 
-  private redirectToIdp(response: Response, { url, login }: { url: URL; login: StartedLogin }): void {
-    response.cookie(login.bindingCookieName, login.bindingCookieValue, {
-      httpOnly: true,
-      // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.
-      sameSite: 'lax',
-      secure: this.config.publicUrl.startsWith('https:'),
-      path: '/sso/callback/',
-      maxAge: login.maxAgeMs,
-    });
-    response.setHeader('Cache-Control', 'no-store');
-    response.redirect(302, url.href);
-  }
-
   private async handle(request: Request, response: Response, connectionId: string | undefined, work: (correlationId: string) => Promise<void>): Promise<void> {
     // The service's own request id: in the log line, on the error page and in the login activity
     // alike; a caller's X-Request-Id is only logged beside it.
@@ -114,6 +102,11 @@ export class SsoController {
       if (error instanceof RateLimitedError) throw error;
       if (error instanceof SsoLoginError) {
         this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}${clientRef}): ${error.detail}`);
+        if (error.continuation) {
+          response.setHeader('Cache-Control', 'no-store');
+          response.redirect(302, continuationWithError(error.continuation, error.code));
+          return;
+        }
         sendSsoError(request, response, error.code, correlationId, error.hint);
         return;
       }

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -21,6 +21,7 @@ import { ConnectionTestsService, type ConnectionTestReport } from '../connection
 import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 import { pkceChallenge } from './pkce';
 import { RateLimitsService, type RateLimit } from '../rate-limits/rate-limits.service';
+import { APPLICATION_TARGETS, type ApplicationTargets } from './application-targets';
 
 export interface InitiateRequest {
   loginHint?: string;
@@ -32,6 +33,13 @@ export interface InitiateRequest {
 export interface RequestContext {
   correlationId: string;
   clientIp: string;
+}
+
+/** A login another part of the service starts for its own purpose, e.g. the OpenID Provider's interaction. */
+export interface ContinuedLoginRequest {
+  loginHint?: string;
+  /** An absolute URL of this service that the callback goes on to, after success or refusal alike. */
+  continuation: string;
 }
 
 const CLOCK_TOLERANCE_SECONDS = 60;
@@ -69,6 +77,7 @@ export class SsoService {
     private readonly connectionTests: ConnectionTestsService,
     rateLimits: RateLimitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(APPLICATION_TARGETS) private readonly applicationTargets?: ApplicationTargets,
   ) {
     this.earlyRefusalsPerIp = rateLimits.limit({ name: 'sso_refusals_ip', points: config.ssoRefusalsPerMinute, durationSeconds: 60 });
   }
@@ -82,10 +91,31 @@ export class SsoService {
         if (request.iss !== undefined && request.iss !== connection.issuer) {
           throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
         }
-        const returnTo = safeReturnTarget(request.returnTo, this.config);
-        const login = await this.loginStates.start(connection.id, returnTo);
-        const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
-        return { url: this.authorizationUrl(connection, login, parameters), login };
+        const returnTo = (await this.applicationLoginFor(request.returnTo)) ?? safeReturnTarget(request.returnTo, this.config);
+        const login = await this.loginStates.start(connection.id, { returnTo });
+        return { url: this.authorizationUrl(connection, login, loginHintParameter(request.loginHint)), login };
+      });
+    });
+  }
+
+  /** An IdP-initiated login meant for one of the service's applications goes on to that app's own login. */
+  private async applicationLoginFor(target: string | undefined): Promise<string | undefined> {
+    if (!target || target.length > 2048 || !this.applicationTargets) return undefined;
+    return this.applicationTargets.initiateLoginFor(target);
+  }
+
+  /**
+   * A login whose callback continues at `continuation` (a URL of this service, never a return
+   * target): the same checks, provisioning and session as any login.
+   */
+  async initiateContinued(connectionId: string, request: ContinuedLoginRequest, context: RequestContext): Promise<{ url: URL; login: StartedLogin }> {
+    if (!request.continuation.startsWith(`${this.config.publicUrl}/`)) throw new Error('a continuation must be a URL of this service');
+    return this.beforeIdp(context, async () => {
+      const connection = await this.knownConnection(connectionId);
+      return this.counted(connection, async () => {
+        assertActive(connection);
+        const login = await this.loginStates.start(connection.id, { returnTo: this.config.appUrl, continuation: request.continuation });
+        return { url: this.authorizationUrl(connection, login, loginHintParameter(request.loginHint)), login };
       });
     });
   }
@@ -98,7 +128,7 @@ export class SsoService {
   async startTest(token: string): Promise<{ url: URL; login: StartedLogin }> {
     const test = await this.connectionTests.claim(token);
     const connection = await this.knownConnection(test.connectionId);
-    const login = await this.loginStates.start(connection.id, this.config.appUrl, test.id);
+    const login = await this.loginStates.start(connection.id, { returnTo: this.config.appUrl, connectionTestId: test.id });
     // The admin signs in afresh (perhaps as a test user), not with whatever IdP session they have.
     return { url: this.authorizationUrl(connection, login, { prompt: 'login' }), login };
   }
@@ -122,24 +152,45 @@ export class SsoService {
     if (login.connectionTestId !== null) return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
     const facts: LoginAttemptFacts = { subject: null, email: null };
     const correlationId = context.correlationId;
-    return this.recorded(connection, correlationId, facts, async () => {
-      assertActive(connection);
-      const { profile, problems } = await this.assess(connection, login, currentUrl, onIdpWait);
-      Object.assign(facts, { subject: profile.subject, email: profile.email });
-      if (problems.length || profile.email === null) throw problems[0];
-      const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
-      const session = await this.sessions.issue(member, `sso:${connection.id}`);
-      await this.connections.recordLogin(connection);
-      return { kind: 'session', session, returnTo: login.returnTo };
-    });
+    try {
+      return await this.recorded(connection, correlationId, facts, async () => {
+        assertActive(connection);
+        const { profile, problems } = await this.assess(connection, login, currentUrl, onIdpWait);
+        Object.assign(facts, { subject: profile.subject, email: profile.email });
+        if (problems.length || profile.email === null) throw problems[0];
+        const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
+        const session = await this.sessions.issue(member, `sso:${connection.id}`);
+        await this.connections.recordLogin(connection);
+        return { kind: 'session' as const, session, returnTo: login.continuation ?? login.returnTo };
+      });
+    } catch (error) {
+      // A refusal of a continued login is reported where it continues (e.g. back to the app).
+      if (error instanceof SsoLoginError && login.continuation) error.continuation = login.continuation;
+      throw error;
+    }
   }
 
   /** The initiate URI of the active connection for the email's domain. */
   async discover(email: string | undefined): Promise<string> {
-    const owner = email ? await this.domains.ownerOfEmail(email.slice(0, 320)) : null;
-    const connection = owner ? await this.connections.activeConnectionOf(owner.organizationId) : null;
+    const connection = await this.connectionForEmail(email);
     if (!connection) throw new SsoLoginError(SsoErrorCode.NO_SSO_FOR_DOMAIN, 'no active connection for the domain');
     return this.connections.initiateLoginUri(connection);
+  }
+
+  /** The active connection of the organization that owns the email's domain, if any. */
+  async connectionForEmail(email: string | undefined): Promise<Connection | null> {
+    const owner = email ? await this.domains.ownerOfEmail(email.slice(0, 320)) : null;
+    return owner ? this.connections.activeConnectionOf(owner.organizationId) : null;
+  }
+
+  /** A connection by id, whatever its state; null for an unknown id. */
+  connectionById(connectionId: string): Promise<Connection | null> {
+    return isUuid(connectionId) ? this.connections.findForLogin(connectionId) : Promise.resolve(null);
+  }
+
+  /** The organization's active connection, if it has one (the oldest, when several). */
+  activeConnectionOf(organizationId: string): Promise<Connection | null> {
+    return isUuid(organizationId) ? this.connections.activeConnectionOf(organizationId) : Promise.resolve(null);
   }
 
   private authorizationUrl(connection: Connection, login: StartedLogin, extra: Record<string, string>): URL {
@@ -324,6 +375,10 @@ export class SsoService {
 function algorithmOf(jwt: string): string {
   const alg = decodeProtectedHeader(jwt).alg;
   return typeof alg === 'string' ? alg.slice(0, 20) : 'an unnamed algorithm';
+}
+
+function loginHintParameter(loginHint: string | undefined): Record<string, string> {
+  return loginHint ? { login_hint: loginHint.slice(0, 320) } : {};
 }
 
 function assertActive(connection: Connection): void {

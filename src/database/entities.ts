@@ -16,6 +16,9 @@ import { MagicLink } from '../magic-links/entities/magic-link.entity';
 import { LoginAttempt } from '../login-activity/entities/login-attempt.entity';
 import { LoginRefusalCount } from '../login-activity/entities/login-refusal-count.entity';
 import { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
+import { Application } from '../oidc-provider/entities/application.entity';
+import { OidcModel } from '../oidc-provider/entities/oidc-model.entity';
+import { OidcSigningKey } from '../oidc-provider/entities/oidc-signing-key.entity';
 
 /** Every entity, listed explicitly: globs break under jest's ESM mode and in bundles. */
 export const ENTITIES = [
@@ -37,4 +40,7 @@ export const ENTITIES = [
   LoginAttempt,
   LoginRefusalCount,
   ConnectionTest,
+  Application,
+  OidcModel,
+  OidcSigningKey,
 ];

@@ -8,6 +8,7 @@ import { ApiKeyLastUsed1795520000000 } from './1795520000000-ApiKeyLastUsed';
 import { StoreRateLimits1795525100000 } from './1795525100000-StoreRateLimits';
 import { CountLoginRefusals1795525200000 } from './1795525200000-CountLoginRefusals';
 import { ClientAuthenticationAndAlgorithms1795530000000 } from './1795530000000-ClientAuthenticationAndAlgorithms';
+import { AddOpenIdProvider1795550000000 } from './1795550000000-AddOpenIdProvider';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
 export const MIGRATIONS: Function[] = [
@@ -21,4 +22,5 @@ export const MIGRATIONS: Function[] = [
   StoreRateLimits1795525100000,
   CountLoginRefusals1795525200000,
   ClientAuthenticationAndAlgorithms1795530000000,
+  AddOpenIdProvider1795550000000,
 ];

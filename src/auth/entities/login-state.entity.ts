@@ -29,6 +29,13 @@ export class LoginState {
   @Column({ name: 'return_to', type: 'varchar', length: 2048 })
   returnTo: string;
 
+  /**
+   * Where the callback sends the browser instead of the return target, set by the service itself
+   * (never from a request parameter): the OpenID Provider's interaction that started this login.
+   */
+  @Column({ type: 'varchar', length: 2048, nullable: true })
+  continuation: string | null;
+
   /** Set for an admin's test sign-in: the callback reports into that test and creates nothing. */
   @Column({ name: 'connection_test_id', type: 'uuid', nullable: true })
   connectionTestId: string | null;

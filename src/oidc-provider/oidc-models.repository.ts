@@ -1,0 +1,86 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { LessThan, Repository } from 'typeorm';
+import { OidcModel } from './entities/oidc-model.entity';
+
+const PURGE_INTERVAL_MS = 60_000;
+/**
+ * The kinds a grant's revocation removes (oidc-provider's own adapters keep the same list): an
+ * Interaction or a Session that merely names a grant outlives it.
+ */
+const GRANTABLE_KINDS = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+
+type Payload = Record<string, unknown>;
+
+/** The SQL of oidc-provider's storage: one table, one row per stored object, keyed by kind and id. */
+@Injectable()
+export class OidcModelsRepository {
+  private lastPurgeAt = 0;
+
+  constructor(@InjectRepository(OidcModel) private readonly models: Repository<OidcModel>) {}
+
+  async upsert(kind: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
+    this.purgeExpiredNow();
+    await this.models.query(
+      `INSERT INTO oidc_models (kind, id, payload, grant_id, uid, user_code, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (kind, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid,
+         user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at`,
+      [
+        kind,
+        id,
+        JSON.stringify(payload),
+        GRANTABLE_KINDS.has(kind) ? stringOrNull(payload.grantId) : null,
+        stringOrNull(payload.uid),
+        stringOrNull(payload.userCode),
+        expiresInSeconds === undefined ? null : new Date(Date.now() + expiresInSeconds * 1000),
+      ],
+    );
+  }
+
+  find(kind: string, id: string): Promise<Payload | undefined> {
+    return this.findWhere(kind, 'id', id);
+  }
+
+  findByUid(kind: string, uid: string): Promise<Payload | undefined> {
+    return this.findWhere(kind, 'uid', uid);
+  }
+
+  findByUserCode(kind: string, userCode: string): Promise<Payload | undefined> {
+    return this.findWhere(kind, 'user_code', userCode);
+  }
+
+  async consume(kind: string, id: string): Promise<void> {
+    await this.models.query('UPDATE oidc_models SET consumed_at = now() WHERE kind = $1 AND id = $2 AND consumed_at IS NULL', [kind, id]);
+  }
+
+  async destroy(kind: string, id: string): Promise<void> {
+    await this.models.query('DELETE FROM oidc_models WHERE kind = $1 AND id = $2', [kind, id]);
+  }
+
+  /** Every code and token of a grant. */
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.models.query('DELETE FROM oidc_models WHERE grant_id = $1', [grantId]);
+  }
+
+  private async findWhere(kind: string, column: 'id' | 'uid' | 'user_code', value: string): Promise<Payload | undefined> {
+    const rows = (await this.models.query(
+      `SELECT payload, consumed_at FROM oidc_models WHERE kind = $1 AND ${column} = $2 AND (expires_at IS NULL OR expires_at > now()) LIMIT 1`,
+      [kind, value],
+    )) as { payload: Payload; consumed_at: Date | null }[];
+    const row = rows[0];
+    if (!row) return undefined;
+    return row.consumed_at ? { ...row.payload, consumed: Math.floor(new Date(row.consumed_at).getTime() / 1000) } : row.payload;
+  }
+
+  /** Expired objects are never read again; sweep them at most once a minute. */
+  private purgeExpiredNow(): void {
+    if (Date.now() - this.lastPurgeAt < PURGE_INTERVAL_MS) return;
+    this.lastPurgeAt = Date.now();
+    void this.models.delete({ expiresAt: LessThan(new Date()) }).catch(() => undefined);
+  }
+}
+
+function stringOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}

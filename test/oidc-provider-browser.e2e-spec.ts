@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { chromium, type Browser } from 'playwright-core';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { graphqlOk } from './support/graphql';
+import { addVerifiedDomain } from './support/domains';
+import type { TestDatabase } from './support/database';
+import { startTestIdp, type TestIdp } from './support/test-idp';
+import { startDemoApp, type DemoApp } from '../demo/app';
+
+const CHROMIUM = '/usr/bin/chromium';
+
+describe('an app signing people in through the service with a real browser', () => {
+  let service: TestApp & { database: TestDatabase };
+  let idp: TestIdp;
+  let demoApp: DemoApp;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
+    idp = await startTestIdp({
+      flavour: 'okta',
+      title: 'Demo IdP',
+      accounts: [{ sub: 'dana', email: 'dana@op-browser-example.com', email_verified: true, given_name: 'Dana', family_name: 'Scully', groups: ['Engineering'], password: 'correct horse battery' }],
+    });
+    service = await startTestApp();
+    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "OP Browser Test" }) { id } }');
+    await addVerifiedDomain(service.url, createOrganization.id, 'op-browser-example.com');
+    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
+      input: { organizationId: createOrganization.id, type: 'OKTA', oktaDomain: idp.origin, clientId: 'op-browser', clientSecret: 'op-browser-secret' },
+    });
+    idp.registerClient({ clientId: 'op-browser', clientSecret: 'op-browser-secret', redirectUris: [createConnection.redirectUri] });
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
+      input: { connectionId: createConnection.id, idpGroupId: 'Engineering', role: 'admin' },
+    });
+    demoApp = await startDemoApp();
+    const { createApplication } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }', {
+      input: { name: 'Demo app', redirectUris: [demoApp.redirectUri], postLogoutRedirectUris: [demoApp.postLogoutRedirectUri], initiateLoginUri: demoApp.initiateLoginUri },
+    });
+    await demoApp.connect({ issuer: `${service.url}/oidc`, clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  }, 60000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demoApp?.close();
+    await service?.close();
+    await service?.database.drop();
+    await idp?.close();
+  });
+
+  it('goes demo app → service (work email) → IdP login page → back in the app signed in with roles, then signs out of both', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(demoApp.origin);
+    await page.click('#sign-in');
+    await page.getByLabel(/work email/i).fill('dana@op-browser-example.com');
+    await page.click('#continue');
+    await page.getByLabel(/username/i).fill('dana@op-browser-example.com');
+    await page.getByLabel(/password/i).fill('correct horse battery');
+    await page.click('#sign-in');
+    await page.waitForURL(`${demoApp.origin}/`);
+    await expect(page.locator('#who').textContent()).resolves.toContain('dana@op-browser-example.com');
+    await expect(page.locator('#roles').textContent()).resolves.toBe('admin');
+    const me = await context.request.get(`${service.url}/auth/me`);
+    expect(me.status()).toBe(200);
+
+    await page.click('#sign-out');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(`${demoApp.origin}/`);
+    await expect(page.locator('#sign-in').textContent()).resolves.toContain('Sign in');
+    expect((await context.request.get(`${service.url}/auth/me`)).status()).toBe(401);
+    await context.close();
+  }, 60000);
+});
