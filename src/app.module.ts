@@ -10,7 +10,9 @@ import type { Request } from 'express';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { LoggingModule } from './logging/logging.module';
+import { DataSource } from 'typeorm';
 import { dataSourceOptions } from './database/data-source-options';
+import { runMigrationsExclusively } from './database/migrate';
 import { HealthModule } from './health/health.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { DomainsModule } from './domains/domains.module';
@@ -43,7 +45,13 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
-        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, config.migrationsRun), logging: false }),
+        TypeOrmModule.forRootAsync({
+          useFactory: () => ({ ...dataSourceOptions(config.databaseUrl, { statementTimeoutMs: config.databaseStatementTimeoutMs }), logging: false }),
+          dataSourceFactory: async (options) => {
+            if (config.migrationsRun) await runMigrationsExclusively(config.databaseUrl);
+            return new DataSource(options!).initialize();
+          },
+        }),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           // Written to the repository when a developer runs the service, so the committed

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createLogger } from './logging/logger';
 import { describeDatabaseUrl } from './database/database-url';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
+import { EmbeddedPostgresError, startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres';
 
 async function main(): Promise<void> {
   let config;
@@ -37,7 +37,14 @@ async function main(): Promise<void> {
       await starting.then((database) => database.stop()).catch(() => undefined);
       throw error;
     }
-    embedded = await starting;
+    try {
+      embedded = await starting;
+    } catch (error) {
+      // One line that names the folder and what to do; a stack trace would only bury it.
+      const message = error instanceof EmbeddedPostgresError ? error.message : `the embedded PostgreSQL in ${config.dataDir} could not start: ${error instanceof Error ? error.message : String(error)}`;
+      logger.fatal({ component: 'embedded-postgres', dataDir: config.dataDir }, message);
+      process.exit(1);
+    }
     databaseUrl = embedded.url;
     logger.info({ database: describeDatabaseUrl(databaseUrl), dataDir: config.dataDir }, 'using the embedded PostgreSQL');
   } else {

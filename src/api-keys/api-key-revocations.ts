@@ -3,6 +3,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { LOGGER } from '../logging/logger';
+import { closeAtOnce, listenerClientConfig, startHeartbeat } from '../database/listener-heartbeat';
 
 const CHANNEL = 'api_key_revoked';
 const RECONNECT_DELAY_MS = 1000;
@@ -18,6 +19,7 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
   private client: Client | undefined;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopHeartbeat: (() => void) | undefined;
   private handlers: { onRevoked: (secretHash: string) => void; onUnreliable: () => void } | undefined;
 
   constructor(
@@ -38,7 +40,7 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
 
   private async connect(): Promise<void> {
     const url = (this.dataSource.options as { url?: string }).url;
-    const client = new Client({ connectionString: url });
+    const client = new Client(listenerClientConfig(url, 'sso-api-key-revocations'));
     client.on('notification', (message) => {
       if (message.channel === CHANNEL && message.payload) this.handlers?.onRevoked(message.payload);
     });
@@ -48,6 +50,8 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
       await client.connect();
       await client.query(`LISTEN ${CHANNEL}`);
       this.client = client;
+      // A silent partition counts as lost too: nothing is remembered past the heartbeat's deadline.
+      this.stopHeartbeat = startHeartbeat(client, (error) => this.lost(client, error));
     } catch (error) {
       this.lost(client, error);
     }
@@ -56,9 +60,11 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
   private lost(client: Client, error?: unknown): void {
     if (this.stopped || (this.client && this.client !== client)) return;
     this.client = undefined;
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = undefined;
     this.handlers?.onUnreliable();
     if (error) this.logger.warn({ err: { message: (error as Error).message } }, 'API key revocation listener lost; retrying');
-    client.end().catch(() => undefined);
+    closeAtOnce(client);
     if (!this.reconnectTimer) {
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = undefined;
@@ -74,6 +80,7 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
+    this.stopHeartbeat?.();
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     await this.client?.end().catch(() => undefined);
     this.client = undefined;

@@ -5,6 +5,8 @@ import { SigningKeysService } from './signing-keys.service';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ProvisioningService } from '../provisioning/provisioning.service';
+import { asDomainError } from '../common/app-exception.filter';
+import { DatabaseUnavailableError } from '../common/errors';
 
 function tokenOf(request: Request): string | undefined {
   const header = request.headers.authorization;
@@ -39,10 +41,21 @@ export class AuthController {
   @Post('auth/logout')
   @HttpCode(204)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
-    const token = tokenOf(request);
-    const session = token ? await this.sessions.resolve(token) : undefined;
-    if (session) await this.sessions.revoke(session.sessionId);
+    // The cookie goes whatever happens next: this browser stops presenting the token at once.
     response.clearCookie(SESSION_COOKIE, sessionCookieOptions(this.config));
+    const token = tokenOf(request);
+    try {
+      const session = token ? await this.sessions.resolve(token) : undefined;
+      if (session) await this.sessions.revoke(session.sessionId);
+    } catch (error) {
+      // Never a success that is not one: the token stays valid until it expires, so say so.
+      const known = asDomainError(error, this.config);
+      if (!(known instanceof DatabaseUnavailableError)) throw error;
+      throw new DatabaseUnavailableError(known.reason, {
+        cause: error,
+        message: 'The session could not be ended because the service is briefly unavailable; sign out again in a few seconds',
+      });
+    }
   }
 
   @Get('.well-known/jwks.json')

@@ -1,5 +1,5 @@
 import type { Request, Response } from 'express';
-import { explain, SsoErrorCode } from './sso-login.error';
+import { explain, explainTransportFailure, type SsoLoginError } from './sso-login.error';
 import { escapeHtml, htmlPage } from '../common/html';
 
 export interface ErrorPage {
@@ -41,6 +41,7 @@ export function sendErrorPage(request: Request, response: Response, page: ErrorP
   );
 }
 
-export function sendSsoError(request: Request, response: Response, code: SsoErrorCode, correlationId: string, hint?: string): void {
-  sendErrorPage(request, response, { ...explain(code), code, correlationId, hint });
+export function sendSsoError(request: Request, response: Response, error: SsoLoginError, correlationId: string): void {
+  const explanation = { ...explain(error.code), ...(error.transport ? explainTransportFailure(error.transport) : {}) };
+  sendErrorPage(request, response, { ...explanation, code: error.code, correlationId, hint: error.hint });
 }

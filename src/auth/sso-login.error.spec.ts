@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { advise, SsoErrorCode, SsoLoginError } from './sso-login.error';
+import { advise, explain, explainTransportFailure, SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { AlgorithmRefusal } from '../connections/token-security';
 
 describe(advise.name, () => {
@@ -30,5 +30,23 @@ describe(advise.name, () => {
     expect(error.hint).toContain('expired (on 2026-01-01)');
     expect(error.detail).toBe('internal detail');
     expect(new SsoLoginError(SsoErrorCode.IDP_ERROR, 'x').hint).toBeUndefined();
+  });
+});
+
+describe(explainTransportFailure.name, () => {
+  it('names a timeout with its bound, not the credentials', () => {
+    const words = explainTransportFailure({ kind: 'timeout', afterMs: 5000 });
+    expect(words.title).toBe('Your identity provider did not answer in time');
+    expect(words.advice).toContain('within 5 seconds');
+    expect(words.advice).not.toMatch(/credential/);
+  });
+
+  it('names a refused connection and an unreachable host apart', () => {
+    expect(explainTransportFailure({ kind: 'refused' }).advice).toContain('refused the connection');
+    expect(explainTransportFailure({ kind: 'unreachable', code: 'EHOSTUNREACH' }).advice).toContain('EHOSTUNREACH');
+  });
+
+  it('leaves the status to the code (token_exchange_failed stays a 4xx)', () => {
+    expect(explain(SsoErrorCode.TOKEN_EXCHANGE_FAILED).status).toBe(424);
   });
 });

@@ -1,4 +1,5 @@
 import { AlgorithmRefusal } from '../connections/token-security';
+import type { IdpTransportFailure } from '../connections/idp-http';
 
 /** The contract's callback error codes, each with what a person is told. */
 export enum SsoErrorCode {
@@ -124,6 +125,35 @@ export function advise(diagnosis: SsoDiagnosis): string {
 }
 
 /**
+ * What the page says when the IdP could not be talked to at all (the token request timed out,
+ * was refused or found no way there): in place of explain()'s words, which suspect the
+ * credentials, since the credentials were never looked at.
+ */
+export function explainTransportFailure(failure: IdpTransportFailure): Pick<Explanation, 'title' | 'advice'> {
+  switch (failure.kind) {
+    case 'timeout':
+      return {
+        title: 'Your identity provider did not answer in time',
+        advice: `It gave no answer within ${Math.round(failure.afterMs / 100) / 10} seconds. Try again in a moment; if it persists, tell your IT admin.`,
+      };
+    case 'refused':
+      return {
+        title: 'Your identity provider could not be reached',
+        advice: 'Its server refused the connection. Try again in a moment; if it persists, tell your IT admin: the identity provider may be down, or the connection’s token URL wrong.',
+      };
+    case 'unreachable':
+      return {
+        title: 'Your identity provider could not be reached',
+        advice: `The network did not get through (${failure.code}). Try again in a moment; if it persists, tell your IT admin.`,
+      };
+    default: {
+      const unhandled: never = failure;
+      throw new Error(`unexplained transport failure ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/**
  * A failed sign-in: a public code for the person, an internal detail for the log, and
  * optionally a diagnosis whose advice is safe to show beside the code (what the IT admin
  * should change).
@@ -132,15 +162,18 @@ export class SsoLoginError extends Error {
   readonly diagnosis?: SsoDiagnosis;
   /** Set when the failed login was started for a continuation (see LoginState): it goes on there. */
   continuation?: string;
+  /** Set when the IdP could not be talked to: the page then names that, not the credentials. */
+  readonly transport?: IdpTransportFailure;
 
   constructor(
     readonly code: SsoErrorCode,
     readonly detail: string,
-    options?: { cause?: unknown; diagnosis?: SsoDiagnosis },
+    options?: { cause?: unknown; diagnosis?: SsoDiagnosis; transport?: IdpTransportFailure },
   ) {
     super(`${code}: ${detail}`, { cause: options?.cause });
     this.name = 'SsoLoginError';
     this.diagnosis = options?.diagnosis;
+    this.transport = options?.transport;
   }
 
   /** The advice for the IT admin, when the service knows more than the code says. */

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { SsoService } from './sso.service';
@@ -7,13 +7,15 @@ import { continuationWithError, redirectToIdp } from './idp-redirect';
 import { sendConnectionTestReport } from './connection-test-report-page';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { sendSsoError } from './sso-error-page';
+import { asDomainError } from '../common/app-exception.filter';
+import { noteRequestFailure } from '../logging/request-logging.middleware';
 import { SsoRateLimitGuard } from './sso-rate-limit.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { ConnectionStrategy, authenticate } from './connection.strategy';
 import { recordServerTiming } from '../common/server-timing';
 import { ClientAssertionKeysService } from './client-assertion-keys.service';
-import { RateLimitedError } from '../common/errors';
+import { DatabaseUnavailableError, RateLimitedError } from '../common/errors';
 
 function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -22,7 +24,6 @@ function firstString(value: unknown): string | undefined {
 @Controller('sso')
 @UseGuards(SsoRateLimitGuard)
 export class SsoController {
-  private readonly logger = new Logger(SsoController.name);
 
   constructor(
     private readonly sso: SsoService,
@@ -100,18 +101,22 @@ export class SsoController {
     } catch (error) {
       // A rate limit (429 with Retry-After) is the app filter's to answer.
       if (error instanceof RateLimitedError) throw error;
+      // One log line per failure: its cause goes into the request's own line.
       if (error instanceof SsoLoginError) {
-        this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}${clientRef}): ${error.detail}`);
+        noteRequestFailure(response, { level: 'warn', cause: `sign-in failed: ${error.code} (connection ${connectionId ?? '-'}${clientRef}): ${error.detail}` });
         if (error.continuation) {
           response.setHeader('Cache-Control', 'no-store');
           response.redirect(302, continuationWithError(error.continuation, error.code));
           return;
         }
-        sendSsoError(request, response, error.code, correlationId, error.hint);
+        sendSsoError(request, response, error, correlationId);
         return;
       }
-      this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}${clientRef}): ${error instanceof Error ? error.stack : error}`);
-      sendSsoError(request, response, SsoErrorCode.IDP_ERROR, correlationId);
+      // A database outage is not the IdP's fault: the one filter answers it as "briefly unavailable".
+      const known = asDomainError(error, this.config);
+      if (known instanceof DatabaseUnavailableError) throw known;
+      noteRequestFailure(response, { level: 'error', cause: `sign-in failed unexpectedly (connection ${connectionId ?? '-'}${clientRef})`, err: error });
+      sendSsoError(request, response, new SsoLoginError(SsoErrorCode.IDP_ERROR, 'unexpected error'), correlationId);
     }
   }
 }

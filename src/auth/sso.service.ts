@@ -6,7 +6,7 @@ import { Connection, ConnectionState } from '../connections/entities/connection.
 import { ConnectionsService } from '../connections/connections.service';
 import { PRESETS } from '../connections/presets';
 import { GroupsSourceService } from '../connections/groups-source.service';
-import { IdpRequestError } from '../connections/idp-http';
+import { IdpRequestError, transportReason } from '../connections/idp-http';
 import { DomainsService } from '../domains/domains.service';
 import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
@@ -22,6 +22,8 @@ import type { ConnectionTest } from '../connection-tests/entities/connection-tes
 import { pkceChallenge } from './pkce';
 import { RateLimitsService, type RateLimit } from '../rate-limits/rate-limits.service';
 import { APPLICATION_TARGETS, type ApplicationTargets } from './application-targets';
+import { asDomainError } from '../common/app-exception.filter';
+import { DatabaseUnavailableError } from '../common/errors';
 
 export interface InitiateRequest {
   loginHint?: string;
@@ -270,7 +272,8 @@ export class SsoService {
     try {
       result = await work();
     } catch (error) {
-      await this.loginActivity.record(connection, correlationId, facts, error);
+      // With the database unavailable there is nowhere to record it (and no point waiting again).
+      if (!(asDomainError(error, this.config) instanceof DatabaseUnavailableError)) await this.loginActivity.record(connection, correlationId, facts, error);
       throw error;
     }
     this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
@@ -414,6 +417,8 @@ function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginE
   }
   // The token endpoint could not be reached in time, refused, or answered nonsense.
   const cause = (error as { cause?: unknown }).cause;
+  const transport = (error instanceof IdpRequestError ? error : cause instanceof IdpRequestError ? cause : undefined)?.transport;
+  if (transport) return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the token request failed: ${transportReason(transport)}`, { cause: error, transport });
   if (
     error instanceof IdpRequestError ||
     cause instanceof IdpRequestError ||

@@ -2,7 +2,9 @@ import { describe, expect, it } from '@jest/globals';
 import type { ArgumentsHost } from '@nestjs/common';
 import { Writable } from 'node:stream';
 import { QueryFailedError } from 'typeorm';
-import { AppExceptionFilter, loggableError } from './app-exception.filter';
+import { AppExceptionFilter, asDomainError, loggableError, mapErrorKind } from './app-exception.filter';
+import { DatabaseUnavailableError, NotFoundError } from './errors';
+import type { AppConfig } from '../config/app-config';
 import { createLogger } from '../logging/logger';
 
 function httpHost(): { host: ArgumentsHost; answer: { status?: number; body?: unknown } } {
@@ -16,7 +18,7 @@ function httpHost(): { host: ArgumentsHost; answer: { status?: number; body?: un
       answer.body = body;
     },
   };
-  const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  const host = { getType: () => 'http', switchToHttp: () => ({ getRequest: () => ({}), getResponse: () => response }) } as unknown as ArgumentsHost;
   return { host, answer };
 }
 
@@ -38,7 +40,7 @@ describe(AppExceptionFilter.name, () => {
         done();
       },
     });
-    const filter = new AppExceptionFilter(createLogger('info', false, sink));
+    const filter = new AppExceptionFilter(createLogger('info', false, sink), { databaseStatementTimeoutMs: 5000 } as AppConfig);
     const { host, answer } = httpHost();
     filter.catch(failedQuery(), host);
     expect(answer).toEqual({ status: 500, body: { error: 'internal_error', message: 'Internal server error' } });
@@ -72,5 +74,23 @@ describe('logger redaction', () => {
     expect(lines[0]).toContain('logged raw');
     // secret-value-2 is only in the parameters and PostgreSQL's detail (the message is the filter's job).
     expect(lines[0]).not.toContain('secret-value-2');
+  });
+});
+
+describe(asDomainError.name, () => {
+  const config = { databaseStatementTimeoutMs: 5000 };
+
+  it('turns a database outage into DatabaseUnavailableError, mapped to 503 and SERVICE_UNAVAILABLE', () => {
+    const outage = asDomainError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), config);
+    expect(outage).toBeInstanceOf(DatabaseUnavailableError);
+    expect((outage as DatabaseUnavailableError).reason).toBe('connection refused (ECONNREFUSED)');
+    expect(mapErrorKind('unavailable')).toEqual({ graphqlCode: 'SERVICE_UNAVAILABLE', httpStatus: 503 });
+  });
+
+  it('leaves domain errors and bugs as they are', () => {
+    const notFound = new NotFoundError('member');
+    expect(asDomainError(notFound, config)).toBe(notFound);
+    const bug = new TypeError('undefined is not a function');
+    expect(asDomainError(bug, config)).toBe(bug);
   });
 });

@@ -15,6 +15,7 @@ describe(loadConfig.name, () => {
     expect(config.allowedReturnOrigins).toEqual(['http://localhost:3000']);
     expect(config.entraAuthority).toBe('https://login.microsoftonline.com');
     expect(config.migrationsRun).toBe(true);
+    expect(config.databaseStatementTimeoutMs).toBe(5000);
     expect(config.databaseUrl).toBeUndefined();
     expect(config.smtpUrl).toBeUndefined();
     expect(config.mailFrom).toBe('no-reply@localhost');
@@ -27,6 +28,11 @@ describe(loadConfig.name, () => {
   it('refuses a limit that is not a positive whole number, naming the variable', () => {
     expect(() => loadConfig({ SECRETS_KEY: KEY, SSO_REFUSALS_PER_MINUTE: '0' })).toThrow('SSO_REFUSALS_PER_MINUTE: must be a positive whole number, got "0"');
     expect(() => loadConfig({ SECRETS_KEY: KEY, MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: 'many' })).toThrow('MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE');
+  });
+
+  it('reads DATABASE_STATEMENT_TIMEOUT_MS and refuses a value that is not a positive whole number', () => {
+    expect(loadConfig({ SECRETS_KEY: KEY, DATABASE_STATEMENT_TIMEOUT_MS: '1500' }).databaseStatementTimeoutMs).toBe(1500);
+    expect(() => loadConfig({ SECRETS_KEY: KEY, DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow('DATABASE_STATEMENT_TIMEOUT_MS: must be a positive whole number, got "0"');
   });
 
   it('reads the mail settings', () => {

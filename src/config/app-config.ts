@@ -14,6 +14,11 @@ export interface AppConfig {
   databaseUrl?: string;
   dataDir: string;
   migrationsRun: boolean;
+  /**
+   * The longest a database statement may run (PostgreSQL's statement_timeout), and the base of
+   * the client-side bounds: connecting, and waiting for an answer on a connection that went silent.
+   */
+  databaseStatementTimeoutMs: number;
   secretsKey: Buffer;
   /** Earlier values of SECRETS_KEY: they still open what they sealed, until it is resealed at start. */
   previousSecretsKeys: Buffer[];
@@ -337,6 +342,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     databaseUrl: readDatabaseUrl(env),
     dataDir,
     migrationsRun: readBoolean(env, 'MIGRATIONS_RUN', true),
+    databaseStatementTimeoutMs: readPositiveInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000),
     secretsKey: readSecretsKey(env, production, dataDir),
     previousSecretsKeys: readPreviousSecretsKeys(env),
     bootstrapAdminApiKey,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
-import { IdpHttpClient, isAllowedIdpAddress, isLoopbackHost } from './idp-http';
+import { IdpHttpClient, IdpRequestError, isAllowedIdpAddress, isLoopbackHost } from './idp-http';
 
 describe(isAllowedIdpAddress.name, () => {
   it.each(['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', 'fe80::1', 'fd00::1', 'fc00::1', '::ffff:169.254.169.254', '::ffff:10.0.0.1', '[::ffff:a9fe:a9fe]', '0.0.0.0', '::', '100.64.0.1', '224.0.0.1', 'not-an-ip'])(
@@ -74,11 +74,27 @@ describe(IdpHttpClient.name, () => {
   });
 
   it('caps the response size and the time it waits', async () => {
-    const client = new IdpHttpClient({ production: false, idpTimeoutMs: 300 });
-    const tooLarge = await client.fetch(`http://127.0.0.1:${port}/huge`).catch((error: Error) => error);
+    // Time enough for 2 MB on a busy machine: the size cap, not the clock, must stop it.
+    const patient = new IdpHttpClient({ production: false, idpTimeoutMs: 5000 });
+    const tooLarge = await patient.fetch(`http://127.0.0.1:${port}/huge`).catch((error: Error) => error);
+    await patient.close();
     expect(tooLarge).toMatchObject({ message: expect.stringMatching(/could not be reached$/) });
     expect(String((tooLarge as Error).cause)).toMatch(/larger than/);
-    await expect(client.fetch(`http://127.0.0.1:${port}/slow`)).rejects.toThrow();
+    const client = new IdpHttpClient({ production: false, idpTimeoutMs: 300 });
+    const slow = await client.fetch(`http://127.0.0.1:${port}/slow`).catch((error: IdpRequestError) => error);
+    expect(slow).toMatchObject({ message: `http://127.0.0.1:${port} could not be reached`, transport: { kind: 'timeout', afterMs: 300 } });
+    await client.close();
+  });
+
+  it('keeps what the transport did for the sign-in page and the log, not in the message', async () => {
+    const closed = createServer();
+    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done));
+    const closedPort = (closed.address() as { port: number }).port;
+    await new Promise<void>((done) => closed.close(() => done()));
+    const client = new IdpHttpClient({ production: false, idpTimeoutMs: 2000 });
+    const failure = await client.fetch(`http://127.0.0.1:${closedPort}/token`).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(IdpRequestError);
+    expect(failure).toMatchObject({ message: `http://127.0.0.1:${closedPort} could not be reached`, transport: { kind: 'refused' } });
     await client.close();
   });
 });

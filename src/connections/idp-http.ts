@@ -31,18 +31,55 @@ export function isLoopbackHost(hostname: string): boolean {
   return isIP(host) !== 0 && ipaddr.parse(host).range() === 'loopback';
 }
 
+/** Why an identity provider could not be talked to, for the sign-in page and the log (never an admin's error). */
+export type IdpTransportFailure = { kind: 'timeout'; afterMs: number } | { kind: 'refused' } | { kind: 'unreachable'; code: string };
+
 /**
  * The IdP could not be talked to. Its message is the same for every transport failure (refused,
  * reset, timed out, not HTTP, not allowed), so that an error shown to an admin neither repeats what
  * the far end sent nor tells an open port from a closed one; the undici error stays in `cause`.
+ * `transport` says which it was, for the person's sign-in page and the service's log only.
  */
 export class IdpRequestError extends Error {
-  constructor(origin: string, options?: { cause?: unknown }) {
-    super(`${origin} could not be reached`, options);
+  constructor(origin: string, options?: { cause?: unknown; transport?: IdpTransportFailure }) {
+    super(`${origin} could not be reached`, { cause: options?.cause });
+    this.transport = options?.transport;
   }
+
+  readonly transport?: IdpTransportFailure;
 }
 
 class AddressNotAllowedError extends Error {}
+
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/** What undici's (or the abort signal's) error says about the way to the IdP; nothing for a refused address. */
+export function transportFailureOf(error: unknown, timeoutMs: number): IdpTransportFailure | undefined {
+  const chain = [error, (error as { cause?: unknown })?.cause];
+  if (chain.some((each) => each instanceof AddressNotAllowedError)) return undefined;
+  const codes = chain.map((each) => (each as { code?: unknown } | undefined)?.code);
+  const names = chain.map((each) => (each as { name?: unknown } | undefined)?.name);
+  if (names.includes('TimeoutError') || codes.some((code) => typeof code === 'string' && TIMEOUT_CODES.has(code))) return { kind: 'timeout', afterMs: timeoutMs };
+  if (codes.includes('ECONNREFUSED')) return { kind: 'refused' };
+  const code = codes.find((each) => typeof each === 'string') as string | undefined;
+  return { kind: 'unreachable', code: code ?? (error instanceof Error ? error.name : 'error') };
+}
+
+/** The log's words for a transport failure: "timed out after 5000 ms", "could not be reached (connection refused)". */
+export function transportReason(failure: IdpTransportFailure): string {
+  switch (failure.kind) {
+    case 'timeout':
+      return `timed out after ${failure.afterMs} ms`;
+    case 'refused':
+      return 'could not be reached (connection refused)';
+    case 'unreachable':
+      return `could not be reached (${failure.code})`;
+    default: {
+      const unhandled: never = failure;
+      throw new Error(`undescribed transport failure ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
 
 /**
  * The one way the service talks to identity providers (discovery, JWKS, token, userinfo):
@@ -108,7 +145,7 @@ export class IdpHttpClient {
       content = await readCapped(response.body);
     } catch (error) {
       // One error, one message for "the IdP could not be talked to", whatever undici called it.
-      throw new IdpRequestError(target.origin, { cause: error });
+      throw new IdpRequestError(target.origin, { cause: error, transport: transportFailureOf(error, this.config.idpTimeoutMs) });
     }
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {

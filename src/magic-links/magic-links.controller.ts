@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { MagicLinksService, MAGIC_LINK_TTL_MINUTES } from './magic-links.service';
@@ -8,6 +8,7 @@ import { CONFIRMATION_COOKIE_PATH, confirmationCookieName, confirmationMatches, 
 import { sendErrorPage } from '../auth/sso-error-page';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { noteRequestFailure } from '../logging/request-logging.middleware';
 
 /** The one answer to every accepted request, known email or not. */
 const MAGIC_LINK_ACCEPTED = { message: 'If this email address may sign in, a sign-in link is on its way.' };
@@ -18,8 +19,6 @@ function stringOrUndefined(value: unknown): string | undefined {
 
 @Controller('auth/magic-link')
 export class MagicLinksController {
-  private readonly logger = new Logger(MagicLinksController.name);
-
   constructor(
     private readonly magicLinks: MagicLinksService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -81,7 +80,7 @@ export class MagicLinksController {
     } catch (error) {
       if (!(error instanceof MagicLinkError)) throw error;
       const correlationId = String(request.id ?? randomUUID());
-      this.logger.warn(`magic link refused: ${error.code} (ref ${correlationId}): ${error.detail}`);
+      noteRequestFailure(response, { level: 'warn', cause: `magic link refused: ${error.code}: ${error.detail}` });
       sendErrorPage(request, response, {
         ...explainMagicLinkError(error.code),
         code: error.code,

@@ -1,7 +1,8 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { Client, type ClientConfig } from 'pg';
+import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
+import { closeAtOnce, listenerClientConfig, startHeartbeat } from '../database/listener-heartbeat';
 
 /** The PostgreSQL channel on which every instance hears that an organization's roles changed. */
 export const ROLES_CHANGED_CHANNEL = 'roles_changed';
@@ -17,6 +18,8 @@ const RECONNECT_DELAY_MS = 1_000;
  * generation before it queries and stores its answer only if no change came in meanwhile, so an
  * answer read before a commit never outlives it. While the LISTEN connection is down, nothing is
  * cached, and everything is dropped when it comes back (notifications may have been missed).
+ * "Down" includes silent: a heartbeat that misses its deadline counts as a lost connection
+ * (listener-heartbeat.ts); the remembered API keys follow their own listener the same way.
  */
 @Injectable()
 export class RolesCache implements OnModuleInit, OnApplicationShutdown {
@@ -26,8 +29,10 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
   private epoch = 0;
   private listener: Client | undefined;
   private listening = false;
+  private everListened = false;
   private stopped = false;
   private reconnectTimer: NodeJS.Timeout | undefined;
+  private stopHeartbeat: (() => void) | undefined;
 
   constructor(private readonly dataSource: DataSource) {}
 
@@ -38,6 +43,7 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.reconnectTimer);
+    this.stopHeartbeat?.();
     this.listening = false;
     await this.listener?.end().catch(() => undefined);
   }
@@ -78,7 +84,7 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
 
   private async listen(): Promise<void> {
     const options = this.dataSource.options as { url?: string };
-    const client = new Client({ connectionString: options.url, application_name: 'sso-roles-cache' } as ClientConfig);
+    const client = new Client(listenerClientConfig(options.url, 'sso-roles-cache'));
     client.on('notification', (message) => {
       if (message.channel === ROLES_CHANGED_CHANNEL) this.invalidate(message.payload);
     });
@@ -95,17 +101,23 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
     if (client !== this.listener) return;
     // Whatever was cached before this connection may have missed a notification.
     this.entries.clear();
+    if (this.everListened) this.logger.log('roles cache on again: PostgreSQL LISTEN is back');
+    this.everListened = true;
     this.listening = true;
+    this.stopHeartbeat = startHeartbeat(client, (error) => this.lost(client, error));
   }
 
   /** The LISTEN connection failed or ended: stop caching and, unless shutting down, reconnect. */
   private lost(client: Client, error?: unknown): void {
     if (client !== this.listener) return;
+    const wasListening = this.listening;
     this.listening = false;
     this.listener = undefined;
-    void client.end().catch(() => undefined);
+    this.stopHeartbeat?.();
+    closeAtOnce(client);
     if (this.stopped) return;
-    this.logger.warn(`roles cache off until PostgreSQL LISTEN is back: ${error instanceof Error ? error.message : 'connection ended'}`);
+    // Once per outage, not once per failed reconnection.
+    if (wasListening) this.logger.warn(`roles cache off until PostgreSQL LISTEN is back: ${error instanceof Error ? error.message : 'connection ended'}`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.listen();

@@ -1,0 +1,76 @@
+import { spawn, execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+
+/** The built service (npm run build), as `npm run start:prod` runs it. */
+export const SERVICE_MAIN = resolve('dist', 'src', 'main.js');
+
+export interface RunningService {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  stdout: () => string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+const started: ChildProcess[] = [];
+
+/** SIGKILLs every service a test started and left running (a failed assertion must not leave one behind). */
+export function killLeftoverServices(): void {
+  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+}
+
+/**
+ * Runs the built service with `env` (and PATH), its output collected. `command` wraps it (e.g. a
+ * supervisor); `spawnOptions` may put it in a process group of its own.
+ */
+export async function startService(env: Record<string, string>, options: { command?: string[]; spawnOptions?: SpawnOptions } = {}): Promise<RunningService> {
+  const port = env.PORT ? Number(env.PORT) : await freePort();
+  const [program, ...args] = [...(options.command ?? []), process.execPath, SERVICE_MAIN];
+  const child = spawn(program, args, {
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: String(port), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options.spawnOptions,
+  });
+  started.push(child);
+  let stdout = '';
+  let output = '';
+  child.stdout!.on('data', (chunk) => {
+    stdout += chunk;
+    output += chunk;
+  });
+  child.stderr!.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, port, url: `http://127.0.0.1:${port}`, stdout: () => stdout, output: () => output, exited };
+}
+
+export async function waitForHealth(service: RunningService, timeoutMs = 30000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.child.exitCode !== null) throw new Error(`service exited early:\n${service.output()}`);
+    try {
+      const response = await fetch(`${service.url}/health`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((done) => setTimeout(done, 100));
+  }
+  throw new Error(`no healthy service within ${timeoutMs} ms:\n${service.output()}`);
+}
+
+/** The postgres server processes that run a cluster under `dataDir`. */
+export function postgresProcessesFor(dataDir: string): string[] {
+  const listing = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  return listing.split('\n').filter((line) => line.includes('bin/postgres') && line.includes(dataDir));
+}
