@@ -14,7 +14,7 @@ const ATTEMPTS = `query($organizationId: ID!, $connectionId: ID, $first: Int) {
 }`;
 
 const REFUSAL_COUNTS = `query($organizationId: ID!) {
-  loginRefusalCounts(organizationId: $organizationId, first: 500) { connectionId minute errorCode count }
+  loginRefusalCounts(organizationId: $organizationId) { connectionId minute errorCode count }
 }`;
 
 interface RefusalCount {
