@@ -18,6 +18,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { RoleMappingModule } from './role-mapping/role-mapping.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
+import { RolesFastPathModule } from './provisioning/roles-fast-path.module';
 import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { MagicLinksModule } from './magic-links/magic-links.module';
@@ -72,6 +73,7 @@ export class AppModule {
         MagicLinksModule,
         LoginActivityModule,
         ConnectionTestsModule,
+        ...(config.rolesFastPath ? [RolesFastPathModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { advise, SsoErrorCode, SsoLoginError } from './sso-login.error';
+import { advise, refusalOf, SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { AlgorithmRefusal } from '../connections/token-security';
 
 describe(advise.name, () => {
@@ -30,5 +30,17 @@ describe(advise.name, () => {
     expect(error.hint).toContain('expired (on 2026-01-01)');
     expect(error.detail).toBe('internal detail');
     expect(new SsoLoginError(SsoErrorCode.IDP_ERROR, 'x').hint).toBeUndefined();
+  });
+});
+
+describe(refusalOf.name, () => {
+  it('keeps a login error’s code and detail', () => {
+    expect(refusalOf(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is absent'))).toEqual({ code: 'email_not_verified', detail: 'email_verified is absent' });
+  });
+
+  it('records an unexpected error as idp_error, the code the person was shown, without its message', () => {
+    const refusal = refusalOf(new Error('secret-bearing internal message'));
+    expect(refusal.code).toBe('idp_error');
+    expect(JSON.stringify(refusal)).not.toContain('secret-bearing');
   });
 });
