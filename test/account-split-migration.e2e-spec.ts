@@ -18,11 +18,12 @@ async function migrate(url: string, upTo = MIGRATIONS.length): Promise<void> {
   }
 }
 
-async function revertLast(url: string): Promise<void> {
+/** Reverts the migrations from the last one down to (and including) index `downTo`. */
+async function revertTo(url: string, downTo: number): Promise<void> {
   const dataSource = new DataSource(dataSourceOptions(url));
   await dataSource.initialize();
   try {
-    await dataSource.undoLastMigration({ transaction: 'each' });
+    for (let i = MIGRATIONS.length; i > downTo; i--) await dataSource.undoLastMigration({ transaction: 'each' });
   } finally {
     await dataSource.destroy();
   }
@@ -168,7 +169,7 @@ describe('migration: accounts belong to one organization', () => {
   });
 
   it('reverts: one user per email again, with the original ids and every remaining row on it', async () => {
-    await revertLast(database.url);
+    await revertTo(database.url, SPLIT);
     const reverted = await snapshot(database.url);
     const { users } = filled;
     expect(reverted.users).toEqual(before.users.filter((user) => user.id !== users.orphan));
