@@ -20,6 +20,7 @@ import { ApiKeysModule } from './api-keys/api-keys.module';
 import { ConnectionsModule } from './connections/connections.module';
 import { RoleMappingModule } from './role-mapping/role-mapping.module';
 import { ProvisioningModule } from './provisioning/provisioning.module';
+import { RolesFastPathModule } from './provisioning/roles-fast-path.module';
 import { AuthModule } from './auth/auth.module';
 import { AuditApiModule } from './audit/audit-api.module';
 import { MagicLinksModule } from './magic-links/magic-links.module';
@@ -82,6 +83,7 @@ export class AppModule {
         LoginActivityModule,
         ConnectionTestsModule,
         OidcProviderModule,
+        ...(config.rolesFastPath ? [RolesFastPathModule] : []),
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

@@ -2,16 +2,10 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { Logger } from 'pino';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
-import { serverTiming } from './common/server-timing';
-import { securityHeaders } from './common/security-headers';
-import { RequestLoggingMiddleware } from './logging/request-logging.middleware';
-import { ApiKeysService } from './api-keys/api-keys.service';
-import { ProvisioningService } from './provisioning/provisioning.service';
-import { installRolesFastPath } from './provisioning/roles-fast-path';
+import { perRequestMiddleware } from './common/per-request';
 import { INTERACTION_PATH, OIDC_MOUNT_PATH, OidcProviderService } from './oidc-provider/oidc-provider.service';
 
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
@@ -22,22 +16,11 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
     abortOnError: false,
   });
   app.disable('x-powered-by');
-  // First, so that the time includes every middleware, guard and pipe.
-  app.use(serverTiming);
-  // The request id and log line of every request, as plain Express middleware: Nest's
-  // forRoutes('*path') would match a route pattern per request for nothing.
-  const requestLogging = new RequestLoggingMiddleware(logger);
-  const logRequest = (request: IncomingMessage, response: ServerResponse, next: () => void) => requestLogging.use(request, response, next);
-  app.use(logRequest);
-  app.use(securityHeaders({ https: new URL(config.publicUrl).protocol === 'https:' }));
-  // The roles API's warm answers before Express and Nest (the same middleware, headers and body);
-  // every other request goes on to them.
-  installRolesFastPath(app.getHttpServer(), {
-    apiKeys: app.get(ApiKeysService),
-    provisioning: app.get(ProvisioningService),
-    middleware: [serverTiming, logRequest],
-    etagOf: app.getHttpAdapter().getInstance().get('etag fn'),
-  });
+  // Server-Timing first, so that the time includes every middleware, guard and pipe; then the
+  // request id and log line, as plain Express middleware (Nest's forRoutes('*path') would match a
+  // route pattern per request for nothing); then the security headers. The roles fast path
+  // (RolesFastPathModule) runs the same list for the answers it sends itself.
+  for (const use of perRequestMiddleware(logger, config)) app.use(use);
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
   // The OpenID Provider (oidc-provider, a Koa app) reads its own bodies and cookies: mounted

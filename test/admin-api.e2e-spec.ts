@@ -284,7 +284,7 @@ describe('the GraphQL admin API', () => {
 
     it('lists members and answers userRoles by id or email to a roles:read key', async () => {
       const { id, key } = await organizationWithKey('Members Inc');
-      const [user] = await queryDatabase<{ id: string }>(service.databaseUrl, "INSERT INTO users (email, first_name) VALUES ('carol@members-example.com', 'Carol') RETURNING id");
+      const [user] = await queryDatabase<{ id: string }>(service.databaseUrl, "INSERT INTO users (organization_id, email, first_name) VALUES ($1, 'carol@members-example.com', 'Carol') RETURNING id", [id]);
       await queryDatabase(service.databaseUrl, "INSERT INTO memberships (organization_id, user_id, roles) VALUES ($1, $2, '{admin,viewer}')", [id, user.id]);
       const { members } = await ok(key, 'query($id: ID!) { members(organizationId: $id) { organizationId roles user { id email firstName } } }', { id });
       expect(members).toEqual([{ organizationId: id, roles: ['admin', 'viewer'], user: { id: user.id, email: 'carol@members-example.com', firstName: 'Carol' } }]);
@@ -310,7 +310,7 @@ describe('the GraphQL admin API', () => {
         input: { connectionId: createConnection.id, idpGroupId: 'g', role: 'viewer' },
       });
       const { inviteUser } = await ok(victim.key, 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "new@victim-example.com" }) { id } }', { id: victim.id });
-      const [victimUser] = await queryDatabase<{ id: string }>(service.databaseUrl, "INSERT INTO users (email) VALUES ('member@victim-example.com') RETURNING id");
+      const [victimUser] = await queryDatabase<{ id: string }>(service.databaseUrl, "INSERT INTO users (organization_id, email) VALUES ($1, 'member@victim-example.com') RETURNING id", [victim.id]);
       await queryDatabase(service.databaseUrl, "INSERT INTO memberships (organization_id, user_id, roles) VALUES ($1, $2, '{editor}')", [victim.id, victimUser.id]);
       const unknownId = '00000000-0000-4000-8000-000000000001';
       const operations: [string, string, Record<string, unknown>, Record<string, unknown>][] = [

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import { ConnectionsService } from '../src/connections/connections.service';
 import { Connection } from '../src/connections/entities/connection.entity';
 import { addVerifiedDomain } from './support/domains';
+import { RolesFastPathModule } from '../src/provisioning/roles-fast-path.module';
 
 const TENANT = '0b5f3a7e-2c4d-4e6f-8a9b-1c2d3e4f5a6b';
 const APP_ORIGIN = 'https://app.acme-sso-test.com';
@@ -382,11 +383,15 @@ describe('SSO login', () => {
     }
   });
 
-  describe('the roles API for internal services', () => {
+  // Both with the warm answers sent before Express and without them (ROLES_FAST_PATH=false), so a
+  // guard or middleware added to the roles API cannot be silently skipped by the fast path.
+  describe.each([{ fastPath: true }, { fastPath: false }])('the roles API for internal services (fast path: $fastPath)', ({ fastPath }) => {
     let rolesKey: string;
     let annId: string;
+    let api: TestApp;
 
     beforeAll(async () => {
+      api = fastPath ? service : await startTestApp({ database: service.database, env: { ENTRA_AUTHORITY: entra.origin, ROLES_FAST_PATH: 'false' } });
       const browser = new TestBrowser();
       await login(browser, entraConnectionId, entraSignIn('ann'));
       annId = decodeJwt(browser.cookie('sso_session')!).sub!;
@@ -394,7 +399,24 @@ describe('SSO login', () => {
       rolesKey = createApiKey.secret;
     });
 
-    const get = (path: string, key?: string) => fetch(`${service.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+    afterAll(async () => {
+      if (api !== service) await api.close();
+    });
+
+    it(fastPath ? 'installs the fast path in front of Express' : 'leaves the fast path out: Express answers every request', () => {
+      const installed = () => api.app.get(RolesFastPathModule, { strict: false });
+      const [listener] = api.app.getHttpServer().listeners('request');
+      const express = api.app.getHttpAdapter().getInstance();
+      if (fastPath) {
+        expect(installed()).toBeInstanceOf(RolesFastPathModule);
+        expect(listener).not.toBe(express);
+      } else {
+        expect(installed).toThrow();
+        expect(listener).toBe(express);
+      }
+    });
+
+    const get = (path: string, key?: string) => fetch(`${api.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 
     it('answers by user id and by email', async () => {
       const expected = { userId: annId, organizationId, roles: ['admin'], resources: ['*'] };
@@ -429,7 +451,7 @@ describe('SSO login', () => {
         expect((await get(path)).status).toBe(401);
         expect((await get(path, 'sk_wrong_key')).status).toBe(401);
         expect((await get(path, adminOnly.secret)).status).toBe(200);
-        expect((await fetch(`${service.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${fresh.secret}` } })).status).toBe(200);
+        expect((await fetch(`${api.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${fresh.secret}` } })).status).toBe(200);
       }
     });
 
@@ -545,12 +567,20 @@ describe('SSO login', () => {
       expect(userIdOf(renamed)).toBe(userId);
       expect((await me(renamed)).user).toMatchObject({ email: 'kim.park@acme-sso-test.com', firstName: 'Kim', lastName: 'Park-Lee' });
 
-      // An email that belongs to someone else is not taken over.
-      entra.setAccount({ sub: 'kim', email: 'ann@acme-sso-test.com', email_verified: true, groups: ['grp-admins'] });
+      // An email that another account of the organization has is refused with its own code, never merged.
+      entra.setAccount({ sub: 'kim', email: 'ANN@acme-sso-test.com', email_verified: true, groups: ['grp-admins'] });
       const clash = new TestBrowser();
-      await login(clash, entraConnectionId, entraSignIn('kim'));
-      expect(userIdOf(clash)).toBe(userId);
-      expect((await me(clash)).user.email).toBe('kim.park@acme-sso-test.com');
+      const { callback } = await login(clash, entraConnectionId, entraSignIn('kim'));
+      expect(callback.status).toBe(409);
+      expect(await errorOf(callback)).toBe('email_in_use');
+      // A browser is shown a page that says why.
+      const initiate = await clash.get(`${service.url}/sso/initiate/${entraConnectionId}`);
+      const page = await clash.get(await entra.signIn(initiate.headers.get('location')!, 'kim'), { accept: 'text/html' });
+      expect(page.status).toBe(409);
+      expect(await page.text()).toContain('another account here already uses');
+      const accounts = await queryDatabase<{ id: string; email: string }>(service.databaseUrl, "SELECT id, email FROM users WHERE email IN ('kim.park@acme-sso-test.com', 'ann@acme-sso-test.com') ORDER BY email");
+      expect(accounts.map((account) => account.email)).toEqual(['ann@acme-sso-test.com', 'kim.park@acme-sso-test.com']);
+      expect(accounts[1].id).toBe(userId);
     });
 
     it('reads a connection for a login exactly as the ORM would', async () => {

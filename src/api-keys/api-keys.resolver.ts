@@ -1,7 +1,7 @@
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { UseGuards } from '@nestjs/common';
 import { ApiKeysService } from './api-keys.service';
-import { ApiKeyGuard, RequireScope } from './api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { CreateApiKeyInput, CreatedApiKey } from './dto/create-api-key.input';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';

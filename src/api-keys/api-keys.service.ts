@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ApiKey, ApiKeyScope } from './entities/api-key.entity';
-import { Caller, actorOf, assertCanActOn, isPlatformCaller, withinCallerScope } from '../common/caller';
+import { ApiKey } from './entities/api-key.entity';
+import { Caller, CallerAuthenticator, actorOf, type ApiKeyScope, assertCanActOn, isPlatformCaller, withinCallerScope } from '../common/caller';
 import { BackgroundWork } from '../common/background-work';
 import { LOGGER } from '../logging/logger';
 import { ApiKeyRevocations } from './api-key-revocations';
@@ -30,7 +30,7 @@ export function hashApiKey(secret: string): string {
 }
 
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
+export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown, CallerAuthenticator {
   private readonly verified = new LRUCache<string, Caller | false>({ max: 10_000, ttl: VERIFIED_KEY_TTL_MS });
   /** Keys whose use was written less than a minute ago. */
   private readonly recentlyUsed = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_RESOLUTION_MS });

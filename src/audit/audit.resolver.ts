@@ -2,7 +2,7 @@ import { Args, ID, Int, Query, Resolver } from '@nestjs/graphql';
 import { UseGuards } from '@nestjs/common';
 import { AuditEvent } from './entities/audit-event.entity';
 import { AuditService } from './audit.service';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 

@@ -4,7 +4,6 @@ import { SessionsService } from './sessions.service';
 import { SigningKeysService } from './signing-keys.service';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { ProvisioningService } from '../provisioning/provisioning.service';
 import { asDomainError } from '../common/app-exception.filter';
 import { DatabaseUnavailableError } from '../common/errors';
 
@@ -20,7 +19,6 @@ export class AuthController {
   constructor(
     private readonly sessions: SessionsService,
     private readonly signingKeys: SigningKeysService,
-    private readonly provisioning: ProvisioningService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -29,7 +27,7 @@ export class AuthController {
     const token = tokenOf(request);
     const claims = token ? await this.sessions.claimsOf(token) : undefined;
     // One query checks the session is live and reads the member it stands for.
-    const member = claims ? await this.provisioning.memberViewOfSession(claims) : undefined;
+    const member = claims ? await this.sessions.memberView(claims) : undefined;
     response.setHeader('Cache-Control', 'no-store');
     if (!member) {
       response.status(401).json({ error: 'unauthenticated', message: 'no valid session' });

@@ -1,6 +1,6 @@
 import { Field, ObjectType, Mutation, Resolver } from '@nestjs/graphql';
 import { UseGuards } from '@nestjs/common';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller, actorOf, isPlatformCaller } from '../common/caller';
 import { ForbiddenError } from '../common/errors';
 import { ClientAssertionKeysService } from './client-assertion-keys.service';

@@ -6,6 +6,7 @@ import { Session } from './entities/session.entity';
 import { SigningKeysService } from './signing-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { ProvisionedMember } from '../provisioning/provisioning.service';
+import { isUuid } from '../common/uuid.pipe';
 
 export interface IssuedSession {
   token: string;
@@ -65,6 +66,31 @@ export class SessionsService {
     const claims = await this.signingKeys.verify(token);
     if (!claims?.jti || !claims.sub || typeof claims.org !== 'string') return undefined;
     return { sessionId: claims.jti, userId: claims.sub, organizationId: claims.org };
+  }
+
+  /**
+   * What /auth/me shows for a session token's claims, in one statement: undefined unless the
+   * session is live (as in `resolve`: not revoked, not expired) and its membership still exists
+   * (a removed member's sessions are gone with the membership, by the foreign key).
+   */
+  async memberView(claims: SessionClaims) {
+    if (!isUuid(claims.sessionId) || !isUuid(claims.userId) || !isUuid(claims.organizationId)) return undefined;
+    const rows = (await this.sessions.query(
+      `SELECT u.id, u.email, u.first_name, u.last_name, o.id AS organization_id, o.slug, m.roles
+       FROM sessions s
+       JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id
+       JOIN users u ON u.id = m.user_id
+       JOIN organizations o ON o.id = m.organization_id
+       WHERE s.id = $1 AND s.user_id = $2 AND s.organization_id = $3 AND s.expires_at > $4`,
+      [claims.sessionId, claims.userId, claims.organizationId, new Date()],
+    )) as { id: string; email: string; first_name: string | null; last_name: string | null; organization_id: string; slug: string; roles: string[] }[];
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      user: { id: row.id, email: row.email, firstName: row.first_name, lastName: row.last_name },
+      organization: { id: row.organization_id, slug: row.slug },
+      roles: row.roles,
+    };
   }
 
   async revoke(sessionId: string): Promise<void> {

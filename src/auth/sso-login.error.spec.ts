@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { advise, explain, explainTransportFailure, SsoErrorCode, SsoLoginError } from './sso-login.error';
+import { advise, explain, explainTransportFailure, refusalOf, SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { AlgorithmRefusal } from '../connections/token-security';
 
 describe(advise.name, () => {
@@ -48,5 +48,17 @@ describe(explainTransportFailure.name, () => {
 
   it('leaves the status to the code (token_exchange_failed stays a 4xx)', () => {
     expect(explain(SsoErrorCode.TOKEN_EXCHANGE_FAILED).status).toBe(424);
+  });
+});
+
+describe(refusalOf.name, () => {
+  it('keeps a login error’s code and detail', () => {
+    expect(refusalOf(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is absent'))).toEqual({ code: 'email_not_verified', detail: 'email_verified is absent' });
+  });
+
+  it('records an unexpected error as idp_error, the code the person was shown, without its message', () => {
+    const refusal = refusalOf(new Error('secret-bearing internal message'));
+    expect(refusal.code).toBe('idp_error');
+    expect(JSON.stringify(refusal)).not.toContain('secret-bearing');
   });
 });

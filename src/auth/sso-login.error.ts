@@ -15,6 +15,7 @@ export enum SsoErrorCode {
   UNKNOWN_CONNECTION = 'unknown_connection',
   INVALID_REQUEST = 'invalid_request',
   NO_SSO_FOR_DOMAIN = 'no_sso_for_domain',
+  EMAIL_IN_USE = 'email_in_use',
 }
 
 interface Explanation {
@@ -51,6 +52,13 @@ export function explain(code: SsoErrorCode): Explanation {
       return { status: 400, title: 'The sign-in request is not valid', advice: 'Start signing in again from the application.' };
     case SsoErrorCode.NO_SSO_FOR_DOMAIN:
       return { status: 404, title: 'No single sign-on is set up for your email domain', advice: 'Sign in another way, or ask your IT admin.' };
+    case SsoErrorCode.EMAIL_IN_USE:
+      // 409: the sign-in conflicts with another account; nothing was merged or changed.
+      return {
+        status: 409,
+        title: 'Your identity provider changed your email to one another account here already uses',
+        advice: 'Nothing was changed. Tell your IT admin: two people (or two accounts) now share this email at your identity provider.',
+      };
     default: {
       const unhandled: never = code;
       throw new Error(`unexplained SSO error ${String(unhandled)}`);
@@ -180,4 +188,12 @@ export class SsoLoginError extends Error {
   get hint(): string | undefined {
     return this.diagnosis ? advise(this.diagnosis) : undefined;
   }
+}
+
+/**
+ * A login's failure as login activity records it: the code the person was shown, and for an
+ * unexpected error none of its message (it may carry internals).
+ */
+export function refusalOf(error: unknown): { code: SsoErrorCode; detail: string } {
+  return error instanceof SsoLoginError ? { code: error.code, detail: error.detail } : { code: SsoErrorCode.IDP_ERROR, detail: 'unexpected error; see the service log' };
 }

@@ -10,8 +10,10 @@ import { IdpRequestError, transportReason } from '../connections/idp-http';
 import { DomainsService } from '../domains/domains.service';
 import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
-import { advise, SsoErrorCode, SsoLoginError, type SsoDiagnosis } from './sso-login.error';
+import { advise, refusalOf, SsoErrorCode, SsoLoginError, type SsoDiagnosis } from './sso-login.error';
 import { acceptedIdTokenAlgorithms, AlgorithmRefusal, algorithmRefusal, effectiveTokenEndpointAuthMethod, usesClientSecret } from '../connections/token-security';
+import { normalizeEmail } from '../common/email';
+import { LoginRefusalCode, LoginRefusedError } from '../provisioning/login-refused.error';
 import { safeReturnTarget } from './return-target';
 import { SessionsService, type IssuedSession } from './sessions.service';
 import { ProvisioningService, type SsoProfile } from '../provisioning/provisioning.service';
@@ -129,6 +131,7 @@ export class SsoService {
    */
   async startTest(token: string): Promise<{ url: URL; login: StartedLogin }> {
     const test = await this.connectionTests.claim(token);
+    if (!test) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'unknown, used or expired test sign-in link');
     const connection = await this.knownConnection(test.connectionId);
     const login = await this.loginStates.start(connection.id, { returnTo: this.config.appUrl, connectionTestId: test.id });
     // The admin signs in afresh (perhaps as a test user), not with whatever IdP session they have.
@@ -160,7 +163,7 @@ export class SsoService {
         const { profile, problems } = await this.assess(connection, login, currentUrl, onIdpWait);
         Object.assign(facts, { subject: profile.subject, email: profile.email });
         if (problems.length || profile.email === null) throw problems[0];
-        const member = await this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email });
+        const member = await this.asSsoError(connection, profile.email, () => this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email! }));
         const session = await this.sessions.issue(member, `sso:${connection.id}`);
         await this.connections.recordLogin(connection);
         return { kind: 'session' as const, session, returnTo: login.continuation ?? login.returnTo };
@@ -214,15 +217,15 @@ export class SsoService {
     let report: ConnectionTestReport;
     try {
       const { profile, problems } = await this.assess(connection, login, currentUrl);
-      const { groupsUnavailable, ...seen } = profile;
+      const { groupsUnavailable, emailVerified: _emailVerified, ...seen } = profile;
       let roles: string[] = [];
       if (seen.email !== null) {
         try {
-          roles = await this.provisioning.previewSsoLogin(connection, { ...profile, email: seen.email });
+          roles = await this.asSsoError(connection, seen.email, () => this.provisioning.previewSsoLogin(connection, { ...profile, email: seen.email! }));
         } catch (error) {
-          // Not invited: reported unless a problem before it would already stop the login.
+          // The login decision's refusal (domain, unverified email, not invited...), as a login would get it.
           if (!(error instanceof SsoLoginError)) throw error;
-          if (problems.length === 0) problems.push(error);
+          problems.push(error);
         }
       }
       report = { ...seen, issuer: connection.issuer, roles, problems: problems.map(problem) };
@@ -261,8 +264,23 @@ export class SsoService {
     try {
       return await work();
     } catch (error) {
-      await this.loginActivity.countRefusal(connection, error);
+      await this.loginActivity.countRefusal(connection, refusalOf(error).code);
       throw error;
+    }
+  }
+
+  /**
+   * Runs a step of provisioning; the login decision's refusal becomes the callback's error code.
+   * A domain refusal is named precisely (pending, unverified by a re-check, removed), so that the
+   * login activity says why.
+   */
+  private async asSsoError<T>(connection: Connection, email: string, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof LoginRefusedError)) throw error;
+      const detail = error.code === LoginRefusalCode.DOMAIN_NOT_ALLOWED ? await this.domains.whyEmailNotOwned(connection.organizationId, email) : error.detail;
+      throw new SsoLoginError(ssoCodeOf(error.code), detail, { cause: error });
     }
   }
 
@@ -273,7 +291,7 @@ export class SsoService {
       result = await work();
     } catch (error) {
       // With the database unavailable there is nowhere to record it (and no point waiting again).
-      if (!(asDomainError(error, this.config) instanceof DatabaseUnavailableError)) await this.loginActivity.record(connection, correlationId, facts, error);
+      if (!(asDomainError(error, this.config) instanceof DatabaseUnavailableError)) await this.loginActivity.record(connection, correlationId, facts, refusalOf(error));
       throw error;
     }
     this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
@@ -283,8 +301,9 @@ export class SsoService {
   /**
    * Every check of an authorization response and its tokens (iss parameter, code exchange
    * with PKCE, signature, iss, aud, nonce, iat, Entra tenant) and what the claims say about
-   * who signed in. A broken response throws; the rules a login must also pass (email present
-   * and verified, domain allowed) come back as problems, so that a test sign-in can report them.
+   * who signed in. A broken response throws; a missing email comes back as a problem, so that a
+   * test sign-in can report it. Whether the email is trusted and its domain allowed is the login
+   * decision's (provisioning/login-decision.ts).
    */
   private async assess(connection: Connection, login: ConsumedLogin, currentUrl: URL, onIdpWait?: (ms: number) => void): Promise<LoginAssessment> {
     const idpError = currentUrl.searchParams.get('error');
@@ -331,18 +350,14 @@ export class SsoService {
     if (subject.length > MAX_SUBJECT_LENGTH) throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `the sub claim is longer than ${MAX_SUBJECT_LENGTH} characters`);
     const problems: SsoLoginError[] = [];
     const emailClaim = ['email', ...PRESETS[connection.type].emailFallbackClaims].map((name) => claims[name]).find((value) => typeof value === 'string' && value.includes('@'));
-    const email = typeof emailClaim === 'string' && emailClaim.trim().length <= MAX_EMAIL_LENGTH ? emailClaim.trim().toLowerCase() : null;
+    const email = typeof emailClaim === 'string' && emailClaim.trim().length <= MAX_EMAIL_LENGTH ? normalizeEmail(emailClaim) : null;
     if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, typeof emailClaim === 'string' ? `the email claim is longer than ${MAX_EMAIL_LENGTH} characters` : 'no email claim'));
-    else if (claims.email_verified === false) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false'));
-    else if (!(await this.domains.emailBelongsTo(connection.organizationId, email))) {
-      // Named precisely (pending, unverified by a re-check, removed), so that the login activity says why.
-      problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, await this.domains.whyEmailNotOwned(connection.organizationId, email)));
-    }
     const groups = await this.groupsSource.groupsOf(connection, claims, tokens.access_token);
     return {
       profile: {
         subject,
         email,
+        emailVerified: claims.email_verified,
         firstName: typeof claims.given_name === 'string' ? claims.given_name.slice(0, 200) : null,
         lastName: typeof claims.family_name === 'string' ? claims.family_name.slice(0, 200) : null,
         groups: groups.groups,
@@ -382,6 +397,23 @@ function algorithmOf(jwt: string): string {
 
 function loginHintParameter(loginHint: string | undefined): Record<string, string> {
   return loginHint ? { login_hint: loginHint.slice(0, 320) } : {};
+}
+
+function ssoCodeOf(code: LoginRefusalCode): SsoErrorCode {
+  switch (code) {
+    case LoginRefusalCode.DOMAIN_NOT_ALLOWED:
+      return SsoErrorCode.DOMAIN_NOT_ALLOWED;
+    case LoginRefusalCode.EMAIL_NOT_VERIFIED:
+      return SsoErrorCode.EMAIL_NOT_VERIFIED;
+    case LoginRefusalCode.USER_NOT_INVITED:
+      return SsoErrorCode.USER_NOT_INVITED;
+    case LoginRefusalCode.EMAIL_IN_USE:
+      return SsoErrorCode.EMAIL_IN_USE;
+    default: {
+      const unhandled: never = code;
+      throw new Error(`unmapped login refusal ${String(unhandled)}`);
+    }
+  }
 }
 
 function assertActive(connection: Connection): void {

@@ -1,14 +1,26 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { GqlExecutionContext } from '@nestjs/graphql';
 import type { Request } from 'express';
-import type { ApiKeyScope } from '../api-keys/entities/api-key.entity';
 import { ForbiddenError } from './errors';
+
+/** What an API key may do. */
+export const API_KEY_SCOPES = ['admin', 'roles:read'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** Who is calling: an API key, platform-wide (organizationId null) or bound to one organization. */
 export interface Caller {
   apiKeyId: string;
   organizationId: string | null;
   scopes: ApiKeyScope[];
+}
+
+/**
+ * Turns an API key's secret into its caller (undefined when the key is not valid). The api-keys
+ * context provides it; the guard below depends only on this, so every context can guard its
+ * resolvers without importing api-keys (which itself depends on organizations and audit).
+ */
+export abstract class CallerAuthenticator {
+  abstract authenticate(secret: string): Promise<Caller | undefined>;
 }
 
 export type RequestWithCaller = Request & { caller?: Caller };

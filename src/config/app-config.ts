@@ -65,6 +65,11 @@ export interface AppConfig {
   magicLinkRateLimitPerIp: number;
   /** Domain verification: where TXT records are looked up, and how often and how long. */
   domainVerification: DomainVerificationConfig;
+  /**
+   * Whether the roles API's warm answers are sent before Express (RolesFastPathModule).
+   * ROLES_FAST_PATH=false sends every request through Express, its guards and middleware.
+   */
+  rolesFastPath: boolean;
 }
 
 /**
@@ -364,6 +369,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     magicLinkRateLimitPerIp: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_IP', 30),
     magicLinkMailsPerEmailPerMinute: readPositiveInt(env, 'MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE', 1),
     domainVerification: readDomainVerification(env),
+    rolesFastPath: readBoolean(env, 'ROLES_FAST_PATH', true),
   };
 }
 

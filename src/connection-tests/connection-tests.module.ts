@@ -4,10 +4,9 @@ import { ConnectionTest } from './entities/connection-test.entity';
 import { ConnectionTestsService } from './connection-tests.service';
 import { ConnectionTestsResolver } from './connection-tests.resolver';
 import { ConnectionsModule } from '../connections/connections.module';
-import { ApiKeysModule } from '../api-keys/api-keys.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([ConnectionTest]), ConnectionsModule, ApiKeysModule],
+  imports: [TypeOrmModule.forFeature([ConnectionTest]), ConnectionsModule],
   providers: [ConnectionTestsService, ConnectionTestsResolver],
   exports: [ConnectionTestsService],
 })

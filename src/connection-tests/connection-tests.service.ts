@@ -7,7 +7,6 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Caller, actorOf } from '../common/caller';
 import { NotFoundError } from '../common/errors';
 import { hashOneTimeToken, newOneTimeToken } from '../common/one-time-token';
-import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 
 const START_LINK_TTL_MS = 15 * 60 * 1000;
 const MAX_TESTS_PER_PAGE = 100;
@@ -39,8 +38,8 @@ export class ConnectionTestsService {
     return { test, url: `${this.config.publicUrl}/sso/test/${token}` };
   }
 
-  /** Uses up a start link: the test it belongs to, once, before it expires. */
-  async claim(token: string): Promise<ConnectionTest> {
+  /** Uses up a start link: the test it belongs to, once, before it expires; null for an unknown, used or expired link. */
+  async claim(token: string): Promise<ConnectionTest | null> {
     const claimed = await this.tests
       .createQueryBuilder()
       .update()
@@ -49,8 +48,7 @@ export class ConnectionTestsService {
       .returning(['id'])
       .execute();
     const id = (claimed.raw as { id: string }[])[0]?.id;
-    if (!id) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'unknown, used or expired test sign-in link');
-    return this.tests.findOneByOrFail({ id });
+    return id ? this.tests.findOneByOrFail({ id }) : null;
   }
 
   /**

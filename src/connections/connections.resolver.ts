@@ -3,12 +3,9 @@ import { UseGuards } from '@nestjs/common';
 import { Connection } from './entities/connection.entity';
 import { ConnectionsService } from './connections.service';
 import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
-import { RequestBatcher } from '../common/request-batcher';
-import { RoleMapping } from '../role-mapping/entities/role-mapping.entity';
-import { RoleMappingService } from '../role-mapping/role-mapping.service';
 import { daysUntil, SecretStatus, secretStatusOf } from './secret-expiry';
 import { acceptedIdTokenAlgorithms, effectiveTokenEndpointAuthMethod, TokenEndpointAuthMethod } from './token-security';
 
@@ -16,11 +13,7 @@ import { acceptedIdTokenAlgorithms, effectiveTokenEndpointAuthMethod, TokenEndpo
 @UseGuards(ApiKeyGuard)
 @RequireScope('admin')
 export class ConnectionsResolver {
-  constructor(
-    private readonly connectionsService: ConnectionsService,
-    private readonly roleMappingService: RoleMappingService,
-    private readonly batcher: RequestBatcher,
-  ) {}
+  constructor(private readonly connectionsService: ConnectionsService) {}
 
   @Query(() => Connection, { nullable: true })
   connection(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Connection | null> {
@@ -90,10 +83,5 @@ export class ConnectionsResolver {
   @ResolveField(() => Int, { nullable: true })
   secretExpiresInDays(@Parent() connection: Connection): number | null {
     return connection.clientSecretExpiresAt ? daysUntil(connection.clientSecretExpiresAt, new Date()) : null;
-  }
-
-  @ResolveField(() => [RoleMapping])
-  roleMappings(@Parent() connection: Connection): Promise<RoleMapping[]> {
-    return this.batcher.load('connection.roleMappings', connection.id, (ids) => this.roleMappingService.forConnections(ids));
   }
 }

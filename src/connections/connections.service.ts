@@ -13,6 +13,7 @@ import { BadInputError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
+import { SsoReadiness } from '../organizations/sso-readiness';
 import { RowReader } from '../database/row-reader';
 import { missingClientSecret } from './token-security';
 
@@ -32,7 +33,7 @@ const LAST_VERIFIED_CONNECTION_CHANGED =
   'the new settings are unproven and nobody might sign in. Verify another connection first, or turn ssoRequired off';
 
 @Injectable()
-export class ConnectionsService implements OnApplicationBootstrap {
+export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness {
   private readonly loginsRecorded = new LRUCache<string, true>({ max: 100_000, ttl: RECORD_LOGIN_EVERY_MS });
   private readonly byId: RowReader<Connection>;
 

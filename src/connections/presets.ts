@@ -46,6 +46,11 @@ interface Preset {
   emailFallbackClaims: readonly string[];
   /** Null when the IdP is not known to send groups by reference. */
   groupsSource: GroupsSource | null;
+  /**
+   * Whether the IdP's email, in the organization's own domains, is trusted without
+   * `email_verified: true` (read by provisioning/email-trust.ts, the one trust rule).
+   */
+  vouchesForEmailsInOwnDomains: boolean;
 }
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -80,6 +85,12 @@ const entraId: Preset = {
     };
   },
   emailFallbackClaims: ['preferred_username', 'upn'],
+  // Entra ID sends no email_verified for work accounts. The connection is pinned to one tenant
+  // (multi-tenant aliases are refused above and the token's tid is checked at login), and a
+  // tenant's users get addresses only in domains its admins proved to Microsoft; so an email in
+  // the organization's own domains is the tenant's own user. Outside them (a guest, an
+  // unverified `mail` attribute) it is not vouched for.
+  vouchesForEmailsInOwnDomains: true,
   // Past 200 groups Entra names a `getMemberObjects` endpoint instead (often the retired Azure AD
   // Graph host); Microsoft Graph's answers `{ value: [<object id>, …] }` for the token's user
   // (some versions give objects with an `id`).
@@ -118,6 +129,8 @@ const okta: Preset = {
   },
   emailFallbackClaims: [],
   groupsSource: null,
+  // An Okta org lets admins and users set any email; only email_verified says it was proven.
+  vouchesForEmailsInOwnDomains: false,
 };
 
 const genericOidc: Preset = {
@@ -142,6 +155,8 @@ const genericOidc: Preset = {
   },
   emailFallbackClaims: [],
   groupsSource: null,
+  // Nothing is known of an arbitrary IdP: only email_verified counts.
+  vouchesForEmailsInOwnDomains: false,
 };
 
 /** Every connection type's knowledge of its IdP, in one place; the compiler insists on all. */

@@ -8,11 +8,12 @@ import { DomainVerificationService } from './domain-verification.service';
 import { DomainVerificationMonitor } from './domain-verification.monitor';
 import { TxtResolver } from './txt-resolver';
 import { AuditModule } from '../audit/audit.module';
-import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { RequestBatcher } from '../common/request-batcher';
+import { DomainFieldsOfOrganization } from './domain-fields.resolver';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Domain]), AuditModule, ApiKeysModule],
-  providers: [DomainsService, DomainsResolver, DomainsRepository, DomainVerificationService, DomainVerificationMonitor, TxtResolver],
+  imports: [TypeOrmModule.forFeature([Domain]), AuditModule],
+  providers: [DomainsService, DomainsResolver, DomainsRepository, DomainVerificationService, DomainVerificationMonitor, TxtResolver, DomainFieldsOfOrganization, RequestBatcher],
   exports: [DomainsService],
 })
 export class DomainsModule {}

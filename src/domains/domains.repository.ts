@@ -1,3 +1,4 @@
+import { organizationOwnsDomainSql } from './domain-ownership';
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager, In } from 'typeorm';
 import { Domain, DomainStatus, DomainVerificationMethod } from './entities/domain.entity';
@@ -128,8 +129,8 @@ export class DomainsRepository {
   }
 
   async isVerifiedFor(organizationId: string, domain: string): Promise<boolean> {
-    const rows = (await this.dataSource.query(`SELECT 1 FROM domains WHERE organization_id = $1 AND domain = $2 AND status = 'VERIFIED' LIMIT 1`, [organizationId, domain])) as unknown[];
-    return rows.length > 0;
+    const [row] = (await this.dataSource.query(`SELECT ${organizationOwnsDomainSql('$1', '$2')} AS owned`, [organizationId, domain])) as { owned: boolean }[];
+    return row.owned;
   }
 
   /**

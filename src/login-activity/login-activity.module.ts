@@ -4,10 +4,9 @@ import { LoginAttempt } from './entities/login-attempt.entity';
 import { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import { LoginActivityService } from './login-activity.service';
 import { LoginActivityResolver } from './login-activity.resolver';
-import { ApiKeysModule } from '../api-keys/api-keys.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LoginAttempt, LoginRefusalCount]), ApiKeysModule],
+  imports: [TypeOrmModule.forFeature([LoginAttempt, LoginRefusalCount])],
   providers: [LoginActivityService, LoginActivityResolver],
   exports: [LoginActivityService],
 })

@@ -3,7 +3,7 @@ import { UseGuards } from '@nestjs/common';
 import { LoginAttempt } from './entities/login-attempt.entity';
 import { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import { LoginActivityService } from './login-activity.service';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 

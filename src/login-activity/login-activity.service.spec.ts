@@ -3,7 +3,6 @@ import type { Repository } from 'typeorm';
 import { LoginActivityService } from './login-activity.service';
 import type { LoginAttempt } from './entities/login-attempt.entity';
 import type { LoginRefusalCount } from './entities/login-refusal-count.entity';
-import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 
 describe(LoginActivityService.name, () => {
   const connection = { id: 'connection-id', organizationId: 'organization-id' };
@@ -14,7 +13,7 @@ describe(LoginActivityService.name, () => {
 
   it('swallows a failure to record, so a refused login still gets its error page', async () => {
     const service = serviceWith(() => Promise.reject(new Error('database is down')));
-    await expect(service.record(connection, 'ref-1', { subject: null, email: null }, new SsoLoginError(SsoErrorCode.IDP_ERROR, 'x'))).resolves.toBeUndefined();
+    await expect(service.record(connection, 'ref-1', { subject: null, email: null }, { code: 'idp_error', detail: 'x' })).resolves.toBeUndefined();
   });
 
   it('writes a success after the response, and the listing and the shutdown wait for it', async () => {
@@ -35,11 +34,12 @@ describe(LoginActivityService.name, () => {
     expect(rows).toEqual([expect.objectContaining({ outcome: 'SUCCEEDED', correlationId: 'ref-3', subject: 's' })]);
   });
 
-  it('records an unexpected error as idp_error, the code the person was shown, without its message', async () => {
+  it('records a refusal with its code and detail', async () => {
     const rows: Partial<LoginAttempt>[] = [];
     const service = serviceWith(async (row) => rows.push(row));
-    await service.record(connection, 'ref-2', { subject: 's', email: 'e@x.com' }, new Error('secret-bearing internal message'));
-    expect(rows).toEqual([expect.objectContaining({ outcome: 'REFUSED', errorCode: 'idp_error', correlationId: 'ref-2', subject: 's' })]);
-    expect(JSON.stringify(rows)).not.toContain('secret-bearing');
+    await service.record(connection, 'ref-2', { subject: 's', email: 'e@x.com' }, { code: 'email_not_verified', detail: 'email_verified is "false"' });
+    expect(rows).toEqual([
+      expect.objectContaining({ outcome: 'REFUSED', errorCode: 'email_not_verified', reason: 'email_verified is "false"', correlationId: 'ref-2', subject: 's' }),
+    ]);
   });
 });

@@ -5,12 +5,17 @@ import { LessThan, Repository } from 'typeorm';
 import { LoginAttempt, LoginOutcome } from './entities/login-attempt.entity';
 import { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import type { Connection } from '../connections/entities/connection.entity';
-import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 import { Caller, assertCanActOn } from '../common/caller';
 import { BackgroundWork } from '../common/background-work';
 
 const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
 const MAX_ATTEMPTS_PER_PAGE = 500;
+
+/** Why a login was refused: the public code and the internal detail (the login flow's error, as data). */
+export interface LoginRefusal {
+  code: string;
+  detail: string;
+}
 
 /** What is known of who tried to sign in; filled in as the login gets further. */
 export interface LoginAttemptFacts {
@@ -33,8 +38,7 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * Records an attempt. A failure to record is logged and swallowed: the person's login (or
    * its error page) must not turn into a 500 because the activity log could not be written.
    */
-  async record(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts, error?: unknown): Promise<void> {
-    const refusal = error === undefined ? undefined : error instanceof SsoLoginError ? error : new SsoLoginError(SsoErrorCode.IDP_ERROR, 'unexpected error; see the service log');
+  async record(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts, refusal?: LoginRefusal): Promise<void> {
     try {
       await this.attempts.insert({
         organizationId: connection.organizationId,
@@ -55,8 +59,7 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * Counts a refusal that came before any IdP round trip in its connection's row for this minute
    * and code: one row however many arrive. Like `record`, never throws.
    */
-  async countRefusal(connection: Pick<Connection, 'id' | 'organizationId'>, error: unknown): Promise<void> {
-    const code = error instanceof SsoLoginError ? error.code : SsoErrorCode.IDP_ERROR;
+  async countRefusal(connection: Pick<Connection, 'id' | 'organizationId'>, code: string): Promise<void> {
     try {
       await this.refusalCounts.query(
         `INSERT INTO login_refusal_counts (organization_id, connection_id, minute, error_code, count)

@@ -14,6 +14,7 @@ import { SessionsService, type IssuedSession } from '../auth/sessions.service';
 import { safeReturnTarget } from '../auth/return-target';
 import { MailService } from '../mail/mail.service';
 import { BackgroundWork } from '../common/background-work';
+import { normalizeEmail } from '../common/email';
 
 export const MAGIC_LINK_TTL_MINUTES = 15;
 /** The session's `method`. */
@@ -94,7 +95,7 @@ export class MagicLinksService implements BeforeApplicationShutdown {
    * So no one, from any number of addresses, can stop a member from getting a working link.
    */
   async request(rawEmail: string, clientIp: string, requestedReturnTo: string | undefined): Promise<void> {
-    const email = rawEmail.trim().toLowerCase();
+    const email = normalizeEmail(rawEmail);
     await this.perIp.consume(clientIp);
     await this.perEmailFromIp.consume(emailRequestKey(email, clientIp));
     const owner = await this.domains.ownerOfEmail(email);

@@ -3,6 +3,7 @@ import { AddMagicLinks1795447746925 } from './1795447746925-AddMagicLinks';
 import { RecordLoginAttempts1795447845936 } from './1795447845936-RecordLoginAttempts';
 import { RememberSecretExpiryWarnings1795448214892 } from './1795448214892-RememberSecretExpiryWarnings';
 import { AddConnectionTests1795448466235 } from './1795448466235-AddConnectionTests';
+import { AccountsBelongToOneOrganization1795500000000 } from './1795500000000-AccountsBelongToOneOrganization';
 import { VerifyDomains1795510000000 } from './1795510000000-VerifyDomains';
 import { ApiKeyLastUsed1795520000000 } from './1795520000000-ApiKeyLastUsed';
 import { StoreRateLimits1795525100000 } from './1795525100000-StoreRateLimits';
@@ -17,6 +18,7 @@ export const MIGRATIONS: Function[] = [
   RecordLoginAttempts1795447845936,
   RememberSecretExpiryWarnings1795448214892,
   AddConnectionTests1795448466235,
+  AccountsBelongToOneOrganization1795500000000,
   VerifyDomains1795510000000,
   ApiKeyLastUsed1795520000000,
   StoreRateLimits1795525100000,

@@ -3,7 +3,7 @@ import { UseGuards } from '@nestjs/common';
 import { Application } from './entities/application.entity';
 import { CreateApplicationInput, CreatedApplication } from './dto/application.input';
 import { ApplicationsService } from './applications.service';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 

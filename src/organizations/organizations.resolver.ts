@@ -1,28 +1,18 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { UseGuards } from '@nestjs/common';
 import { Organization } from './entities/organization.entity';
 import { OrganizationsService } from './organizations.service';
 import { CreateOrganizationInput, UpdateOrganizationInput } from './dto/organization.input';
 import { BUILT_IN_ROLES, Role } from './roles';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
-import { Domain } from '../domains/entities/domain.entity';
-import { DomainsService } from '../domains/domains.service';
-import { RequestBatcher } from '../common/request-batcher';
-import { Connection } from '../connections/entities/connection.entity';
-import { ConnectionsService } from '../connections/connections.service';
 
 @Resolver(() => Organization)
 @UseGuards(ApiKeyGuard)
 @RequireScope('admin')
 export class OrganizationsResolver {
-  constructor(
-    private readonly organizationsService: OrganizationsService,
-    private readonly domainsService: DomainsService,
-    private readonly connectionsService: ConnectionsService,
-    private readonly batcher: RequestBatcher,
-  ) {}
+  constructor(private readonly organizationsService: OrganizationsService) {}
 
   @Query(() => Organization, { nullable: true })
   organization(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Organization | null> {
@@ -46,16 +36,6 @@ export class OrganizationsResolver {
     @Args('input') input: UpdateOrganizationInput,
   ): Promise<Organization> {
     return this.organizationsService.update(caller, id, input);
-  }
-
-  @ResolveField(() => [Domain])
-  domains(@Parent() organization: Organization): Promise<Domain[]> {
-    return this.batcher.load('organization.domains', organization.id, (ids) => this.domainsService.forOrganizations(ids));
-  }
-
-  @ResolveField(() => [Connection])
-  connections(@Parent() organization: Organization): Promise<Connection[]> {
-    return this.batcher.load('organization.connections', organization.id, (ids) => this.connectionsService.forOrganizations(ids));
   }
 
   @ResolveField(() => [Role])

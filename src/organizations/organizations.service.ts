@@ -6,7 +6,7 @@ import { CreateOrganizationInput, UpdateOrganizationInput } from './dto/organiza
 import { Caller, actorOf, assertCanActOn, isPlatformCaller } from '../common/caller';
 import { BadInputError, ForbiddenError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
-import { ConnectionsService } from '../connections/connections.service';
+import { SsoReadiness } from './sso-readiness';
 import { isUniqueViolation } from '../database/postgres-errors';
 
 /** A slug from a display name: "Acme Corp." → "acme-corp". */
@@ -31,7 +31,7 @@ export class OrganizationsService {
     @InjectRepository(Organization) private readonly organizations: Repository<Organization>,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
-    private readonly connections: ConnectionsService,
+    private readonly ssoReadiness: SsoReadiness,
   ) {}
 
   /** The organization, if it exists and the caller may see it. */
@@ -88,7 +88,7 @@ export class OrganizationsService {
       const organization = await manager.findOne(Organization, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!organization) throw new NotFoundError('organization');
       const before = { ...organization };
-      if (input.ssoRequired === true && !organization.ssoRequired && !(await this.connections.hasVerifiedConnection(manager, id))) {
+      if (input.ssoRequired === true && !organization.ssoRequired && !(await this.ssoReadiness.hasVerifiedConnection(manager, id))) {
         throw new BadInputError('ssoRequired', SSO_REQUIRED_NEEDS_VERIFIED_CONNECTION);
       }
       // Lifting the requirement is never refused (a platform key is the break-glass when the

@@ -5,7 +5,7 @@ import { Membership } from './entities/membership.entity';
 import { ProvisioningService } from './provisioning.service';
 import { InviteUserInput } from './dto/invite-user.input';
 import { SetMemberRolesInput } from './dto/member.input';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 

@@ -11,6 +11,8 @@ type Listener = (request: IncomingMessage, response: ServerResponse) => void;
 type Middleware = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
 
 export interface RolesFastPathOptions {
+  /** The server's Express listener: the one the fast path stands in front of. */
+  express: Listener;
   apiKeys: ApiKeysService;
   provisioning: ProvisioningService;
   /** The per-request middleware every response passes (Server-Timing, request id and log line), in order. */
@@ -31,9 +33,10 @@ export interface RolesFastPathOptions {
  * exception filter, unchanged.
  */
 export function installRolesFastPath(server: Server, options: RolesFastPathOptions): void {
+  // Nest adds a listener of its own during init; only Express's is wrapped, the others stay in order.
   const listeners = server.listeners('request') as Listener[];
-  if (listeners.length !== 1) return;
-  const [express] = listeners;
+  const express = options.express;
+  if (!listeners.includes(express)) throw new Error('the roles fast path found no Express listener to stand in front of');
   // The serialised answer of each cached object (the cache replaces objects, never changes one).
   const encoded = new WeakMap<MemberRoles, { body: Buffer; etag: string | undefined }>();
   const answer = (request: IncomingMessage): MemberRoles | undefined => {
@@ -49,8 +52,7 @@ export function installRolesFastPath(server: Server, options: RolesFastPathOptio
     return options.provisioning.cachedRolesByUserId(caller, path[1].toLowerCase(), path[2].toLowerCase());
   };
   const noop = () => undefined;
-  server.removeListener('request', express);
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+  const fastPath = (request: IncomingMessage, response: ServerResponse) => {
     let roles: MemberRoles | undefined;
     try {
       roles = answer(request);
@@ -70,5 +72,7 @@ export function installRolesFastPath(server: Server, options: RolesFastPathOptio
     response.setHeader('Content-Length', entry.body.length);
     if (entry.etag) response.setHeader('ETag', entry.etag);
     response.end(entry.body);
-  });
+  };
+  server.removeAllListeners('request');
+  for (const listener of listeners) server.on('request', listener === express ? fastPath : listener);
 }

@@ -1,10 +1,10 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { ProvisioningService, type MemberRoles } from './provisioning.service';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 import { NotFoundError } from '../common/errors';
-import type { ApiKeyScope } from '../api-keys/entities/api-key.entity';
+import type { ApiKeyScope } from '../common/caller';
 
 /** The API key scopes that may read roles (also checked by the warm path in roles-fast-path.ts). */
 export const ROLES_READ_SCOPES: ApiKeyScope[] = ['roles:read', 'admin'];

@@ -3,7 +3,7 @@ import { UseGuards } from '@nestjs/common';
 import { RoleMapping } from './entities/role-mapping.entity';
 import { RoleMappingService } from './role-mapping.service';
 import { CreateRoleMappingInput } from './dto/role-mapping.input';
-import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
+import { ApiKeyGuard, RequireScope } from '../common/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 

@@ -1,6 +1,7 @@
 import { Field, ID, InputType, ObjectType } from '@nestjs/graphql';
 import { ArrayMaxSize, ArrayMinSize, IsIn, IsOptional, IsUUID } from 'class-validator';
-import { API_KEY_SCOPES, ApiKey, type ApiKeyScope } from '../entities/api-key.entity';
+import { ApiKey } from '../entities/api-key.entity';
+import { API_KEY_SCOPES, type ApiKeyScope } from '../../common/caller';
 
 @InputType()
 export class CreateApiKeyInput {

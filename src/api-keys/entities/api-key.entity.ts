@@ -1,9 +1,8 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { Organization } from '../../organizations/entities/organization.entity';
+import type { ApiKeyScope } from '../../common/caller';
 
-export const API_KEY_SCOPES = ['admin', 'roles:read'] as const;
-export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 /** An API key, stored only as the SHA-256 of its secret; the prefix identifies a leaked key. */
 @ObjectType()

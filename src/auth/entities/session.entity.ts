@@ -1,8 +1,11 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, type Relation } from 'typeorm';
 import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
-import { User } from '../../provisioning/entities/user.entity';
+import { Membership } from '../../provisioning/entities/membership.entity';
 
-/** A signed-in session; the session token's `jti`. Deleted on logout or member removal. */
+/**
+ * A signed-in session; the session token's `jti`. Deleted on logout; a member's removal deletes
+ * their sessions through the foreign key to the membership, so nothing else needs to know of them.
+ */
 @Entity('sessions')
 @Index('sessions__user_id__organization_id__index', ['userId', 'organizationId'])
 export class Session extends OrganizationScopedEntity {
@@ -12,9 +15,12 @@ export class Session extends OrganizationScopedEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @ManyToOne(() => User, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id' })
-  user?: Relation<User>;
+  @ManyToOne(() => Membership, { onDelete: 'CASCADE' })
+  @JoinColumn([
+    { name: 'organization_id', referencedColumnName: 'organizationId' },
+    { name: 'user_id', referencedColumnName: 'userId' },
+  ])
+  membership?: Relation<Membership>;
 
   /** How the user signed in: `sso:<connectionId>` or `magic_link`. */
   @Column({ type: 'varchar', length: 100 })

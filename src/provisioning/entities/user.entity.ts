@@ -1,16 +1,28 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
-import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn, type Relation } from 'typeorm';
+import { Organization } from '../../organizations/entities/organization.entity';
 
-/** A person. Unique by email, which is always stored in lower case. */
+/**
+ * An account: a person as one organization knows them. The same email in two organizations is
+ * two accounts; within one it is unique, stored as `normalizeEmail` writes it (lower case, NFC).
+ */
 @ObjectType()
 @Entity('users')
+@Index('users__organization_id__email__unique', ['organizationId', 'email'], { unique: true })
 export class User {
   @Field(() => ID)
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
+  /** Not a GraphQL field: an account is only ever shown within its organization. */
+  @Column({ name: 'organization_id', type: 'uuid' })
+  organizationId: string;
+
+  @ManyToOne(() => Organization, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'organization_id' })
+  organization?: Relation<Organization>;
+
   @Field()
-  @Index('users__email__unique', { unique: true })
   @Column({ type: 'varchar', length: 320 })
   email: string;
 

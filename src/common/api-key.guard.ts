@@ -1,9 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { ApiKeysService } from './api-keys.service';
-import type { ApiKeyScope } from './entities/api-key.entity';
-import { requestOf } from '../common/caller';
-import { ForbiddenError, UnauthenticatedError } from '../common/errors';
+import { CallerAuthenticator, requestOf, type ApiKeyScope } from './caller';
+import { ForbiddenError, UnauthenticatedError } from './errors';
 
 const REQUIRED_SCOPES = 'apiKey:requiredScopes';
 
@@ -14,7 +12,7 @@ export const RequireScope = (...scopes: ApiKeyScope[]) => SetMetadata(REQUIRED_S
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   constructor(
-    private readonly apiKeys: ApiKeysService,
+    private readonly apiKeys: CallerAuthenticator,
     private readonly reflector: Reflector,
   ) {}
 
