@@ -17,7 +17,7 @@ const VERIFY = `mutation($id: ID!) { verifyDomain(id: $id) { ${DOMAIN_FIELDS} } 
 const MARK = `mutation($id: ID!) { markDomainVerified(id: $id) { ${DOMAIN_FIELDS} } }`;
 const REMOVE = 'mutation($id: ID!) { removeDomain(id: $id) }';
 const DOMAINS = `query($id: ID!) { organization(id: $id) { domains { ${DOMAIN_FIELDS} } } }`;
-const AUDIT = 'query($id: ID!) { auditEvents(organizationId: $id, first: 100) { action actor targetId } }';
+const AUDIT = 'query($id: ID!) { auditEvents(organizationId: $id) { action actor targetId } }';
 
 interface DomainView {
   id: string;
