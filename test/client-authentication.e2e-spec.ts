@@ -4,6 +4,7 @@ import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type ClientAuthMethod, type StartTestIdpOptions, type TestIdp, type TestIdpClient } from './support/test-idp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 const CONNECTION_FIELDS = `id redirectUri clientSecretHint tokenEndpointAuthMethod effectiveTokenEndpointAuthMethod clientJwksUri
   tokenEndpointAuthMethodsSupported idTokenSigningAlgValuesSupported acceptedIdTokenSigningAlgorithms allowSymmetricIdTokenSignature`;
@@ -108,7 +109,7 @@ describe('Client authentication and ID token algorithms', () => {
     // A 1 ms JWKS cooldown: the key rotated between two logins is refetched without sleeping.
     service = await startTestApp({ env: { JWKS_REFETCH_COOLDOWN_MS: '1' } });
     ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Client Auth" }) { id } }'));
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "clientauth-example.com") { id } }', { id: organizationId });
+    await addVerifiedDomain(service.url, organizationId, 'clientauth-example.com');
     ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
   });
 

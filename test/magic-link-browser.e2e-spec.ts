@@ -8,6 +8,7 @@ import { graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { magicLinkIn, startTestSmtpServer, type TestSmtpServer } from './support/smtp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 const CHROMIUM = '/usr/bin/chromium';
 const DOMAIN = 'browser-magic-test.com';
@@ -32,7 +33,7 @@ describe('magic links in a real browser', () => {
     smtp = await startTestSmtpServer();
     service = await startTestApp({ env: { SMTP_URL: smtp.url } });
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Browser Magic" }) { id } }');
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "browser-magic-test.com") { id } }', { id: createOrganization.id });
+    await addVerifiedDomain(service.url, createOrganization.id, 'browser-magic-test.com');
     for (const email of [`vic@${DOMAIN}`, `mal@${DOMAIN}`]) {
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', { input: { organizationId: createOrganization.id, email } });
     }

@@ -4,6 +4,7 @@ import { graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 const DOMAIN = 'hardening-sso-test.com';
 
@@ -37,7 +38,7 @@ describe('SSO login edges', () => {
     // APP_URL defaults to PUBLIC_URL/auth/me: the service's own origin is an allowed return origin.
     service = await startTestApp();
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Hardening" }) { id } }');
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: createOrganization.id, domain: DOMAIN });
+    await addVerifiedDomain(service.url, createOrganization.id, DOMAIN);
     connectionId = await createConnection(createOrganization.id, 'hardening-app');
     const { createOrganization: other } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Other Hardening" }) { id } }');
     otherConnectionId = await createConnection(other.id, 'other-hardening-app');
