@@ -23,6 +23,7 @@ import { AuditApiModule } from './audit/audit-api.module';
 import { MagicLinksModule } from './magic-links/magic-links.module';
 import { LoginActivityModule } from './login-activity/login-activity.module';
 import { ConnectionTestsModule } from './connection-tests/connection-tests.module';
+import { SetupPortalModule } from './setup-portal/setup-portal.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { queryLimitsRule } from './common/graphql-limits';
@@ -70,6 +71,7 @@ export class AppModule {
         MagicLinksModule,
         LoginActivityModule,
         ConnectionTestsModule,
+        SetupPortalModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

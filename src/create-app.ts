@@ -37,9 +37,9 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   });
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
-  // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout); the roles
+  // Cookies are read only by the browser routes (the SSO flow, /auth/me, logout, the setup portal); the roles
   // API and GraphQL, called by services with bearer keys, skip the parsing.
-  app.use(['/sso', '/auth'], cookieParser());
+  app.use(['/sso', '/auth', '/setup'], cookieParser());
   // Large enough that an oversized field reaches validation and is named in the error.
   app.useBodyParser('json', { limit: '1mb' });
   return app;

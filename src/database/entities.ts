@@ -14,6 +14,8 @@ import { SigningKey } from '../auth/entities/signing-key.entity';
 import { MagicLink } from '../magic-links/entities/magic-link.entity';
 import { LoginAttempt } from '../login-activity/entities/login-attempt.entity';
 import { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
+import { SetupLink } from '../setup-portal/entities/setup-link.entity';
+import { SetupSession } from '../setup-portal/entities/setup-session.entity';
 
 /** Every entity, listed explicitly: globs break under jest's ESM mode and in bundles. */
 export const ENTITIES = [
@@ -33,4 +35,6 @@ export const ENTITIES = [
   MagicLink,
   LoginAttempt,
   ConnectionTest,
+  SetupLink,
+  SetupSession,
 ];

@@ -3,6 +3,7 @@ import { AddMagicLinks1795447746925 } from './1795447746925-AddMagicLinks';
 import { RecordLoginAttempts1795447845936 } from './1795447845936-RecordLoginAttempts';
 import { RememberSecretExpiryWarnings1795448214892 } from './1795448214892-RememberSecretExpiryWarnings';
 import { AddConnectionTests1795448466235 } from './1795448466235-AddConnectionTests';
+import { AddSetupLinks1795570000000 } from './1795570000000-AddSetupLinks';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
 export const MIGRATIONS: Function[] = [
@@ -11,4 +12,5 @@ export const MIGRATIONS: Function[] = [
   RecordLoginAttempts1795447845936,
   RememberSecretExpiryWarnings1795448214892,
   AddConnectionTests1795448466235,
+  AddSetupLinks1795570000000,
 ];
