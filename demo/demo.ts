@@ -64,6 +64,8 @@ async function main(): Promise<void> {
     input: { connectionId: createConnection.id, idpGroupId: 'Engineering-Admins', name: 'Engineering admins', role: 'admin' },
   });
 
+  const { createSetupLink } = await graphql(url, 'mutation($id: ID!) { createSetupLink(organizationId: $id) { url } }', { id: organization.id });
+
   process.stdout.write(`
   SSO demo is running.
 
@@ -72,6 +74,7 @@ async function main(): Promise<void> {
              bob@acme-demo.com   / ${PASSWORD}   (no mapped group -> default role editor)
   Or start from an email: ${url}/sso/discover?email=alice@acme-demo.com
   Admin API: POST ${url}/graphql with "Authorization: Bearer ${DEMO_KEY}"
+  IT admin's setup portal (one-time link): ${createSetupLink.url}
 
   Ctrl-C stops everything.
 `);
