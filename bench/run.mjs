@@ -281,7 +281,10 @@ async function seed(orgs) {
   await sql('DELETE FROM api_keys WHERE organization_id IS NOT NULL');
   await sql('DELETE FROM organizations');
   await sql("INSERT INTO organizations (name, slug) SELECT 'Bench org ' || i, 'o' || i FROM generate_series(1, $1::int) i", [orgs]);
-  await sql("INSERT INTO domains (organization_id, domain) SELECT id, slug || '.bench-sso.com' FROM organizations");
+  await sql(
+    `INSERT INTO domains (organization_id, domain, status, verification_method, verified_at, verification_token)
+     SELECT id, slug || '.bench-sso.com', 'VERIFIED', 'OPERATOR', now(), md5(id::text) FROM organizations`,
+  );
   await sql(
     `INSERT INTO connections (organization_id, name, type, client_id, client_secret_encrypted, client_secret_hint, issuer, discovery_url,
        authorization_url, token_url, jwks_url, userinfo_url, issuer_response_parameter, groups_claim, scopes, verified_at)
@@ -405,7 +408,8 @@ async function main() {
     // An organization, connection, role mapping and API key through the admin API; the
     // connection is the template the SQL seeding copies.
     const { createOrganization: org } = await graphql(service.url, 'mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }', { input: { name: 'Bench template', slug: 'bench-template' } });
-    await graphql(service.url, 'mutation ($o: ID!, $d: String!) { addDomain(organizationId: $o, domain: $d) { id } }', { o: org.id, d: 'template.bench-sso.com' });
+    const { addDomain } = await graphql(service.url, 'mutation ($o: ID!, $d: String!) { addDomain(organizationId: $o, domain: $d) { id } }', { o: org.id, d: 'template.bench-sso.com' });
+    await graphql(service.url, 'mutation ($id: ID!) { markDomainVerified(id: $id) { status } }', { id: addDomain.id });
     const { createConnection: connection } = await graphql(
       service.url,
       'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',

@@ -6,6 +6,7 @@ import { createLogger } from '../src/logging/logger';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres';
 import { createApp } from '../src/create-app';
 import { startTestIdp } from '../test/support/test-idp';
+import { TestDnsServer } from '../test/support/dns-server';
 
 const PORT = Number(process.env.PORT ?? 3000);
 const IDP_PORT = Number(process.env.DEMO_IDP_PORT ?? 3001);
@@ -25,7 +26,8 @@ async function graphql(url: string, query: string, variables: Record<string, unk
 
 /**
  * Everything a newcomer needs on one machine: an embedded PostgreSQL, the service, a local
- * IdP with a login page and two users, and an organization wired to it.
+ * IdP with a login page and two users, a local DNS server standing in for Acme's DNS (where
+ * the domain's TXT proof is published), and an organization wired to it.
  */
 async function main(): Promise<void> {
   const dataDir = resolve(process.env.DATA_DIR ?? '.data/demo');
@@ -40,20 +42,31 @@ async function main(): Promise<void> {
       { sub: 'bob', email: 'bob@acme-demo.com', email_verified: true, given_name: 'Bob', family_name: 'Builder', groups: ['Sales'], password: PASSWORD },
     ],
   });
-  const config = loadConfig({ ...process.env, PORT: String(PORT), DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: DEMO_KEY });
+  // acme-demo.com is fictional: its DNS zone lives in this process, and the service resolves through it.
+  const dns = await TestDnsServer.start();
+  dns.addZone('acme-demo.com');
+  const config = loadConfig({ ...process.env, PORT: String(PORT), DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: DEMO_KEY, DNS_SERVERS: dns.address });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const database = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir });
   const app = await createApp({ ...config, databaseUrl: process.env.DATABASE_URL ?? database!.url }, logger);
   await app.listen(PORT);
   const url = config.publicUrl;
 
-  const { organizations } = await graphql(url, '{ organizations { id slug connections { id redirectUri } } }');
+  const DOMAIN_FIELDS = 'id domain status verificationError verificationRecord { type name value }';
+  const { organizations } = await graphql(url, `{ organizations { id slug connections { id redirectUri } domains { ${DOMAIN_FIELDS} } } }`);
   let organization = organizations.find((candidate: { slug: string }) => candidate.slug === 'acme-demo');
   if (!organization) {
-    const created = await graphql(url, 'mutation { createOrganization(input: { name: "Acme Demo", slug: "acme-demo" }) { id slug connections { id redirectUri } } }');
+    const created = await graphql(url, `mutation { createOrganization(input: { name: "Acme Demo", slug: "acme-demo" }) { id slug connections { id redirectUri } domains { ${DOMAIN_FIELDS} } } }`);
     organization = created.createOrganization;
-    await graphql(url, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "acme-demo.com") { id } }', { id: organization.id });
+    const { addDomain } = await graphql(url, `mutation($id: ID!) { addDomain(organizationId: $id, domain: "acme-demo.com") { ${DOMAIN_FIELDS} } }`, { id: organization.id });
+    organization.domains = [addDomain];
   }
+  // The domain proof: the IT admin publishes the TXT record addDomain handed out, then verifyDomain looks it up.
+  const [domain] = organization.domains;
+  const record = domain.verificationRecord;
+  dns.publishTxt(record.name, record.value);
+  const { verifyDomain } = await graphql(url, `mutation($id: ID!) { verifyDomain(id: $id) { ${DOMAIN_FIELDS} } }`, { id: domain.id });
+  if (verifyDomain.status !== 'VERIFIED') throw new Error(`demo domain not verified: ${verifyDomain.verificationError}`);
   // The demo IdP is new on every run: point the connection at it again.
   for (const stale of organization.connections) await graphql(url, 'mutation($id: ID!) { deleteConnection(id: $id) }', { id: stale.id });
   const { createConnection } = await graphql(url, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri initiateLoginUri } }', {
@@ -70,6 +83,8 @@ async function main(): Promise<void> {
   SSO demo is running.
 
   Open:      ${createConnection.initiateLoginUri}
+  Domain:    ${domain.domain} is VERIFIED: its TXT record ${record.name} = "${record.value}"
+             is published on the demo DNS server ${dns.address} (DNS_SERVERS).
   Sign in:   alice@acme-demo.com / ${PASSWORD}   (group Engineering-Admins -> role admin)
              bob@acme-demo.com   / ${PASSWORD}   (no mapped group -> default role editor)
   Or start from an email: ${url}/sso/discover?email=alice@acme-demo.com
@@ -82,6 +97,7 @@ async function main(): Promise<void> {
   const stop = async () => {
     await app.close();
     await idp.close();
+    await dns.close();
     await database?.stop();
     process.exit(0);
   };

@@ -26,10 +26,8 @@ import { ConnectionTestsModule } from './connection-tests/connection-tests.modul
 import { SetupPortalModule } from './setup-portal/setup-portal.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
-import { queryLimitsRule } from './common/graphql-limits';
-
-const MAX_QUERY_DEPTH = 8;
-const MAX_QUERY_FIELDS = 300;
+import { StorableTextPipe } from './common/storable-text.pipe';
+import { graphqlProtection } from './common/graphql-protection';
 
 export interface GraphqlContext {
   req: Request;
@@ -39,6 +37,7 @@ export interface GraphqlContext {
 export class AppModule {
   /** The whole service, for a configuration that `loadConfig` validated and a database URL. */
   static forRoot(config: AppConfig & { databaseUrl: string }, logger: Logger): DynamicModule {
+    const protection = graphqlProtection(config.production);
     return {
       module: AppModule,
       imports: [
@@ -55,7 +54,10 @@ export class AppModule {
           graphiql: false,
           playground: false,
           includeStacktraceInErrorResponses: false,
-          validationRules: [queryLimitsRule(MAX_QUERY_DEPTH, MAX_QUERY_FIELDS)],
+          // GraphQL Armor's limits, before any resolver (and so before the API key is looked up).
+          plugins: protection.plugins,
+          parseOptions: protection.parseOptions,
+          validationRules: protection.validationRules,
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
         }),
         ScheduleModule.forRoot(),
@@ -75,6 +77,8 @@ export class AppModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },
+        // In this order: no string PostgreSQL cannot store reaches validation or a service.
+        { provide: APP_PIPE, useClass: StorableTextPipe },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
     };

@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
 import { serverTiming } from './common/server-timing';
+import { securityHeaders } from './common/security-headers';
 import { RequestLoggingMiddleware } from './logging/request-logging.middleware';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { ProvisioningService } from './provisioning/provisioning.service';
@@ -27,6 +28,7 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   const requestLogging = new RequestLoggingMiddleware(logger);
   const logRequest = (request: IncomingMessage, response: ServerResponse, next: () => void) => requestLogging.use(request, response, next);
   app.use(logRequest);
+  app.use(securityHeaders({ https: new URL(config.publicUrl).protocol === 'https:' }));
   // The roles API's warm answers before Express and Nest (the same middleware, headers and body);
   // every other request goes on to them.
   installRolesFastPath(app.getHttpServer(), {

@@ -6,6 +6,7 @@ import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { launchChromium } from './support/chromium';
+import { addVerifiedDomain } from './support/domains';
 
 describe('signing in with a real browser', () => {
   let service: TestApp & { database: TestDatabase };
@@ -21,7 +22,7 @@ describe('signing in with a real browser', () => {
     });
     service = await startTestApp();
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Browser Test" }) { id } }');
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "browser-test-example.com") { id } }', { id: createOrganization.id });
+    await addVerifiedDomain(service.url, createOrganization.id, 'browser-test-example.com');
     const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
       input: { organizationId: createOrganization.id, type: 'OKTA', oktaDomain: idp.origin, clientId: 'browser-app', clientSecret: 'browser-secret' },
     });

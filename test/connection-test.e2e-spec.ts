@@ -4,6 +4,7 @@ import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 const TEST_CONNECTION = 'mutation($id: ID!) { testConnection(id: $id) { url test { id connectionId expiresAt completedAt succeeded } } }';
 const CONNECTION_TESTS = `query($id: ID!) { connectionTests(connectionId: $id) {
@@ -50,7 +51,7 @@ describe('Test sign-in', () => {
     });
     service = await startTestApp();
     ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Conn Test" }) { id } }'));
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "conntest.com") { id } }', { id: organizationId });
+    await addVerifiedDomain(service.url, organizationId, 'conntest.com');
     ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
     goodConnectionId = await createConnection('good-app');
     otherConnectionId = await createConnection('other-app');

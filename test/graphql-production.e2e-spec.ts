@@ -26,6 +26,13 @@ describe('GraphQL with NODE_ENV=production', () => {
     expect(await response.text()).not.toMatch(/<html/i);
   });
 
+  it('does not suggest field names in validation errors', async () => {
+    const result = await graphql(service.url, PLATFORM_KEY, '{ organizationz { id } }');
+    expect(result.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(result.errors?.[0].message).toMatch(/Cannot query field "organizationz"/);
+    expect(result.errors?.[0].message).not.toMatch(/Did you mean|organizations/);
+  });
+
   it('still answers operations', async () => {
     const result = await graphql(service.url, PLATFORM_KEY, '{ organizations { id } }');
     expect(result.data).toEqual({ organizations: [] });

@@ -4,6 +4,7 @@ import { graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 const TENANT = '5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
 
@@ -37,7 +38,7 @@ describe('Entra groups overage', () => {
     entra = await startRogueIdp({ issuerPath: `/${TENANT}/v2.0`, clientId: 'overage-app' });
     service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, ENTRA_GRAPH_URL: entra.origin } });
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Overage Test" }) { id } }');
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "overage-test.com") { id } }', { id: createOrganization.id });
+    await addVerifiedDomain(service.url, createOrganization.id, 'overage-test.com');
     const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
       input: { organizationId: createOrganization.id, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'overage-app', clientSecret: 'overage-secret' },
     });

@@ -5,6 +5,7 @@ import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 /** Every call to an identity provider leaves through the one guarded HTTP client. */
 describe('outbound calls to identity providers', () => {
@@ -43,7 +44,7 @@ describe('outbound calls to identity providers', () => {
     });
     restoreFetch = () => Object.defineProperty(http, 'fetch', { value: guardedFetch, configurable: true });
     organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Initrode" }) { id } }')).createOrganization.id;
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "initrode-sso-test.com") { id } }', { id: organizationId });
+    await addVerifiedDomain(service.url, organizationId, 'initrode-sso-test.com');
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 const DOMAIN = 'globex-sso-test.com';
 const APP_ORIGIN = 'https://app.globex-sso-test.com';
@@ -41,7 +42,7 @@ describe('Okta logins, identity linking and the roles cache', () => {
     generic = await startTestIdp({ accounts: [{ sub: 'generic-kim', email: `Kim@${DOMAIN}`, email_verified: true }] });
     service = await startTestApp({ env: { APP_URL: `${APP_ORIGIN}/home` } });
     organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Globex" }) { id } }')).createOrganization.id;
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: organizationId, domain: DOMAIN });
+    await addVerifiedDomain(service.url, organizationId, DOMAIN);
     const oktaConnection = await createConnection({ organizationId, type: 'OKTA', oktaDomain: okta.origin, clientId: 'okta-app', clientSecret: 'okta-secret' });
     oktaConnectionId = oktaConnection.id;
     okta.registerClient({ clientId: 'okta-app', clientSecret: 'okta-secret', redirectUris: [oktaConnection.redirectUri] });

@@ -5,6 +5,7 @@ import { errorCode, graphql, graphqlOk, type GraphqlResult } from './support/gra
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
+import { addVerifiedDomain } from './support/domains';
 
 const DOMAIN = 'lockout-guard-test.com';
 const SET_SSO_REQUIRED = 'mutation($id: ID!, $on: Boolean!) { updateOrganization(id: $id, input: { ssoRequired: $on }) { ssoRequired } }';
@@ -49,7 +50,7 @@ describe('require SSO without lockouts', () => {
     idp = await startTestIdp({ accounts: [{ sub: 'lea', email: `lea@${DOMAIN}`, email_verified: true }] });
     service = await startTestApp();
     organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Lockout Guard" }) { id } }')).createOrganization.id;
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: organizationId, domain: DOMAIN });
+    await addVerifiedDomain(service.url, organizationId, DOMAIN);
     const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }', {
       input: { organizationId, scopes: ['admin'] },
     });
@@ -145,7 +146,7 @@ describe('require SSO without lockouts', () => {
     beforeAll(async () => {
       otherIdp = await startTestIdp({ accounts: [] });
       orgId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Rebind Guard" }) { id } }')).createOrganization.id;
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: orgId, domain: 'rebind-guard-test.com' });
+      await addVerifiedDomain(service.url, orgId, 'rebind-guard-test.com');
       idp.setAccount({ sub: 'rex', email: 'rex@rebind-guard-test.com', email_verified: true });
       guarded = await connectionOf(orgId, 'rebind-guarded');
       spare = await connectionOf(orgId, 'rebind-spare');

@@ -5,6 +5,7 @@ import { createTestDatabase, queryDatabase, type TestDatabase } from './support/
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { keyIdOf } from '../src/common/secrets-cipher';
+import { addVerifiedDomain } from './support/domains';
 
 const OLD_KEY = Buffer.alloc(32, 7);
 const NEW_KEY = Buffer.alloc(32, 11);
@@ -54,7 +55,7 @@ describe('rotating SECRETS_KEY', () => {
   it('opens what the previous key sealed, reseals it under the new key at start, and then needs only the new key', async () => {
     await withService({ SECRETS_KEY: OLD_KEY.toString('base64') }, async (service) => {
       const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Umbrella" }) { id } }');
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "umbrella-sso-test.com") { id } }', { id: createOrganization.id });
+      await addVerifiedDomain(service.url, createOrganization.id, 'umbrella-sso-test.com');
       const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
         input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'umbrella', clientSecret: 'umbrella-secret' },
       });

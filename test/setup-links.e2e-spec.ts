@@ -126,7 +126,7 @@ describe('Setup links', () => {
   it('refuses a form posted without the session’s CSRF token, and changes nothing', async () => {
     const { browser } = await openPortal(orgA);
     const before = await queryDatabase(service.databaseUrl, 'SELECT default_role FROM organizations WHERE id = $1', [orgA]);
-    for (const fields of [{ defaultRole: 'viewer' }, { defaultRole: 'viewer', _csrf: 'forged' }]) {
+    for (const fields of [{ defaultRole: "viewer" }, { defaultRole: "viewer", _csrf: "forged" }] as Record<string, string>[]) {
       const refused = await browser.submit(`${service.url}/setup/roles/defaults`, fields);
       expect(refused.status).toBe(403);
     }

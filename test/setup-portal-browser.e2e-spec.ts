@@ -7,7 +7,7 @@ import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
-import { startDnsServer, type TestDnsServer } from './support/dns-server';
+import { TestDnsServer } from './support/dns-server';
 import { launchChromium } from './support/chromium';
 
 const DOMAIN = 'globex-portal-example.com';
@@ -30,7 +30,8 @@ describe('the setup portal in a real browser', () => {
 
   beforeAll(async () => {
     mkdirSync(shots, { recursive: true });
-    dns = await startDnsServer();
+    dns = await TestDnsServer.start();
+    dns.addZone(DOMAIN);
     idp = await startTestIdp({
       flavour: 'okta',
       title: 'Globex Okta',
@@ -89,7 +90,7 @@ describe('the setup portal in a real browser', () => {
     const recordValue = await page.locator('tr', { hasText: DOMAIN }).locator('code').nth(2).textContent();
     expect(recordName).toBe(`_sso-challenge.${DOMAIN}`);
     await page.screenshot({ path: join(shots, '03-domains-pending.png'), fullPage: true });
-    dns.setTxt(recordName!, [recordValue!]);
+    dns.publishTxt(recordName!, recordValue!);
     await portalClick(page, 'Check now');
     await expect(page.getByRole('status').textContent()).resolves.toContain('is verified');
     await page.screenshot({ path: join(shots, '04-domains-verified.png'), fullPage: true });

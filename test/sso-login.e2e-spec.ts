@@ -9,6 +9,7 @@ import { TestBrowser } from './support/browser';
 import { DataSource } from 'typeorm';
 import { ConnectionsService } from '../src/connections/connections.service';
 import { Connection } from '../src/connections/entities/connection.entity';
+import { addVerifiedDomain } from './support/domains';
 
 const TENANT = '0b5f3a7e-2c4d-4e6f-8a9b-1c2d3e4f5a6b';
 const APP_ORIGIN = 'https://app.acme-sso-test.com';
@@ -57,7 +58,7 @@ describe('SSO login', () => {
     service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, IDP_TIMEOUT_MS: '1500' } });
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Acme SSO Test" }) { id } }');
     organizationId = createOrganization.id;
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "acme-sso-test.com") { id } }', { id: organizationId });
+    await addVerifiedDomain(service.url, organizationId, 'acme-sso-test.com');
     const entraConnection = await createConnection({ organizationId, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'entra-app', clientSecret: 'entra-secret' });
     entraConnectionId = entraConnection.id;
     entra.registerClient({ clientId: 'entra-app', clientSecret: 'entra-secret', redirectUris: [entraConnection.redirectUri] });
@@ -471,11 +472,13 @@ describe('SSO login', () => {
     const limited = await startTestApp({ database: service.database, env: { SSO_RATE_LIMIT_PER_MINUTE: '3' } });
     try {
       const statuses: number[] = [];
+      // An address of its own: the counts live in the database this file's other instance shares.
+      const headers = { 'x-forwarded-for': '192.0.2.77' };
       for (let attempt = 0; attempt < 5; attempt++) {
-        statuses.push((await fetch(`${limited.url}/sso/discover?email=a@acme-sso-test.com`, { redirect: 'manual' })).status);
+        statuses.push((await fetch(`${limited.url}/sso/discover?email=a@acme-sso-test.com`, { redirect: 'manual', headers })).status);
       }
       expect(statuses).toEqual([302, 302, 302, 429, 429]);
-      const refused = await fetch(`${limited.url}/sso/discover?email=a@acme-sso-test.com`, { redirect: 'manual' });
+      const refused = await fetch(`${limited.url}/sso/discover?email=a@acme-sso-test.com`, { redirect: 'manual', headers });
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(((await refused.json()) as { error: string }).error).toBe('rate_limited');
     } finally {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp } from './support/app';
-import { createTestDatabase, type TestDatabase } from './support/database';
+import { createTestDatabase, queryDatabase, type TestDatabase } from './support/database';
 
 const LIMIT = 3;
 
@@ -20,6 +20,8 @@ describe('TRUST_PROXY', () => {
   async function statusesWithForwardedIps(trustProxy: string | undefined): Promise<number[]> {
     const env: Record<string, string> = { SSO_RATE_LIMIT_PER_MINUTE: String(LIMIT), ...(trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy }) };
     const service: TestApp = await startTestApp({ database, env });
+    // The counts live in the database and outlast an instance: each case starts from none.
+    await queryDatabase(database.url, 'DELETE FROM rate_limits');
     try {
       const statuses: number[] = [];
       for (let request = 0; request <= LIMIT; request++) {

@@ -1,64 +1,186 @@
-import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource, IsNull, Repository } from 'typeorm';
+import type { Logger } from 'pino';
 import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiKey, ApiKeyScope } from './entities/api-key.entity';
-import { Caller, actorOf, assertCanActOn, isPlatformCaller } from '../common/caller';
+import { Caller, actorOf, assertCanActOn, isPlatformCaller, withinCallerScope } from '../common/caller';
+import { BackgroundWork } from '../common/background-work';
+import { LOGGER } from '../logging/logger';
+import { ApiKeyRevocations } from './api-key-revocations';
 import { BadInputError, ForbiddenError, NotFoundError } from '../common/errors';
 import { AuditService } from '../audit/audit.service';
 import { Organization } from '../organizations/entities/organization.entity';
 
-/** Verified keys are remembered briefly so hot paths (the roles API) skip the database. */
+/**
+ * Verified keys are remembered briefly so hot paths (the roles API) skip the database; a
+ * revocation on any instance reaches every instance's memory through ApiKeyRevocations.
+ */
 const VERIFIED_KEY_TTL_MS = 30_000;
+/** `lastUsedAt` is written at most this often per key (and the UPDATE itself checks it, across instances). */
+const LAST_USED_RESOLUTION_MS = 60_000;
+/** The prefix that marks the key made from BOOTSTRAP_ADMIN_API_KEY (created keys start with `sk_`). */
 const BOOTSTRAP_PREFIX = 'bootstrap';
+const BOOTSTRAP_ACTOR = 'system:bootstrap';
 
 export function hashApiKey(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
 @Injectable()
-export class ApiKeysService implements OnApplicationBootstrap {
+export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly verified = new LRUCache<string, Caller | false>({ max: 10_000, ttl: VERIFIED_KEY_TTL_MS });
+  /** Keys whose use was written less than a minute ago. */
+  private readonly recentlyUsed = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_RESOLUTION_MS });
+  /** Counts revocations heard, so a lookup that raced one does not remember its stale answer. */
+  private revocationsHeard = 0;
+  private readonly background: BackgroundWork;
 
   constructor(
     @InjectRepository(ApiKey) private readonly apiKeys: Repository<ApiKey>,
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly revocations: ApiKeyRevocations,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    this.background = new BackgroundWork((error) => logger.warn({ err: { message: (error as Error).message } }, 'could not record an API key use'));
+  }
 
-  /** Makes BOOTSTRAP_ADMIN_API_KEY a platform admin key, idempotently (also across instances). */
   async onApplicationBootstrap(): Promise<void> {
+    await this.revocations.listen(
+      (secretHash) => this.forget(secretHash),
+      () => {
+        this.revocationsHeard += 1;
+        this.verified.clear();
+      },
+    );
+    await this.ensureBootstrapKey();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.usesRecorded();
+  }
+
+  /** Resolves once every key use noted so far is written (for the shutdown, or a reader that must see it). */
+  usesRecorded(): Promise<void> {
+    return this.background.settled();
+  }
+
+  /**
+   * Makes BOOTSTRAP_ADMIN_API_KEY a platform admin key, idempotently (also across instances), and
+   * revokes (audited, on every instance) any earlier bootstrap key: a changed value replaces the
+   * old one. A configured key that an admin revoked stays revoked; the log says so.
+   */
+  private async ensureBootstrapKey(): Promise<void> {
     const secret = this.config.bootstrapAdminApiKey;
     if (!secret) return;
-    await this.apiKeys
-      .createQueryBuilder()
-      .insert()
-      .values({ organizationId: null, prefix: BOOTSTRAP_PREFIX, secretHash: hashApiKey(secret), scopes: ['admin'] })
-      .orIgnore()
-      .execute();
+    const secretHash = hashApiKey(secret);
+    const replaced = await this.dataSource.transaction(async (manager) => {
+      await manager
+        .createQueryBuilder()
+        .insert()
+        .into(ApiKey)
+        .values({ organizationId: null, prefix: BOOTSTRAP_PREFIX, secretHash, scopes: ['admin'] })
+        .orIgnore()
+        .execute();
+      // TypeORM answers an UPDATE … RETURNING with [rows, count].
+      const [rows] = (await manager.query(
+        'UPDATE api_keys SET revoked_at = now() WHERE prefix = $1 AND secret_hash <> $2 AND revoked_at IS NULL RETURNING id, secret_hash',
+        [BOOTSTRAP_PREFIX, secretHash],
+      )) as [{ id: string; secret_hash: string }[], number];
+      for (const row of rows) {
+        await this.audit.record(manager, {
+          organizationId: null,
+          actor: BOOTSTRAP_ACTOR,
+          action: 'api_key.revoked',
+          targetId: row.id,
+          details: { prefix: BOOTSTRAP_PREFIX, reason: 'BOOTSTRAP_ADMIN_API_KEY changed' },
+        });
+        await this.revocations.announce(manager, row.secret_hash);
+      }
+      return rows;
+    });
+    for (const row of replaced) this.forget(row.secret_hash);
   }
 
   /**
    * The caller a key stands for when the last `authenticate` of it is still remembered: a Caller,
-   * false for a key known to be invalid, undefined when it would need the database.
+   * false for a key known to be invalid, undefined when it would need the database (also whenever
+   * revocations by other instances cannot be heard).
    */
   rememberedCaller(secret: string): Caller | false | undefined {
-    return this.verified.get(hashApiKey(secret));
+    if (!this.revocations.listening) return undefined;
+    const caller = this.verified.get(hashApiKey(secret));
+    if (caller) this.noteUse(caller.apiKeyId);
+    return caller;
   }
 
   /** The caller a presented key stands for, or undefined for an unknown or revoked key. */
   async authenticate(secret: string): Promise<Caller | undefined> {
-    const hash = hashApiKey(secret);
-    const remembered = this.verified.get(hash);
+    const remembered = this.rememberedCaller(secret);
     if (remembered !== undefined) return remembered || undefined;
+    const hash = hashApiKey(secret);
+    const heardBefore = this.revocationsHeard;
     const key = await this.apiKeys.findOne({ where: { secretHash: hash } });
     const caller: Caller | false =
       key && !key.revokedAt ? { apiKeyId: key.id, organizationId: key.organizationId, scopes: key.scopes } : false;
-    this.verified.set(hash, caller);
+    if (this.revocationsHeard === heardBefore) this.verified.set(hash, caller);
+    if (caller) this.noteUse(caller.apiKeyId);
     return caller || undefined;
+  }
+
+  /** Keys of one organization, or the platform keys (organizationId omitted: platform keys only). */
+  async list(caller: Caller, organizationId: string | undefined): Promise<ApiKey[]> {
+    if (organizationId === undefined) {
+      if (!isPlatformCaller(caller)) throw new ForbiddenError('only a platform key may list platform keys');
+      return this.apiKeys.find({ where: { organizationId: IsNull() }, order: { createdAt: 'ASC', id: 'ASC' } });
+    }
+    assertCanActOn(caller, organizationId);
+    return this.apiKeys.find({ where: { organizationId }, order: { createdAt: 'ASC', id: 'ASC' } });
+  }
+
+  /** Revokes a key at once on every instance (audited); revoking a revoked key changes nothing. */
+  async revoke(caller: Caller, id: string): Promise<ApiKey> {
+    const key = await this.dataSource.transaction(async (manager) => {
+      const found = await manager.findOne(ApiKey, { where: withinCallerScope(caller, { id }), lock: { mode: 'pessimistic_write' } });
+      if (!found) throw new NotFoundError('API key');
+      if (found.revokedAt) return found;
+      found.revokedAt = new Date();
+      await manager.update(ApiKey, { id }, { revokedAt: found.revokedAt });
+      await this.audit.record(manager, {
+        organizationId: found.organizationId,
+        actor: actorOf(caller),
+        action: 'api_key.revoked',
+        targetId: found.id,
+        details: { prefix: found.prefix },
+      });
+      await this.revocations.announce(manager, found.secretHash);
+      return found;
+    });
+    this.forget(key.secretHash);
+    return key;
+  }
+
+  private forget(secretHash: string): void {
+    this.revocationsHeard += 1;
+    this.verified.delete(secretHash);
+  }
+
+  /** Records a key's use, at most once a minute per key and instance; the UPDATE skips a fresh value. */
+  private noteUse(apiKeyId: string): void {
+    if (this.recentlyUsed.has(apiKeyId)) return;
+    this.recentlyUsed.set(apiKeyId, true);
+    this.background.run(
+      this.apiKeys
+        .createQueryBuilder()
+        .update()
+        .set({ lastUsedAt: () => 'now()' })
+        .where("id = :apiKeyId AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')", { apiKeyId })
+        .execute(),
+    );
   }
 
   /** Creates a key and returns its secret, which is shown this once and stored only hashed. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import { LoginState } from './entities/login-state.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
@@ -73,33 +73,38 @@ export class LoginStateService {
     };
   }
 
-  /** Takes the login out of the store (so it serves once) and checks it belongs here. */
+  /**
+   * Takes the login out of the store (so it serves once), but only for the browser that began
+   * it: the state, the connection and the binding cookie are all in the DELETE, so a callback
+   * URL replayed elsewhere (without the cookie) is refused and leaves the login for its owner.
+   */
   async consume(connectionId: string, state: string | undefined, binding: string | undefined): Promise<ConsumedLogin> {
     if (!state || state.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'no state in the callback');
+    if (!binding || binding.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the callback reached a browser that did not start this login');
     // TypeORM answers a DELETE with [rows, affected].
     const [deleted] = (await this.states.query(
-      `DELETE FROM login_states WHERE state_hash = $1
-       RETURNING connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, expires_at`,
-      [sha256(state)],
+      `DELETE FROM login_states WHERE state_hash = $1 AND connection_id = $2 AND browser_binding_hash = $3 AND expires_at > now()
+       RETURNING nonce, code_verifier_encrypted, return_to, connection_test_id`,
+      [sha256(state), connectionId, sha256(binding)],
     )) as [Record<string, string>[], number];
-    const row = deleted.map((raw) => ({
-      connectionId: raw.connection_id,
-      browserBindingHash: raw.browser_binding_hash,
-      nonce: raw.nonce,
-      codeVerifierEncrypted: raw.code_verifier_encrypted,
-      returnTo: raw.return_to,
-      connectionTestId: raw.connection_test_id as string | null,
-      expiresAt: new Date(raw.expires_at),
-    }))[0];
-    if (!row) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'unknown or already used state');
-    if (row.expiresAt.getTime() < Date.now()) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the login expired');
-    if (row.connectionId !== connectionId) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'state of another connection');
-    const expected = Buffer.from(row.browserBindingHash, 'hex');
-    const presented = Buffer.from(sha256(binding ?? ''), 'hex');
-    if (!binding || !timingSafeEqual(expected, presented)) {
-      throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the callback reached a browser that did not start this login');
-    }
-    return { connectionId, nonce: row.nonce, codeVerifier: this.cipher.open(row.codeVerifierEncrypted), returnTo: row.returnTo, connectionTestId: row.connectionTestId };
+    const row = deleted[0];
+    if (!row) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, await this.whyNotConsumed(sha256(state), connectionId));
+    return {
+      connectionId,
+      nonce: row.nonce,
+      codeVerifier: this.cipher.open(row.code_verifier_encrypted),
+      returnTo: row.return_to,
+      connectionTestId: row.connection_test_id as string | null,
+    };
+  }
+
+  /** For the log: why a state was not taken (the person is told invalid_state either way). */
+  private async whyNotConsumed(stateHash: string, connectionId: string): Promise<string> {
+    const stored = await this.states.findOneBy({ stateHash });
+    if (!stored) return 'unknown or already used state';
+    if (stored.connectionId !== connectionId) return 'state of another connection';
+    if (stored.expiresAt.getTime() <= Date.now()) return 'the login expired';
+    return 'the callback reached a browser that did not start this login';
   }
 
   /** Logins abandoned at the IdP leave rows behind; sweep them at most once a minute. */

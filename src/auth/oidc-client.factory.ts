@@ -1,27 +1,30 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
 import * as oidc from 'openid-client';
-import { createRemoteJWKSet, customFetch as joseCustomFetch, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch as joseCustomFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { Connection } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { IdpHttpClient, isLoopbackHost } from '../connections/idp-http';
+import { acceptedIdTokenAlgorithms, effectiveTokenEndpointAuthMethod, isSymmetricAlgorithm, TokenEndpointAuthMethod } from '../connections/token-security';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { ClientAssertionKeysService } from './client-assertion-keys.service';
+
+type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
 /**
  * openid-client configurations per connection, built from the stored endpoints (no discovery
  * on the login path) and cached by (id, version): an update bumps the version, so no instance
  * ever logs in with stale settings.
  */
-const JWKS_REFETCH_COOLDOWN_MS = 5_000;
-
 @Injectable()
 export class OidcClientFactory {
   private readonly cache = new LRUCache<string, oidc.Configuration>({ max: 5000 });
-  private readonly keySets = new LRUCache<string, JWTVerifyGetKey>({ max: 5000 });
+  private readonly keySets = new LRUCache<string, RemoteKeySet>({ max: 5000 });
 
   constructor(
     private readonly connections: ConnectionsService,
     private readonly http: IdpHttpClient,
+    private readonly assertionKeys: ClientAssertionKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -37,11 +40,12 @@ export class OidcClientFactory {
         jwks_uri: connection.jwksUrl,
         ...(connection.userinfoUrl ? { userinfo_endpoint: connection.userinfoUrl } : {}),
         authorization_response_iss_parameter_supported: connection.issuerResponseParameter,
-        id_token_signing_alg_values_supported: ['RS256', 'RS384', 'RS512', 'PS256', 'ES256', 'ES384', 'EdDSA'],
+        // openid-client refuses any other `alg` header before the signature is checked below.
+        id_token_signing_alg_values_supported: acceptedIdTokenAlgorithms(connection),
       },
       connection.clientId,
       undefined,
-      oidc.ClientSecretPost(this.connections.clientSecretOf(connection)),
+      this.clientAuthentication(connection),
     );
     configuration[oidc.customFetch] = this.http.fetch as unknown as oidc.CustomFetch;
     configuration.timeout = Math.ceil(this.config.idpTimeoutMs / 1000);
@@ -53,29 +57,80 @@ export class OidcClientFactory {
   }
 
   /**
-   * Checks the ID token's signature against the IdP's JWKS. openid-client would do it too, but
+   * Checks the ID token's signature: HS256–512 with the client secret (only when the connection
+   * accepts them), anything else against the IdP's JWKS. openid-client would check it too, but
    * refetches its JWKS for an unknown `kid` only once its copy is 60 s old, which turns an IdP's
-   * routine key rotation into failed logins; this set refetches after a 5 s cooldown instead.
+   * routine key rotation into failed logins; this set refetches after JWKS_REFETCH_COOLDOWN_MS.
    */
   async verifyIdTokenSignature(connection: Connection, idToken: string): Promise<void> {
-    await jwtVerify(idToken, this.jwksFor(connection), {
-      algorithms: ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'],
-      issuer: connection.issuer,
-      audience: connection.clientId,
-    });
+    const keySet = this.jwksFor(connection);
+    const secret = this.connections.clientSecretOf(connection);
+    const keyFor: JWTVerifyGetKey = (header, token) =>
+      isSymmetricAlgorithm(header.alg ?? '') && secret !== null ? new TextEncoder().encode(secret) : keySet(header, token);
+    const verify = () => jwtVerify(idToken, keyFor, { algorithms: acceptedIdTokenAlgorithms(connection), issuer: connection.issuer, audience: connection.clientId });
+    await verifyRefetchingOnce(verify, keySet);
   }
 
-  private jwksFor(connection: Connection): JWTVerifyGetKey {
+  /** How token requests authenticate, by the method the connection and its IdP agree on. */
+  private clientAuthentication(connection: Connection): oidc.ClientAuth {
+    const method = effectiveTokenEndpointAuthMethod(connection);
+    const secret = () => {
+      const value = this.connections.clientSecretOf(connection);
+      if (value === null) throw new Error(`connection ${connection.id} has no client secret for ${method}`);
+      return value;
+    };
+    switch (method) {
+      case TokenEndpointAuthMethod.CLIENT_SECRET_BASIC:
+        // No client_id in the body: Okta refuses two sets of client credentials.
+        return oidc.ClientSecretBasic(secret());
+      case TokenEndpointAuthMethod.CLIENT_SECRET_POST:
+        return oidc.ClientSecretPost(secret());
+      case TokenEndpointAuthMethod.PRIVATE_KEY_JWT:
+        return async (as, client, body, headers) => {
+          const signingKey = await this.assertionKeys.signingKey();
+          // OIDC Core §9: the audience is the token endpoint, what Okta and Entra ID insist on.
+          const audienceIsTokenEndpoint = { [oidc.modifyAssertion]: (_header: unknown, payload: Record<string, unknown>) => void (payload.aud = connection.tokenUrl) };
+          await oidc.PrivateKeyJwt(signingKey, audienceIsTokenEndpoint)(as, client, body, headers);
+        };
+      default: {
+        const unhandled: never = method;
+        throw new Error(`unknown token endpoint auth method ${String(unhandled)}`);
+      }
+    }
+  }
+
+  private jwksFor(connection: Connection): RemoteKeySet {
     const cacheKey = `${connection.id}:${connection.version}:${connection.jwksUrl}`;
     let keySet = this.keySets.get(cacheKey);
     if (!keySet) {
       keySet = createRemoteJWKSet(new URL(connection.jwksUrl), {
-        cooldownDuration: JWKS_REFETCH_COOLDOWN_MS,
+        cooldownDuration: this.config.jwksRefetchCooldownMs,
         timeoutDuration: this.config.idpTimeoutMs,
         [joseCustomFetch]: this.http.fetch as unknown as typeof fetch,
       });
       this.keySets.set(cacheKey, keySet);
     }
     return keySet;
+  }
+}
+
+/** The part of jose's remote JWKS that decides a refetch. */
+export interface RefetchableKeySet {
+  readonly coolingDown: boolean;
+  reload(): Promise<void>;
+}
+
+/**
+ * Verifies; when a key the set knows fails the signature (an IdP that replaced a key under the
+ * same `kid`), refetches the JWKS once, unless it was fetched within the cooldown, and verifies
+ * again. An unknown `kid` needs none of this: jose refetches for it by itself.
+ */
+export async function verifyRefetchingOnce<T>(verify: () => Promise<T>, keySet: RefetchableKeySet): Promise<T> {
+  try {
+    return await verify();
+  } catch (error) {
+    if (!(error instanceof joseErrors.JWSSignatureVerificationFailed) || keySet.coolingDown) throw error;
+    await keySet.reload();
+    return verify();
   }
 }

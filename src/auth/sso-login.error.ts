@@ -1,3 +1,5 @@
+import { AlgorithmRefusal } from '../connections/token-security';
+
 /** The contract's callback error codes, each with what a person is told. */
 export enum SsoErrorCode {
   INVALID_STATE = 'invalid_state',
@@ -29,9 +31,9 @@ export function explain(code: SsoErrorCode): Explanation {
       return { status: 400, title: 'Your identity provider reported a problem', advice: 'Try again; if it persists, tell your IT admin.' };
     case SsoErrorCode.TOKEN_EXCHANGE_FAILED:
       // 4xx as the contract asks of every callback failure; 424: the sign-in depended on the IdP's answer.
-      return { status: 424, title: 'Your identity provider did not complete the sign-in', advice: 'Tell your IT admin: the SSO connection’s client credentials may be wrong or expired.' };
+      return { status: 424, title: 'Your identity provider did not complete the sign-in', advice: 'Tell your IT admin: the identity provider refused this application’s token request, so the SSO connection and the application registered at the IdP do not match.' };
     case SsoErrorCode.INVALID_ID_TOKEN:
-      return { status: 401, title: 'The sign-in could not be verified', advice: 'Tell your IT admin: the identity provider sent a token that failed verification.' };
+      return { status: 401, title: 'The sign-in could not be verified', advice: 'Tell your IT admin: the identity provider sent a token this service could not verify.' };
     case SsoErrorCode.EMAIL_MISSING:
       return { status: 403, title: 'Your identity provider did not share your email address', advice: 'Tell your IT admin to release the email claim to this application.' };
     case SsoErrorCode.EMAIL_NOT_VERIFIED:
@@ -56,19 +58,91 @@ export function explain(code: SsoErrorCode): Explanation {
 }
 
 /**
+ * What the service found out about a failure beyond its public code, when it can name the exact
+ * mismatch between the connection and the IdP's client registration.
+ */
+export type SsoDiagnosis =
+  | {
+      kind: 'client_authentication_refused';
+      /** The token endpoint's OAuth error: invalid_client or unauthorized_client. */
+      oauthError: string;
+      used: string;
+      /** The IdP's token_endpoint_auth_methods_supported; null when it announces none. */
+      announced: readonly string[] | null;
+      /** The method came from the connection's override rather than the IdP's announcement. */
+      overridden: boolean;
+    }
+  | { kind: 'client_secret_expired'; expiredOn: string }
+  | { kind: 'id_token_algorithm_refused'; alg: string; refusal: AlgorithmRefusal; announced: readonly string[] | null; accepted: readonly string[] };
+
+const list = (values: readonly string[] | null) => (values === null ? 'nothing (no discovery document, or the list is absent)' : values.length ? values.join(', ') : 'nothing');
+
+/** What the IT admin should change, for each diagnosis: the one place these words live. */
+export function advise(diagnosis: SsoDiagnosis): string {
+  switch (diagnosis.kind) {
+    case 'client_authentication_refused': {
+      const others = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'].filter((method) => method !== diagnosis.used);
+      const basicNote =
+        diagnosis.used === 'client_secret_basic'
+          ? ' With client_secret_basic the client id and secret are form-encoded before Base64 (RFC 6749 §2.3.1, so "-" is sent as "%2D"); an IdP that does not decode them refuses a correct secret: choose CLIENT_SECRET_POST for it.'
+          : '';
+      return (
+        `The IdP's token endpoint refused the client (${diagnosis.oauthError}) authenticated with ${diagnosis.used}` +
+        `${diagnosis.overridden ? ' (the connection’s tokenEndpointAuthMethod)' : ''}; the IdP announces ${list(diagnosis.announced)}. ` +
+        `Check the client id and secret, and that the application at the IdP is registered for ${diagnosis.used}, ` +
+        `or set the connection's tokenEndpointAuthMethod to the method it is registered for (${others.join(' or ')}).${basicNote}`
+      );
+    }
+    case 'client_secret_expired':
+      return `The connection's client secret has probably expired (on ${diagnosis.expiredOn}); an admin must enter a new one.`;
+    case 'id_token_algorithm_refused': {
+      const accepted = `This connection accepts ${diagnosis.accepted.length ? diagnosis.accepted.join(', ') : 'no algorithm the IdP announces'}.`;
+      switch (diagnosis.refusal) {
+        case AlgorithmRefusal.NEVER_ACCEPTED:
+          return `The IdP signed the ID token with ${diagnosis.alg}, which is never accepted. ${accepted} Set the application's ID token signing algorithm at the IdP to RS256 (or another of those).`;
+        case AlgorithmRefusal.SYMMETRIC_NOT_ALLOWED:
+          return (
+            `The IdP signed the ID token with ${diagnosis.alg}, a signature made with the client secret, which the connection does not accept. ${accepted} ` +
+            `Set the application's ID token signing algorithm at the IdP to RS256 (recommended), or set allowSymmetricIdTokenSignature on the connection.`
+          );
+        case AlgorithmRefusal.NOT_ANNOUNCED:
+          return (
+            `The IdP signed the ID token with ${diagnosis.alg}, but announces ${list(diagnosis.announced)} in id_token_signing_alg_values_supported. ${accepted} ` +
+            `Set the application's ID token signing algorithm at the IdP to one it announces; if the IdP's configuration changed, save the connection's discovery URL again.`
+          );
+        default: {
+          const unhandled: never = diagnosis.refusal;
+          throw new Error(`unexplained algorithm refusal ${String(unhandled)}`);
+        }
+      }
+    }
+    default: {
+      const unhandled: never = diagnosis;
+      throw new Error(`unexplained SSO diagnosis ${JSON.stringify(unhandled)}`);
+    }
+  }
+}
+
+/**
  * A failed sign-in: a public code for the person, an internal detail for the log, and
- * optionally a hint safe to show beside the code (what the IT admin should look at).
+ * optionally a diagnosis whose advice is safe to show beside the code (what the IT admin
+ * should change).
  */
 export class SsoLoginError extends Error {
-  readonly hint?: string;
+  readonly diagnosis?: SsoDiagnosis;
 
   constructor(
     readonly code: SsoErrorCode,
     readonly detail: string,
-    options?: { cause?: unknown; hint?: string },
+    options?: { cause?: unknown; diagnosis?: SsoDiagnosis },
   ) {
     super(`${code}: ${detail}`, { cause: options?.cause });
     this.name = 'SsoLoginError';
-    this.hint = options?.hint;
+    this.diagnosis = options?.diagnosis;
+  }
+
+  /** The advice for the IT admin, when the service knows more than the code says. */
+  get hint(): string | undefined {
+    return this.diagnosis ? advise(this.diagnosis) : undefined;
   }
 }

@@ -6,11 +6,13 @@ import { LoginStateService, type StartedLogin } from './login-state.service';
 import { sendConnectionTestReport } from './connection-test-report-page';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
 import { sendSsoError } from './sso-error-page';
-import { SsoRateLimitGuard } from './rate-limiter';
+import { SsoRateLimitGuard } from './sso-rate-limit.guard';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { SESSION_COOKIE, sessionCookieOptions } from './session-cookie';
 import { ConnectionStrategy, authenticate } from './connection.strategy';
 import { recordServerTiming } from '../common/server-timing';
+import { ClientAssertionKeysService } from './client-assertion-keys.service';
+import { RateLimitedError } from '../common/errors';
 
 function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
@@ -23,6 +25,7 @@ export class SsoController {
 
   constructor(
     private readonly sso: SsoService,
+    private readonly assertionKeys: ClientAssertionKeysService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -34,7 +37,7 @@ export class SsoController {
         loginHint: firstString(query.login_hint),
         returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
         iss: firstString(query.iss),
-      }, correlationId);
+      }, { correlationId, clientIp: request.ip ?? 'unknown' });
       this.redirectToIdp(response, started);
     });
   }
@@ -56,7 +59,7 @@ export class SsoController {
       const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
       if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
       const strategy = new ConnectionStrategy(connectionId, () =>
-        this.sso.callback(connectionId, currentUrl, binding, correlationId, (ms) => recordServerTiming(response, 'idp', ms)),
+        this.sso.callback(connectionId, currentUrl, binding, { correlationId, clientIp: request.ip ?? 'unknown' }, (ms) => recordServerTiming(response, 'idp', ms)),
       );
       const outcome = await authenticate(strategy, request, response);
       response.setHeader('Cache-Control', 'no-store');
@@ -67,6 +70,16 @@ export class SsoController {
       response.cookie(SESSION_COOKIE, outcome.session.token, sessionCookieOptions(this.config, outcome.session.expiresAt));
       response.redirect(302, outcome.returnTo);
     });
+  }
+
+  /**
+   * The public keys of the service's private_key_jwt client assertions, for IdPs to fetch (every
+   * connection's clientJwksUri). Cached briefly: a rotation keeps the previous key published.
+   */
+  @Get('client-jwks.json')
+  async clientJwks(@Res() response: Response): Promise<void> {
+    response.setHeader('Cache-Control', 'public, max-age=300');
+    response.json(await this.assertionKeys.jwks());
   }
 
   @Get('discover')
@@ -90,17 +103,21 @@ export class SsoController {
   }
 
   private async handle(request: Request, response: Response, connectionId: string | undefined, work: (correlationId: string) => Promise<void>): Promise<void> {
-    // The request id: in the log line, on the error page and in the login activity alike.
+    // The service's own request id: in the log line, on the error page and in the login activity
+    // alike; a caller's X-Request-Id is only logged beside it.
     const correlationId = String(request.id ?? randomUUID());
+    const clientRef = request.clientRequestId ? `, client request id ${request.clientRequestId}` : '';
     try {
       await work(correlationId);
     } catch (error) {
+      // A rate limit (429 with Retry-After) is the app filter's to answer.
+      if (error instanceof RateLimitedError) throw error;
       if (error instanceof SsoLoginError) {
-        this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error.detail}`);
+        this.logger.warn(`sign-in failed: ${error.code} (connection ${connectionId ?? '-'}, ref ${correlationId}${clientRef}): ${error.detail}`);
         sendSsoError(request, response, error.code, correlationId, error.hint);
         return;
       }
-      this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}): ${error instanceof Error ? error.stack : error}`);
+      this.logger.error(`sign-in failed unexpectedly (connection ${connectionId ?? '-'}, ref ${correlationId}${clientRef}): ${error instanceof Error ? error.stack : error}`);
       sendSsoError(request, response, SsoErrorCode.IDP_ERROR, correlationId);
     }
   }

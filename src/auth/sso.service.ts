@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import * as oidc from 'openid-client';
+import { decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
@@ -7,10 +8,10 @@ import { PRESETS } from '../connections/presets';
 import { GroupsSourceService } from '../connections/groups-source.service';
 import { IdpRequestError } from '../connections/idp-http';
 import { DomainsService } from '../domains/domains.service';
-import { emailDomain } from '../domains/domain-rules';
 import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
-import { SsoErrorCode, SsoLoginError } from './sso-login.error';
+import { advise, SsoErrorCode, SsoLoginError, type SsoDiagnosis } from './sso-login.error';
+import { acceptedIdTokenAlgorithms, AlgorithmRefusal, algorithmRefusal, effectiveTokenEndpointAuthMethod, usesClientSecret } from '../connections/token-security';
 import { safeReturnTarget } from './return-target';
 import { SessionsService, type IssuedSession } from './sessions.service';
 import { ProvisioningService, type SsoProfile } from '../provisioning/provisioning.service';
@@ -19,11 +20,18 @@ import { LoginActivityService, type LoginAttemptFacts } from '../login-activity/
 import { ConnectionTestsService, type ConnectionTestReport } from '../connection-tests/connection-tests.service';
 import type { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 import { pkceChallenge } from './pkce';
+import { RateLimitsService, type RateLimit } from '../rate-limits/rate-limits.service';
 
 export interface InitiateRequest {
   loginHint?: string;
   returnTo?: string;
   iss?: string;
+}
+
+/** Who asked: the service's own reference for the request, and the client IP rate limits count. */
+export interface RequestContext {
+  correlationId: string;
+  clientIp: string;
 }
 
 const CLOCK_TOLERANCE_SECONDS = 60;
@@ -47,6 +55,7 @@ interface LoginAssessment {
 @Injectable()
 export class SsoService {
   private readonly logger = new Logger(SsoService.name);
+  private readonly earlyRefusalsPerIp: RateLimit;
 
   constructor(
     private readonly connections: ConnectionsService,
@@ -58,21 +67,26 @@ export class SsoService {
     private readonly groupsSource: GroupsSourceService,
     private readonly loginActivity: LoginActivityService,
     private readonly connectionTests: ConnectionTestsService,
+    rateLimits: RateLimitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.earlyRefusalsPerIp = rateLimits.limit({ name: 'sso_refusals_ip', points: config.ssoRefusalsPerMinute, durationSeconds: 60 });
+  }
 
   /** The IdP's authorization URL for a new login, and the login's browser-binding cookie. */
-  async initiate(connectionId: string, request: InitiateRequest, correlationId: string): Promise<{ url: URL; login: StartedLogin }> {
-    const connection = await this.knownConnection(connectionId);
-    return this.recorded(connection, correlationId, { subject: null, email: null }, 'refusal', async () => {
-      assertActive(connection);
-      if (request.iss !== undefined && request.iss !== connection.issuer) {
-        throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
-      }
-      const returnTo = safeReturnTarget(request.returnTo, this.config.allowedReturnOrigins, this.config.appUrl);
-      const login = await this.loginStates.start(connection.id, returnTo);
-      const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
-      return { url: this.authorizationUrl(connection, login, parameters), login };
+  async initiate(connectionId: string, request: InitiateRequest, context: RequestContext): Promise<{ url: URL; login: StartedLogin }> {
+    return this.beforeIdp(context, async () => {
+      const connection = await this.knownConnection(connectionId);
+      return this.counted(connection, async () => {
+        assertActive(connection);
+        if (request.iss !== undefined && request.iss !== connection.issuer) {
+          throw new SsoLoginError(SsoErrorCode.INVALID_REQUEST, 'iss is not the issuer of this connection');
+        }
+        const returnTo = safeReturnTarget(request.returnTo, this.config);
+        const login = await this.loginStates.start(connection.id, returnTo);
+        const parameters: Record<string, string> = request.loginHint ? { login_hint: request.loginHint.slice(0, 320) } : {};
+        return { url: this.authorizationUrl(connection, login, parameters), login };
+      });
     });
   }
 
@@ -97,16 +111,18 @@ export class SsoService {
     connectionId: string,
     currentUrl: URL,
     binding: string | undefined,
-    correlationId: string,
+    context: RequestContext,
     onIdpWait?: (ms: number) => void,
   ): Promise<CallbackOutcome> {
-    const connection = await this.knownConnection(connectionId);
-    const facts: LoginAttemptFacts = { subject: null, email: null };
-    const login = await this.recorded(connection, correlationId, facts, 'refusal', () =>
-      this.loginStates.consume(connection.id, currentUrl.searchParams.get('state') ?? undefined, binding),
-    );
+    const { connection, login } = await this.beforeIdp(context, async () => {
+      const known = await this.knownConnection(connectionId);
+      const consumed = await this.counted(known, () => this.loginStates.consume(known.id, currentUrl.searchParams.get('state') ?? undefined, binding));
+      return { connection: known, login: consumed };
+    });
     if (login.connectionTestId !== null) return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
-    return this.recorded(connection, correlationId, facts, 'always', async () => {
+    const facts: LoginAttemptFacts = { subject: null, email: null };
+    const correlationId = context.correlationId;
+    return this.recorded(connection, correlationId, facts, async () => {
       assertActive(connection);
       const { profile, problems } = await this.assess(connection, login, currentUrl, onIdpWait);
       Object.assign(facts, { subject: profile.subject, email: profile.email });
@@ -141,7 +157,7 @@ export class SsoService {
   /** The same checks as a login, every problem reported rather than the first thrown, and nothing created. */
   private async finishTest(connection: Connection, login: ConsumedLogin, testId: string, currentUrl: URL): Promise<ConnectionTest> {
     const empty = { subject: null, email: null, firstName: null, lastName: null, groups: [], roles: [] };
-    const problem = (error: SsoLoginError) => ({ code: error.code as string, message: error.detail, blocksLogin: true });
+    const problem = (error: SsoLoginError) => ({ code: error.code as string, message: error.detail, blocksLogin: true, ...(error.hint ? { advice: error.hint } : {}) });
     let report: ConnectionTestReport;
     try {
       const { profile, problems } = await this.assess(connection, login, currentUrl);
@@ -174,10 +190,31 @@ export class SsoService {
   }
 
   /**
-   * Runs a step of a login and writes it to the connection's login activity: every outcome of
-   * a callback, and the refusals of an initiate (its success is not an attempt yet).
+   * The part of a login before any IdP round trip (the connection, the iss, the state and its
+   * browser): anyone can fail it without signing in anywhere, so each refusal there counts
+   * against the client IP, and past the limit the answer is a 429 instead of the error page.
    */
-  private async recorded<T>(connection: Connection, correlationId: string, facts: LoginAttemptFacts, record: 'always' | 'refusal', work: () => Promise<T>): Promise<T> {
+  private async beforeIdp<T>(context: RequestContext, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.earlyRefusalsPerIp.consume(context.clientIp);
+      throw error;
+    }
+  }
+
+  /** A refusal before any IdP round trip is counted in the connection's per-minute row, not kept as an attempt. */
+  private async counted<T>(connection: Connection, work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (error) {
+      await this.loginActivity.countRefusal(connection, error);
+      throw error;
+    }
+  }
+
+  /** Runs the part of a login after the IdP answered and writes its outcome, whatever it is, to the connection's login activity. */
+  private async recorded<T>(connection: Connection, correlationId: string, facts: LoginAttemptFacts, work: () => Promise<T>): Promise<T> {
     let result: T;
     try {
       result = await work();
@@ -185,7 +222,7 @@ export class SsoService {
       await this.loginActivity.record(connection, correlationId, facts, error);
       throw error;
     }
-    if (record === 'always') this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
+    this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
     return result;
   }
 
@@ -225,6 +262,7 @@ export class SsoService {
     try {
       await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
     } catch (error) {
+      if (error instanceof joseErrors.JOSEAlgNotAllowed) throw idTokenAlgorithmRefused(connection, algorithmOf(tokens.id_token!), error);
       throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, { cause: error });
     }
     const claims = await this.claimsOf(connection, configuration, tokens);
@@ -243,7 +281,8 @@ export class SsoService {
     if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, typeof emailClaim === 'string' ? `the email claim is longer than ${MAX_EMAIL_LENGTH} characters` : 'no email claim'));
     else if (claims.email_verified === false) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is false'));
     else if (!(await this.domains.emailBelongsTo(connection.organizationId, email))) {
-      problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, `${emailDomain(email)} is not a domain of the organization`));
+      // Named precisely (pending, unverified by a re-check, removed), so that the login activity says why.
+      problems.push(new SsoLoginError(SsoErrorCode.DOMAIN_NOT_ALLOWED, await this.domains.whyEmailNotOwned(connection.organizationId, email)));
     }
     const groups = await this.groupsSource.groupsOf(connection, claims, tokens.access_token);
     return {
@@ -282,6 +321,11 @@ export class SsoService {
   }
 }
 
+function algorithmOf(jwt: string): string {
+  const alg = decodeProtectedHeader(jwt).alg;
+  return typeof alg === 'string' ? alg.slice(0, 20) : 'an unnamed algorithm';
+}
+
 function assertActive(connection: Connection): void {
   if (connection.state !== ConnectionState.ACTIVE) throw new SsoLoginError(SsoErrorCode.CONNECTION_INACTIVE, 'the connection is inactive');
 }
@@ -296,10 +340,22 @@ function oauthErrorOf(error: unknown): string | undefined {
 /** openid-client's failures, sorted into the contract's codes. */
 function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginError {
   const message = error instanceof Error ? error.message : String(error);
+  const oauthError = oauthErrorOf(error);
   const expiresAt = connection.clientSecretExpiresAt;
-  if (oauthErrorOf(error) === 'invalid_client' && expiresAt && expiresAt.getTime() <= Date.now()) {
-    const hint = `The connection's client secret has probably expired (on ${expiresAt.toISOString().slice(0, 10)}); an admin must enter a new one.`;
-    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${hint}`, { cause: error, hint });
+  const method = effectiveTokenEndpointAuthMethod(connection);
+  if (oauthError === 'invalid_client' && usesClientSecret(method) && expiresAt && expiresAt.getTime() <= Date.now()) {
+    const diagnosis: SsoDiagnosis = { kind: 'client_secret_expired', expiredOn: expiresAt.toISOString().slice(0, 10) };
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${advise(diagnosis)}`, { cause: error, diagnosis });
+  }
+  if (oauthError === 'invalid_client' || oauthError === 'unauthorized_client') {
+    const diagnosis: SsoDiagnosis = {
+      kind: 'client_authentication_refused',
+      oauthError,
+      used: method,
+      announced: connection.tokenEndpointAuthMethodsSupported,
+      overridden: connection.tokenEndpointAuthMethod !== null,
+    };
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (${oauthError}, authenticated with ${method}): ${message}`, { cause: error, diagnosis });
   }
   // The token endpoint could not be reached in time, refused, or answered nonsense.
   const cause = (error as { cause?: unknown }).cause;
@@ -314,6 +370,26 @@ function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginE
     return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
   }
   if (error instanceof oidc.AuthorizationResponseError) return new SsoLoginError(SsoErrorCode.IDP_ERROR, message, { cause: error });
-  // Everything else openid-client checks after the exchange is the ID token's claims.
+  // Everything else openid-client checks after the exchange is the ID token: its alg header first, then its claims.
+  const refusedAlg = refusedAlgorithmOf(error);
+  if (refusedAlg !== undefined) return idTokenAlgorithmRefused(connection, refusedAlg, error);
   return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
+}
+
+/** The `alg` openid-client refused an ID token for (its error, or that error's cause, says so), if that was the failure. */
+function refusedAlgorithmOf(error: unknown): string | undefined {
+  for (let current = error as { message?: unknown; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (typeof current.message === 'string' && current.message.includes('unexpected JWT "alg" header parameter')) {
+      const alg = (current.cause as { header?: { alg?: unknown } } | undefined)?.header?.alg;
+      return typeof alg === 'string' ? alg.slice(0, 20) : 'an unnamed algorithm';
+    }
+  }
+  return undefined;
+}
+
+/** An ID token signed with an algorithm the connection does not accept, and what to change for it. */
+function idTokenAlgorithmRefused(connection: Connection, alg: string, error: unknown): SsoLoginError {
+  const refusal = algorithmRefusal(alg, connection) ?? AlgorithmRefusal.NOT_ANNOUNCED;
+  const diagnosis: SsoDiagnosis = { kind: 'id_token_algorithm_refused', alg, refusal, announced: connection.idTokenSigningAlgValuesSupported, accepted: acceptedIdTokenAlgorithms(connection) };
+  return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `the ID token is signed with ${alg} (${refusal})`, { cause: error, diagnosis });
 }

@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Injec
 import { GraphQLError } from 'graphql';
 import type { Response } from 'express';
 import type { Logger } from 'pino';
+import { QueryFailedError } from 'typeorm';
 import { AppError, ErrorKind, RateLimitedError } from './errors';
 import { LOGGER } from '../logging/logger';
 
@@ -33,6 +34,28 @@ export function mapErrorKind(kind: ErrorKind): ErrorMapping {
 }
 
 /**
+ * What the log keeps of an unexpected error. A failed query keeps its SQL text (placeholders
+ * only), SQLSTATE, table and constraint, never its parameters nor PostgreSQL's message and
+ * detail, which quote the values (`invalid input syntax for type uuid: "…"`, `Key (email)=(…)`).
+ */
+export function loggableError(exception: unknown): Record<string, unknown> {
+  if (exception instanceof QueryFailedError) {
+    const driverError = exception.driverError as { code?: string; table?: string; constraint?: string; routine?: string };
+    return {
+      type: 'QueryFailedError',
+      query: exception.query,
+      code: driverError?.code,
+      table: driverError?.table,
+      constraint: driverError?.constraint,
+      routine: driverError?.routine,
+      stack: exception.stack?.split('\n').slice(1).join('\n'),
+    };
+  }
+  if (exception instanceof Error) return { type: exception.name, message: exception.message, stack: exception.stack };
+  return { type: typeof exception };
+}
+
+/**
  * Turns AppErrors into GraphQL errors or HTTP answers; anything unexpected is logged with
  * its stack and answered with a bare 500 / INTERNAL_SERVER_ERROR that reveals nothing.
  */
@@ -55,11 +78,11 @@ export class AppExceptionFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException && !isGraphql) {
       const status = exception.getStatus();
-      if (status >= 500) this.logger.error({ err: exception }, 'request failed');
+      if (status >= 500) this.logger.error({ err: loggableError(exception) }, 'request failed');
       host.switchToHttp().getResponse<Response>().status(status).json({ error: 'http_error', message: exception.message });
       return;
     }
-    this.logger.error({ err: exception }, 'unexpected error');
+    this.logger.error({ err: loggableError(exception) }, 'unexpected error');
     if (isGraphql) {
       return new GraphQLError('Internal server error', { extensions: { code: 'INTERNAL_SERVER_ERROR' } });
     }

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /** Text made safe to place in HTML, including attribute values. */
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
@@ -6,6 +8,16 @@ export function escapeHtml(text: string): string {
 const PAGE_STYLE =
   'body{font-family:system-ui,sans-serif;margin:4rem auto;padding:0 1rem;color:#1f2328}' +
   'th{text-align:left;padding-right:1rem;vertical-align:top}code{background:#f1f3f5;padding:.1rem .3rem;border-radius:4px}';
+const PAGE_STYLES = {
+  narrow: `${PAGE_STYLE}body{max-width:36rem}`,
+  wide: `${PAGE_STYLE}body{max-width:44rem}`,
+};
+
+/**
+ * The Content-Security-Policy sources of the pages' only inline content, their two style
+ * blocks, by hash: no 'unsafe-inline', and no script at all.
+ */
+export const PAGE_STYLE_SOURCES: string[] = Object.values(PAGE_STYLES).map((style) => `'sha256-${createHash('sha256').update(style).digest('base64')}'`);
 
 /**
  * A whole page in the service's one plain look, for the few pages people see (sign-in errors,
@@ -15,7 +27,7 @@ export function htmlPage(title: string, body: string, options: { wide?: boolean 
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)}</title>
-<style>${PAGE_STYLE}body{max-width:${options.wide ? '44rem' : '36rem'}}</style>
+<style>${options.wide ? PAGE_STYLES.wide : PAGE_STYLES.narrow}</style>
 </head><body>
 ${body}
 </body></html>`;

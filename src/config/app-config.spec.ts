@@ -18,7 +18,15 @@ describe(loadConfig.name, () => {
     expect(config.databaseUrl).toBeUndefined();
     expect(config.smtpUrl).toBeUndefined();
     expect(config.mailFrom).toBe('no-reply@localhost');
-    expect([config.magicLinkRateLimitPerEmail, config.magicLinkRateLimitPerIp]).toEqual([5, 30]);
+    expect([config.magicLinkRateLimitPerEmail, config.magicLinkRateLimitPerIp, config.magicLinkMailsPerEmailPerMinute]).toEqual([5, 30, 1]);
+    expect([config.ssoRateLimitPerMinute, config.ssoRefusalsPerMinute]).toEqual([300, 30]);
+    expect(config.jwksRefetchCooldownMs).toBe(5000);
+    expect(loadConfig({ SECRETS_KEY: KEY, JWKS_REFETCH_COOLDOWN_MS: '1' }).jwksRefetchCooldownMs).toBe(1);
+  });
+
+  it('refuses a limit that is not a positive whole number, naming the variable', () => {
+    expect(() => loadConfig({ SECRETS_KEY: KEY, SSO_REFUSALS_PER_MINUTE: '0' })).toThrow('SSO_REFUSALS_PER_MINUTE: must be a positive whole number, got "0"');
+    expect(() => loadConfig({ SECRETS_KEY: KEY, MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: 'many' })).toThrow('MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE');
   });
 
   it('reads the mail settings', () => {
@@ -80,8 +88,31 @@ describe(loadConfig.name, () => {
     [{ SECRETS_KEY: KEY, MAIL_FROM: 'nobody' }, 'MAIL_FROM'],
     [{ SECRETS_KEY: KEY, MAIL_FROM: 'a@example.com\r\nBcc: b@example.com' }, 'MAIL_FROM'],
     [{ SECRETS_KEY: KEY, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '0' }, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL'],
+    [{ SECRETS_KEY: KEY, JWKS_REFETCH_COOLDOWN_MS: '-5' }, 'JWKS_REFETCH_COOLDOWN_MS'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));
+  });
+
+  it('reads DNS_SERVERS: system resolvers by default, addresses with optional ports', () => {
+    expect(loadConfig({ SECRETS_KEY: KEY }).domainVerification.dnsServers).toEqual([]);
+    expect(loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353,::1,[2001:db8::1]:53' }).domainVerification.dnsServers).toEqual([
+      '1.1.1.1',
+      '127.0.0.1:5353',
+      '::1',
+      '[2001:db8::1]:53',
+    ]);
+  });
+
+  it.each(['dns.example.com', '1.1.1.1:0', '1.1.1.1:70000', '1.1.1', '[::1]x', '1.1.1.1,,'])('refuses DNS_SERVERS=%j naming the variable', (value) => {
+    expect(() => loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: value })).toThrow(/^DNS_SERVERS: /);
+  });
+
+  it('has the documented domain verification timings by default and refuses a retry maximum below the first retry', () => {
+    const timings = loadConfig({ SECRETS_KEY: KEY }).domainVerification;
+    expect(timings.pendingGiveUpMs).toBe(14 * 24 * 3600 * 1000);
+    expect(timings.recheckMs).toBe(30 * 24 * 3600 * 1000);
+    expect(timings.recordGraceMs).toBe(7 * 24 * 3600 * 1000);
+    expect(() => loadConfig({ SECRETS_KEY: KEY, DOMAIN_PENDING_RETRY_FIRST_MS: '1000', DOMAIN_PENDING_RETRY_MAX_MS: '10' })).toThrow(/^DOMAIN_PENDING_RETRY_MAX_MS: /);
   });
 });

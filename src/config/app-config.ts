@@ -31,18 +31,60 @@ export interface AppConfig {
   trustProxy: string[] | number | false;
   /** Requests per minute and client IP on /sso/* routes. */
   ssoRateLimitPerMinute: number;
+  /** Refusals before any IdP round trip (bogus iss, unknown state or connection) per minute and client IP; past it, 429. */
+  ssoRefusalsPerMinute: number;
   /** Lifetime of a session token and its cookie, in seconds. */
   sessionTtlSeconds: number;
   /** Timeout of every outbound call to an identity provider, in milliseconds. */
   idpTimeoutMs: number;
+  /**
+   * The least time between two fetches of an IdP's JWKS: an unknown `kid`, or a known one whose
+   * signature fails (a key replaced under the same kid), refetches it no sooner.
+   */
+  jwksRefetchCooldownMs: number;
   /** smtp:// or smtps:// URL of the mail server; unset: messages go to `<dataDir>/outbox/`. */
   smtpUrl?: string;
   /** The From header of every message the service sends. */
   mailFrom: string;
-  /** Magic-link requests per hour and email address. */
+  /**
+   * Magic-link requests per hour for one email address from one client IP: keyed with the
+   * address, so strangers elsewhere cannot use it up for the person.
+   */
   magicLinkRateLimitPerEmail: number;
+  /**
+   * Sign-in mails per minute to one email address, however many addresses ask: a request past
+   * it is answered as usual and sends nothing, since a link under a minute old is in the inbox.
+   */
+  magicLinkMailsPerEmailPerMinute: number;
   /** Magic-link requests per hour and client IP. */
   magicLinkRateLimitPerIp: number;
+  /** Domain verification: where TXT records are looked up, and how often and how long. */
+  domainVerification: DomainVerificationConfig;
+}
+
+/**
+ * DNS_SERVERS is public; the timings are internal settings (DOMAIN_* variables, in
+ * milliseconds) so that tests need not wait days. Defaults are the documented product timings.
+ */
+export interface DomainVerificationConfig {
+  /** `host` or `host:port` entries for Node's resolver; empty: the system's resolvers. */
+  dnsServers: string[];
+  /** Per query attempt; the resolver tries `dnsTries` times per server. */
+  dnsTimeoutMs: number;
+  dnsTries: number;
+  /** A lookup that has not answered by then counts as "the DNS server did not answer". */
+  dnsDeadlineMs: number;
+  /** How often the background check looks for domains due a check. */
+  checkPollMs: number;
+  /** First retry of a pending domain; each further retry waits twice as long, up to the maximum. */
+  pendingRetryFirstMs: number;
+  pendingRetryMaxMs: number;
+  /** How long a pending domain is retried before it is FAILED. */
+  pendingGiveUpMs: number;
+  /** How often a domain verified through DNS is checked again. */
+  recheckMs: number;
+  /** How long the record may be missing before the domain stops counting as verified. */
+  recordGraceMs: number;
 }
 
 /** A configuration problem: one line naming the variable and what is wrong. */
@@ -188,6 +230,55 @@ function readMailFrom(env: Env, publicUrl: string): string {
   return raw;
 }
 
+const MAX_DNS_SERVERS = 8;
+
+/**
+ * DNS_SERVERS: a comma list of IPv4/IPv6 addresses, each optionally with a port (`[::1]:53` for
+ * IPv6). Names are refused: Node's resolver takes addresses only, and resolving the resolver
+ * would need a resolver.
+ */
+function readDnsServers(env: Env): string[] {
+  const raw = (env.DNS_SERVERS ?? '').trim();
+  if (raw === '') return [];
+  const servers = raw.split(',').map((entry) => {
+    const value = entry.trim();
+    const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(value);
+    const plain = /^([^:]+)(?::(\d+))?$/.exec(value);
+    const [host, port] = bracketed ? [bracketed[1], bracketed[2]] : plain ? [plain[1], plain[2]] : [value, undefined];
+    const version = isIP(host);
+    const portOk = port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
+    if (version === 0 || !portOk) {
+      throw new ConfigError('DNS_SERVERS', `must be a comma list of IP addresses, each optionally with :port (e.g. 1.1.1.1,10.0.0.53:5353); "${value}" is not one`);
+    }
+    return value;
+  });
+  if (servers.length > MAX_DNS_SERVERS) throw new ConfigError('DNS_SERVERS', `must list at most ${MAX_DNS_SERVERS} servers`);
+  return servers;
+}
+
+const MINUTE_MS = 60_000;
+const DAY_MS = 24 * 60 * MINUTE_MS;
+
+function readDomainVerification(env: Env): DomainVerificationConfig {
+  const config: DomainVerificationConfig = {
+    dnsServers: readDnsServers(env),
+    dnsTimeoutMs: readPositiveInt(env, 'DNS_TIMEOUT_MS', 2000),
+    dnsTries: readPositiveInt(env, 'DNS_TRIES', 2),
+    dnsDeadlineMs: readPositiveInt(env, 'DNS_DEADLINE_MS', 5000),
+    checkPollMs: readPositiveInt(env, 'DOMAIN_CHECK_POLL_MS', MINUTE_MS),
+    pendingRetryFirstMs: readPositiveInt(env, 'DOMAIN_PENDING_RETRY_FIRST_MS', 5 * MINUTE_MS),
+    pendingRetryMaxMs: readPositiveInt(env, 'DOMAIN_PENDING_RETRY_MAX_MS', 6 * 60 * MINUTE_MS),
+    pendingGiveUpMs: readPositiveInt(env, 'DOMAIN_PENDING_GIVE_UP_MS', 14 * DAY_MS),
+    recheckMs: readPositiveInt(env, 'DOMAIN_RECHECK_MS', 30 * DAY_MS),
+    recordGraceMs: readPositiveInt(env, 'DOMAIN_RECORD_GRACE_MS', 7 * DAY_MS),
+  };
+  if (config.dnsTries > 5) throw new ConfigError('DNS_TRIES', `must be at most 5, got "${config.dnsTries}"`);
+  if (config.pendingRetryMaxMs < config.pendingRetryFirstMs) {
+    throw new ConfigError('DOMAIN_PENDING_RETRY_MAX_MS', 'must be at least DOMAIN_PENDING_RETRY_FIRST_MS');
+  }
+  return config;
+}
+
 /** proxy-addr's names for address ranges, accepted beside addresses and CIDRs. */
 const TRUST_PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -257,12 +348,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     trustProxy: readTrustProxy(env),
     ssoRateLimitPerMinute: readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300),
+    ssoRefusalsPerMinute: readPositiveInt(env, 'SSO_REFUSALS_PER_MINUTE', 30),
     sessionTtlSeconds: readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600),
     idpTimeoutMs: readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000),
+    jwksRefetchCooldownMs: readPositiveInt(env, 'JWKS_REFETCH_COOLDOWN_MS', 5000),
     smtpUrl: readSmtpUrl(env),
     mailFrom: readMailFrom(env, publicUrl),
     magicLinkRateLimitPerEmail: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL', 5),
     magicLinkRateLimitPerIp: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_IP', 30),
+    magicLinkMailsPerEmailPerMinute: readPositiveInt(env, 'MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE', 1),
+    domainVerification: readDomainVerification(env),
   };
 }
 

@@ -10,6 +10,7 @@ import { RequestBatcher } from '../common/request-batcher';
 import { RoleMapping } from '../role-mapping/entities/role-mapping.entity';
 import { RoleMappingService } from '../role-mapping/role-mapping.service';
 import { daysUntil, SecretStatus, secretStatusOf } from './secret-expiry';
+import { acceptedIdTokenAlgorithms, effectiveTokenEndpointAuthMethod, TokenEndpointAuthMethod } from './token-security';
 
 @Resolver(() => Connection)
 @UseGuards(ApiKeyGuard)
@@ -63,6 +64,21 @@ export class ConnectionsResolver {
   @ResolveField(() => String)
   initiateLoginUri(@Parent() connection: Connection): string {
     return this.connectionsService.initiateLoginUri(connection);
+  }
+
+  @ResolveField(() => TokenEndpointAuthMethod, { description: 'The method token requests use: tokenEndpointAuthMethod, or else the one chosen from what the IdP announces.' })
+  effectiveTokenEndpointAuthMethod(@Parent() connection: Connection): TokenEndpointAuthMethod {
+    return effectiveTokenEndpointAuthMethod(connection);
+  }
+
+  @ResolveField(() => String, { description: 'The JWKS URL to register at the IdP for PRIVATE_KEY_JWT (the same for every connection).' })
+  clientJwksUri(): string {
+    return this.connectionsService.clientJwksUri();
+  }
+
+  @ResolveField(() => [String], { description: 'The algorithms an ID token through this connection may be signed with.' })
+  acceptedIdTokenSigningAlgorithms(@Parent() connection: Connection): string[] {
+    return acceptedIdTokenAlgorithms(connection);
   }
 
   @ResolveField(() => SecretStatus)

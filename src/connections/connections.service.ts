@@ -14,6 +14,7 @@ import { AuditService } from '../audit/audit.service';
 import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
 import { RowReader } from '../database/row-reader';
+import { missingClientSecret } from './token-security';
 
 /** A verified connection's last login is written at most this often per instance: a minute-grained signal, not a log. */
 const RECORD_LOGIN_EVERY_MS = 60_000;
@@ -21,7 +22,7 @@ const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
 const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
 /** Which client at which IdP a login goes through: a sign-in proves these, and a change leaves them unproven. */
 const MANUAL_FIELDS = ['issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
-const LOGIN_PATH_FIELDS = ['clientId', ...ENDPOINT_FIELDS] as const;
+const LOGIN_PATH_FIELDS = ['clientId', 'tokenEndpointAuthMethod', ...ENDPOINT_FIELDS] as const;
 type LoginPathField = (typeof LOGIN_PATH_FIELDS)[number];
 const LAST_VERIFIED_CONNECTION =
   'is the organization’s last ACTIVE connection with a successful sign-in, and the organization requires SSO: nobody could sign in. ' +
@@ -104,9 +105,14 @@ export class ConnectionsService implements OnApplicationBootstrap {
       .execute();
   }
 
-  /** The client secret, for the token request only. */
-  clientSecretOf(connection: Connection): string {
-    return this.cipher.open(connection.clientSecretEncrypted);
+  /** The client secret, for the token request and HS* ID tokens only; null for a private_key_jwt client without one. */
+  clientSecretOf(connection: Connection): string | null {
+    return connection.clientSecretEncrypted === null ? null : this.cipher.open(connection.clientSecretEncrypted);
+  }
+
+  /** Where IdPs fetch the public keys of the service's private_key_jwt client assertions (served by the SSO routes). */
+  clientJwksUri(): string {
+    return `${this.config.publicUrl}/sso/client-jwks.json`;
   }
 
   async forOrganizations(organizationIds: readonly string[]): Promise<Map<string, Connection[]>> {
@@ -138,7 +144,14 @@ export class ConnectionsService implements OnApplicationBootstrap {
     if (!(await this.dataSource.getRepository(Organization).existsBy({ id: input.organizationId }))) {
       throw new NotFoundError('organization');
     }
+    if (input.clientSecret != null && !input.clientSecret.trim()) throw new BadInputError('clientSecret', 'must not be empty');
     const endpoints = await this.resolveEndpoints(input.type, input);
+    assertClientCredentials({
+      tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? null,
+      tokenEndpointAuthMethodsSupported: endpoints.tokenEndpointAuthMethodsSupported,
+      allowSymmetricIdTokenSignature: input.allowSymmetricIdTokenSignature ?? false,
+      hasClientSecret: input.clientSecret != null,
+    });
     return this.dataSource.transaction(async (manager) => {
       const connection = manager.create(Connection, {
         ...(options.id ? { id: options.id } : {}),
@@ -147,8 +160,10 @@ export class ConnectionsService implements OnApplicationBootstrap {
         type: input.type,
         state: ConnectionState.ACTIVE,
         clientId: input.clientId.trim(),
-        ...this.sealSecret(input.clientSecret),
+        ...(input.clientSecret != null ? this.sealSecret(input.clientSecret) : { clientSecretEncrypted: null, clientSecretHint: '' }),
         clientSecretExpiresAt: input.clientSecretExpiresAt ?? null,
+        tokenEndpointAuthMethod: input.tokenEndpointAuthMethod ?? null,
+        allowSymmetricIdTokenSignature: input.allowSymmetricIdTokenSignature ?? false,
         entraTenant: input.entraTenant?.trim().toLowerCase() || null,
         oktaDomain: input.oktaDomain?.trim() || null,
         authorizationServerId: input.authorizationServerId?.trim() || null,
@@ -187,9 +202,9 @@ export class ConnectionsService implements OnApplicationBootstrap {
         await this.assertNotLastVerified(manager, organization, connection, field, LAST_VERIFIED_CONNECTION_CHANGED);
       }
       const changed: string[] = [];
-      // null means "leave as is", except for the one field that may be cleared.
+      // null means "leave as is", except for the fields that may be cleared.
       const set = <K extends keyof Connection>(key: K, value: Connection[K] | undefined | null) => {
-        if (value === undefined || (value === null && key !== 'clientSecretExpiresAt')) return;
+        if (value === undefined || (value === null && key !== 'clientSecretExpiresAt' && key !== 'tokenEndpointAuthMethod')) return;
         changed.push(key);
         connection[key] = value as Connection[K];
       };
@@ -202,6 +217,8 @@ export class ConnectionsService implements OnApplicationBootstrap {
       set('groupsClaim', input.groupsClaim);
       set('scopes', input.scopes ? normaliseScopes(input.scopes) : undefined);
       set('state', input.state);
+      if (input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== connection.tokenEndpointAuthMethod) set('tokenEndpointAuthMethod', input.tokenEndpointAuthMethod);
+      set('allowSymmetricIdTokenSignature', input.allowSymmetricIdTokenSignature);
       if (input.clientSecret != null) {
         if (!input.clientSecret.trim()) throw new BadInputError('clientSecret', 'must not be empty');
         Object.assign(connection, this.sealSecret(input.clientSecret));
@@ -214,6 +231,7 @@ export class ConnectionsService implements OnApplicationBootstrap {
       set('entraTenant', input.entraTenant?.trim().toLowerCase() || undefined);
       for (const field of ['oktaDomain', 'authorizationServerId'] as const) set(field, input[field]?.trim() || undefined);
       if (endpoints) Object.assign(connection, endpoints);
+      assertClientCredentials({ ...connection, hasClientSecret: connection.clientSecretEncrypted !== null });
       // A sign-in proved the old client and IdP, not these: the lockout guard must not count on them.
       if (rebound.length && connection.verifiedAt) {
         connection.verifiedAt = null;
@@ -288,6 +306,12 @@ function presetInputForUpdate(current: Connection, input: UpdateConnectionInput)
   return { ...base, ...update };
 }
 
+/** BAD_USER_INPUT for a connection that lacks the client secret its settings need. */
+function assertClientCredentials(settings: Parameters<typeof missingClientSecret>[0]): void {
+  const missing = missingClientSecret(settings);
+  if (missing) throw new BadInputError(missing.field, missing.reason);
+}
+
 function defaultName(type: Connection['type']): string {
   return { ENTRA_ID: 'Microsoft Entra ID', OKTA: 'Okta', GENERIC_OIDC: 'OpenID Connect' }[type];
 }
@@ -304,6 +328,7 @@ function normaliseScopes(scopes: string[] | undefined): string[] {
 function loginPathChanges(connection: Connection, input: UpdateConnectionInput, endpoints: IdpEndpoints | undefined): LoginPathField[] {
   const next: Partial<Record<LoginPathField, string | null>> = {
     clientId: input.clientId?.trim(),
+    tokenEndpointAuthMethod: input.tokenEndpointAuthMethod,
     entraTenant: input.entraTenant?.trim().toLowerCase() || undefined,
     oktaDomain: input.oktaDomain?.trim() || undefined,
     authorizationServerId: input.authorizationServerId?.trim() || undefined,

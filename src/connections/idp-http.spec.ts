@@ -1,14 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createServer, type Server } from 'node:http';
-import { IdpHttpClient, isInternalAddress, isLoopbackHost } from './idp-http';
+import { IdpHttpClient, isAllowedIdpAddress, isLoopbackHost } from './idp-http';
 
-describe(isInternalAddress.name, () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '::1', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '0.0.0.0', '100.64.0.1'])(
-    'treats %s as internal',
-    (address) => expect(isInternalAddress(address)).toBe(true),
+describe(isAllowedIdpAddress.name, () => {
+  it.each(['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', 'fe80::1', 'fd00::1', 'fc00::1', '::ffff:169.254.169.254', '::ffff:10.0.0.1', '[::ffff:a9fe:a9fe]', '0.0.0.0', '::', '100.64.0.1', '224.0.0.1', 'not-an-ip'])(
+    'refuses %s in every mode',
+    (address) => {
+      expect(isAllowedIdpAddress(address, true)).toBe(false);
+      expect(isAllowedIdpAddress(address, false)).toBe(false);
+    },
   );
 
-  it.each(['8.8.8.8', '20.190.128.1', '2606:4700::1111'])('treats %s as public', (address) => expect(isInternalAddress(address)).toBe(false));
+  it.each(['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])('allows loopback %s only when told to (outside production)', (address) => {
+    expect(isAllowedIdpAddress(address, true)).toBe(true);
+    expect(isAllowedIdpAddress(address, false)).toBe(false);
+  });
+
+  it.each(['8.8.8.8', '20.190.128.1', '2606:4700::1111', '172.32.0.1'])('allows public %s', (address) => expect(isAllowedIdpAddress(address, false)).toBe(true));
 
   it('knows loopback hosts', () => {
     expect(isLoopbackHost('localhost')).toBe(true);
@@ -49,17 +57,27 @@ describe(IdpHttpClient.name, () => {
     await client.close();
   });
 
+  it('refuses private and metadata addresses outside production too, by address', async () => {
+    const client = new IdpHttpClient({ production: false, idpTimeoutMs: 2000 });
+    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/', 'http://[fd00::1]/', 'http://[::ffff:169.254.169.254]/', 'http://2852039166/']) {
+      await expect(client.fetch(url)).rejects.toThrow(/could not be reached$/);
+    }
+    await client.close();
+  });
+
   it('refuses hosts that resolve to internal addresses in production, by name and by address', async () => {
     const client = new IdpHttpClient({ production: true, idpTimeoutMs: 2000 });
-    await expect(client.fetch(`http://localhost:${port}/ok`)).rejects.toThrow();
-    await expect(client.fetch(`http://127.0.0.1:${port}/ok`)).rejects.toThrow(/internal address/);
-    await expect(client.fetch('http://169.254.169.254/latest/meta-data/')).rejects.toThrow(/internal address/);
+    await expect(client.fetch(`http://localhost:${port}/ok`)).rejects.toThrow(`http://localhost:${port} could not be reached`);
+    await expect(client.fetch(`http://127.0.0.1:${port}/ok`)).rejects.toThrow(/could not be reached$/);
+    await expect(client.fetch('http://169.254.169.254/latest/meta-data/')).rejects.toThrow(/could not be reached$/);
     await client.close();
   });
 
   it('caps the response size and the time it waits', async () => {
     const client = new IdpHttpClient({ production: false, idpTimeoutMs: 300 });
-    await expect(client.fetch(`http://127.0.0.1:${port}/huge`)).rejects.toThrow(/larger than/);
+    const tooLarge = await client.fetch(`http://127.0.0.1:${port}/huge`).catch((error: Error) => error);
+    expect(tooLarge).toMatchObject({ message: expect.stringMatching(/could not be reached$/) });
+    expect(String((tooLarge as Error).cause)).toMatch(/larger than/);
     await expect(client.fetch(`http://127.0.0.1:${port}/slow`)).rejects.toThrow();
     await client.close();
   });

@@ -7,12 +7,22 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-/** Loopback, private, link-local, cloud metadata and the like: never an IdP in production. */
-export function isInternalAddress(address: string): boolean {
-  if (!ipaddr.isValid(address)) return true;
-  let parsed = ipaddr.parse(address);
+function addressRange(address: string): string {
+  const bare = address.replace(/^\[|\]$/g, '');
+  if (!ipaddr.isValid(bare)) return 'invalid';
+  let parsed = ipaddr.parse(bare);
   if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
-  return parsed.range() !== 'unicast';
+  return parsed.range();
+}
+
+/**
+ * Whether the service may open a connection to an address: public unicast only, plus loopback
+ * outside production (where test and developer IdPs run). Private, link-local (169.254.169.254),
+ * CGNAT, unique-local (fd00::/8), their IPv4-mapped IPv6 forms and the rest are refused in every mode.
+ */
+export function isAllowedIdpAddress(address: string, allowLoopback: boolean): boolean {
+  const range = addressRange(address);
+  return range === 'unicast' || (allowLoopback && range === 'loopback');
 }
 
 export function isLoopbackHost(hostname: string): boolean {
@@ -21,29 +31,40 @@ export function isLoopbackHost(hostname: string): boolean {
   return isIP(host) !== 0 && ipaddr.parse(host).range() === 'loopback';
 }
 
-export class IdpRequestError extends Error {}
+/**
+ * The IdP could not be talked to. Its message is the same for every transport failure (refused,
+ * reset, timed out, not HTTP, not allowed), so that an error shown to an admin neither repeats what
+ * the far end sent nor tells an open port from a closed one; the undici error stays in `cause`.
+ */
+export class IdpRequestError extends Error {
+  constructor(origin: string, options?: { cause?: unknown }) {
+    super(`${origin} could not be reached`, options);
+  }
+}
+
+class AddressNotAllowedError extends Error {}
 
 /**
  * The one way the service talks to identity providers (discovery, JWKS, token, userinfo):
- * bounded time, bounded response size, and in production a guard that checks the address a
- * host resolves to, so that a connection cannot make the service probe its own network.
+ * bounded time, bounded response size, and a guard on the address each connection goes to (the
+ * IP literal in the URL, or what the host name resolves to at connect time, so a DNS answer
+ * cannot slip an internal address past a check of the URL), so that a connection cannot make
+ * the service probe its own network.
  */
 @Injectable()
 export class IdpHttpClient {
   private readonly agent: Agent;
 
   constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'production' | 'idpTimeoutMs'>) {
-    const guardAddresses = config.production;
+    const allowLoopback = !config.production;
     this.agent = new Agent({
       connect: {
         timeout: config.idpTimeoutMs,
         lookup: (hostname, options, callback) => {
           dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
             if (error) return callback(error, '', 0);
-            const refused = guardAddresses ? addresses.find((entry) => isInternalAddress(entry.address)) : undefined;
-            if (refused) {
-              return callback(new IdpRequestError(`${hostname} resolves to an internal address`), '', 0);
-            }
+            const refused = addresses.find((entry) => !isAllowedIdpAddress(entry.address, allowLoopback));
+            if (refused) return callback(new AddressNotAllowedError(`${hostname} resolves to ${refused.address}`), '', 0);
             if ((options as { all?: boolean }).all) return (callback as unknown as (e: null, a: LookupAddress[]) => void)(null, addresses);
             callback(null, addresses[0].address, addresses[0].family);
           });
@@ -62,8 +83,10 @@ export class IdpHttpClient {
    */
   readonly fetch = async (url: string | URL, init: RequestInit = {}): Promise<Response> => {
     const target = new URL(url);
-    if (this.config.production && isIP(target.hostname.replace(/^\[|\]$/g, '')) && isInternalAddress(target.hostname.replace(/^\[|\]$/g, ''))) {
-      throw new IdpRequestError(`${target.hostname} is an internal address`);
+    // An IP literal is connected to without a lookup, so it is checked here.
+    const literal = target.hostname.replace(/^\[|\]$/g, '');
+    if (isIP(literal) && !isAllowedIdpAddress(literal, !this.config.production)) {
+      throw new IdpRequestError(target.origin, { cause: new AddressNotAllowedError(`${literal} is not a public address`) });
     }
     const signal = init.signal ? AbortSignal.any([AbortSignal.timeout(this.config.idpTimeoutMs), init.signal]) : AbortSignal.timeout(this.config.idpTimeoutMs);
     const headers: Record<string, string> = init.headers instanceof Headers ? Object.fromEntries(init.headers.entries()) : { ...(init.headers as Record<string, string> | undefined) };
@@ -84,10 +107,8 @@ export class IdpHttpClient {
       });
       content = await readCapped(response.body);
     } catch (error) {
-      // One error type for "the IdP could not be talked to", whatever undici called it.
-      if (error instanceof IdpRequestError) throw error;
-      const reason = (error as { code?: string }).code ?? (error instanceof Error ? error.name : 'error');
-      throw new IdpRequestError(`${target.origin} could not be reached (${reason})`, { cause: error });
+      // One error, one message for "the IdP could not be talked to", whatever undici called it.
+      throw new IdpRequestError(target.origin, { cause: error });
     }
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(response.headers)) {
@@ -111,7 +132,7 @@ async function readCapped(body: AsyncIterable<Uint8Array> & { destroy(error?: Er
   for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > MAX_RESPONSE_BYTES) {
-      const error = new IdpRequestError(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
+      const error = new Error(`response larger than ${MAX_RESPONSE_BYTES} bytes`);
       body.destroy(error);
       throw error;
     }

@@ -3,9 +3,10 @@ import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { BadInputError } from '../common/errors';
 import { IdpHttpClient, isLoopbackHost } from './idp-http';
 import type { IdpLocation } from './presets';
+import { announcedList, type IdpAnnouncements } from './token-security';
 
 /** The endpoints a connection stores once its IdP's configuration has been checked. */
-export interface IdpEndpoints {
+export interface IdpEndpoints extends IdpAnnouncements {
   issuer: string;
   discoveryUrl: string | null;
   authorizationUrl: string;
@@ -49,13 +50,14 @@ export class IdpMetadataService {
       if (!Array.isArray((jwks as { keys?: unknown }).keys) || (jwks as { keys: unknown[] }).keys.length === 0) {
         throw new BadInputError('jwksUrl', 'does not serve a JWKS with keys');
       }
-      return { ...location, discoveryUrl: null, userinfoUrl: null, issuerResponseParameter: false };
+      return { ...location, discoveryUrl: null, userinfoUrl: null, issuerResponseParameter: false, tokenEndpointAuthMethodsSupported: null, idTokenSigningAlgValuesSupported: null };
     }
     this.assertIdpUrl(location.discoveryUrl, field);
     const document = (await this.fetchJson(location.discoveryUrl, field)) as Record<string, unknown>;
     const issuer = typeof document.issuer === 'string' ? document.issuer : '';
     if (!location.acceptsIssuer(issuer)) {
-      throw new BadInputError(field, `the IdP declares issuer "${issuer.slice(0, 200)}", expected ${location.expectedIssuer}`);
+      // The declared value is not repeated: an error never echoes what the far end sent.
+      throw new BadInputError(field, `the IdP declares another issuer than the expected ${location.expectedIssuer}`);
     }
     const responseTypes = document.response_types_supported;
     if (Array.isArray(responseTypes) && !responseTypes.includes('code')) {
@@ -78,6 +80,8 @@ export class IdpMetadataService {
       jwksUrl: endpoint('jwks_uri')!,
       userinfoUrl: endpoint('userinfo_endpoint', true),
       issuerResponseParameter: document.authorization_response_iss_parameter_supported === true,
+      tokenEndpointAuthMethodsSupported: announcedList(document.token_endpoint_auth_methods_supported),
+      idTokenSigningAlgValuesSupported: announcedList(document.id_token_signing_alg_values_supported),
     };
   }
 
@@ -86,7 +90,8 @@ export class IdpMetadataService {
     try {
       response = await this.http.fetch(url, { headers: { accept: 'application/json' } });
     } catch (error) {
-      throw new BadInputError(field, `could not be reached (${describeFailure(error)})`, { cause: error });
+      // The same words whatever happened (refused, reset, timed out, not HTTP, not a public address).
+      throw new BadInputError(field, 'could not be reached', { cause: error });
     }
     if (!response.ok) throw new BadInputError(field, `answered HTTP ${response.status}`);
     try {
@@ -95,10 +100,4 @@ export class IdpMetadataService {
       throw new BadInputError(field, 'did not answer with JSON', { cause: error });
     }
   }
-}
-
-function describeFailure(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  if (error instanceof Error && error.name === 'TimeoutError') return 'timed out';
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : 'unknown error');
 }

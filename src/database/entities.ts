@@ -1,3 +1,4 @@
+import { ClientAssertionKey } from '../auth/entities/client-assertion-key.entity';
 import { Organization } from '../organizations/entities/organization.entity';
 import { Domain } from '../domains/entities/domain.entity';
 import { Connection } from '../connections/entities/connection.entity';
@@ -13,6 +14,7 @@ import { Session } from '../auth/entities/session.entity';
 import { SigningKey } from '../auth/entities/signing-key.entity';
 import { MagicLink } from '../magic-links/entities/magic-link.entity';
 import { LoginAttempt } from '../login-activity/entities/login-attempt.entity';
+import { LoginRefusalCount } from '../login-activity/entities/login-refusal-count.entity';
 import { ConnectionTest } from '../connection-tests/entities/connection-test.entity';
 import { SetupLink } from '../setup-portal/entities/setup-link.entity';
 import { SetupSession } from '../setup-portal/entities/setup-session.entity';
@@ -32,8 +34,10 @@ export const ENTITIES = [
   LoginState,
   Session,
   SigningKey,
+  ClientAssertionKey,
   MagicLink,
   LoginAttempt,
+  LoginRefusalCount,
   ConnectionTest,
   SetupLink,
   SetupSession,

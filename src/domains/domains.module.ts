@@ -3,12 +3,16 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { Domain } from './entities/domain.entity';
 import { DomainsService } from './domains.service';
 import { DomainsResolver } from './domains.resolver';
+import { DomainsRepository } from './domains.repository';
+import { DomainVerificationService } from './domain-verification.service';
+import { DomainVerificationMonitor } from './domain-verification.monitor';
+import { TxtResolver } from './txt-resolver';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Domain]), AuditModule, ApiKeysModule],
-  providers: [DomainsService, DomainsResolver],
+  providers: [DomainsService, DomainsResolver, DomainsRepository, DomainVerificationService, DomainVerificationMonitor, TxtResolver],
   exports: [DomainsService],
 })
 export class DomainsModule {}

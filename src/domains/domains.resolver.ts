@@ -1,4 +1,4 @@
-import { Args, ID, Mutation, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, ResolveField, Resolver } from '@nestjs/graphql';
 import { UseGuards } from '@nestjs/common';
 import { Domain } from './entities/domain.entity';
 import { DomainsService } from './domains.service';
@@ -6,6 +6,9 @@ import { ApiKeyGuard, RequireScope } from '../api-keys/api-key.guard';
 import { Caller, CurrentCaller } from '../common/caller';
 import { UuidPipe } from '../common/uuid.pipe';
 import { DomainArg } from './dto/domain.args';
+import { DnsRecord } from './dto/dns-record.type';
+import { verificationRecordFor } from './domain-verification';
+import { unicodeDomain } from './domain-rules';
 
 @Resolver(() => Domain)
 @UseGuards(ApiKeyGuard)
@@ -13,7 +16,7 @@ import { DomainArg } from './dto/domain.args';
 export class DomainsResolver {
   constructor(private readonly domains: DomainsService) {}
 
-  @Mutation(() => Domain)
+  @Mutation(() => Domain, { description: 'Claims a domain as PENDING; publish its verificationRecord, then call verifyDomain.' })
   addDomain(
     @CurrentCaller() caller: Caller,
     @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
@@ -22,8 +25,28 @@ export class DomainsResolver {
     return this.domains.add(caller, organizationId, domain);
   }
 
+  @Mutation(() => Domain, { description: 'Looks the TXT record up now: VERIFIED, or PENDING with verificationError.' })
+  verifyDomain(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Domain> {
+    return this.domains.verify(caller, id);
+  }
+
+  @Mutation(() => Domain, { description: 'Marks a domain VERIFIED without DNS (checked another way). Platform key only; audited.' })
+  markDomainVerified(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Domain> {
+    return this.domains.markVerified(caller, id);
+  }
+
   @Mutation(() => Boolean)
   removeDomain(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<boolean> {
     return this.domains.remove(caller, id);
+  }
+
+  @ResolveField(() => DnsRecord)
+  verificationRecord(@Parent() domain: Domain): DnsRecord {
+    return verificationRecordFor(domain.domain, domain.verificationToken);
+  }
+
+  @ResolveField(() => String, { description: 'The domain in its Unicode form, for people (bücher.de for xn--bcher-kva.de).' })
+  displayDomain(@Parent() domain: Domain): string {
+    return unicodeDomain(domain.domain);
   }
 }

@@ -26,6 +26,10 @@ const REDACTED_PATHS = [
   '*.token',
   '*.secretsKey',
   '*.previousSecretsKeys',
+  // A failed query's values (TypeORM's QueryFailedError, pg's DatabaseError), wherever an error is logged.
+  '*.parameters',
+  '*.driverError',
+  '*.detail',
 ];
 
 /** A URL's path and query with credential-bearing path segments and parameter values blanked. */

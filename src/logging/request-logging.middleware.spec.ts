@@ -5,7 +5,12 @@ import { Writable } from 'node:stream';
 import { createLogger } from './logger';
 import { RequestLoggingMiddleware } from './request-logging.middleware';
 
-async function requestThrough(level: string, path: string, status: number): Promise<{ lines: Record<string, any>[]; requestId: string | null }> {
+async function requestThrough(
+  level: string,
+  path: string,
+  status: number,
+  headers: Record<string, string> = {},
+): Promise<{ lines: Record<string, any>[]; requestId: string | null; seenId?: string }> {
   const lines: Record<string, any>[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -14,13 +19,19 @@ async function requestThrough(level: string, path: string, status: number): Prom
     },
   });
   const middleware = new RequestLoggingMiddleware(createLogger(level, false, sink));
-  const server = createServer((req, res) => middleware.use(req, res, () => res.writeHead(status).end()));
+  let seenId: string | undefined;
+  const server = createServer((req, res) =>
+    middleware.use(req, res, () => {
+      seenId = req.id;
+      res.writeHead(status).end();
+    }),
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`);
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`, { headers });
     await response.text();
     await new Promise((resolve) => setTimeout(resolve, 20));
-    return { lines, requestId: response.headers.get('x-request-id') };
+    return { lines, requestId: response.headers.get('x-request-id'), seenId };
   } finally {
     server.close();
   }
@@ -33,6 +44,13 @@ describe(RequestLoggingMiddleware.name, () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ level: 30, msg: 'request completed', req: { id: requestId, method: 'GET' }, res: { statusCode: 302 } });
     expect(lines[0].req.url).not.toContain('SECRET');
+  });
+
+  it('keeps its own id as the request’s reference and logs a caller’s X-Request-Id beside it', async () => {
+    const { lines, requestId, seenId } = await requestThrough('info', '/sso/initiate/x', 302, { 'x-request-id': 'chosen-by-caller' });
+    expect(seenId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(requestId).toBe('chosen-by-caller');
+    expect(lines[0].req).toMatchObject({ id: seenId, clientRequestId: 'chosen-by-caller' });
   });
 
   it('at LOG_LEVEL=warn writes client and server errors only', async () => {

@@ -5,8 +5,10 @@ import { redactUrl } from './logger';
 
 declare module 'node:http' {
   interface IncomingMessage {
-    /** The request id RequestLoggingMiddleware gives every request (also sent as `X-Request-Id`). */
+    /** The service's own id for the request (RequestLoggingMiddleware): the reference on pages and in login activity. */
     id?: string;
+    /** The caller's `X-Request-Id`, when sane: logged beside `id`, echoed back, never used as a reference. */
+    clientRequestId?: string;
   }
 }
 
@@ -15,7 +17,9 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 type Level = 'info' | 'warn' | 'error';
 
 /**
- * One log line per request, carrying a request id (taken from `X-Request-Id` when sane).
+ * One log line per request, carrying the service's own request id and, beside it, the caller's
+ * `X-Request-Id` when sane (echoed back in `X-Request-Id`, so the caller can find its line; a
+ * caller's id is never the reference a page or the login activity shows, since anyone can choose it).
  * The record is built only when its level is enabled: with LOG_LEVEL=warn a successful request
  * costs a request id and one listener, not a child logger with serialised bindings (which is
  * what pino-http builds for every request, logged or not).
@@ -26,16 +30,18 @@ export class RequestLoggingMiddleware {
   use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const started = Date.now();
     const incoming = req.headers['x-request-id'];
-    const id = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : randomUUID();
+    const clientRequestId = typeof incoming === 'string' && REQUEST_ID_PATTERN.test(incoming) ? incoming : undefined;
+    const id = randomUUID();
     req.id = id;
-    res.setHeader('X-Request-Id', id);
+    req.clientRequestId = clientRequestId;
+    res.setHeader('X-Request-Id', clientRequestId ?? id);
     if (req.url !== '/health') {
       res.once('close', () => {
         const level: Level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
         if (!this.logger.isLevelEnabled(level)) return;
         this.logger[level](
           {
-            req: { id, method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
+            req: { id, ...(clientRequestId ? { clientRequestId } : {}), method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
             res: { statusCode: res.statusCode },
             responseTime: Date.now() - started,
           },

@@ -2,13 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import type { Repository } from 'typeorm';
 import { LoginActivityService } from './login-activity.service';
 import type { LoginAttempt } from './entities/login-attempt.entity';
+import type { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 
 describe(LoginActivityService.name, () => {
   const connection = { id: 'connection-id', organizationId: 'organization-id' };
 
   function serviceWith(insert: (row: Partial<LoginAttempt>) => Promise<unknown>) {
-    return new LoginActivityService({ insert } as unknown as Repository<LoginAttempt>);
+    return new LoginActivityService({ insert } as unknown as Repository<LoginAttempt>, {} as Repository<LoginRefusalCount>);
   }
 
   it('swallows a failure to record, so a refused login still gets its error page', async () => {

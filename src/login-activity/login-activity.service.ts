@@ -3,6 +3,7 @@ import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import { LoginAttempt, LoginOutcome } from './entities/login-attempt.entity';
+import { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import type { Connection } from '../connections/entities/connection.entity';
 import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 import { Caller, assertCanActOn } from '../common/caller';
@@ -23,7 +24,10 @@ export class LoginActivityService implements BeforeApplicationShutdown {
   /** Successful attempts being written after their response (see recordSuccessAfterResponse); `record` never throws. */
   private readonly afterResponse = new BackgroundWork(() => undefined);
 
-  constructor(@InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>) {}
+  constructor(
+    @InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>,
+    @InjectRepository(LoginRefusalCount) private readonly refusalCounts: Repository<LoginRefusalCount>,
+  ) {}
 
   /**
    * Records an attempt. A failure to record is logged and swallowed: the person's login (or
@@ -44,6 +48,25 @@ export class LoginActivityService implements BeforeApplicationShutdown {
       });
     } catch (failure) {
       this.logger.warn(`login attempt on connection ${connection.id} (ref ${correlationId}) not recorded: ${failure instanceof Error ? failure.message : failure}`);
+    }
+  }
+
+  /**
+   * Counts a refusal that came before any IdP round trip in its connection's row for this minute
+   * and code: one row however many arrive. Like `record`, never throws.
+   */
+  async countRefusal(connection: Pick<Connection, 'id' | 'organizationId'>, error: unknown): Promise<void> {
+    const code = error instanceof SsoLoginError ? error.code : SsoErrorCode.IDP_ERROR;
+    try {
+      await this.refusalCounts.query(
+        `INSERT INTO login_refusal_counts (organization_id, connection_id, minute, error_code, count)
+         VALUES ($1, $2, date_trunc('minute', now()), $3, 1)
+         ON CONFLICT ON CONSTRAINT login_refusal_counts__connection_id__minute__error_code__unique
+         DO UPDATE SET count = login_refusal_counts.count + 1`,
+        [connection.organizationId, connection.id, code],
+      );
+    } catch (failure) {
+      this.logger.warn(`refusal ${code} on connection ${connection.id} not counted: ${failure instanceof Error ? failure.message : failure}`);
     }
   }
 
@@ -71,6 +94,16 @@ export class LoginActivityService implements BeforeApplicationShutdown {
     });
   }
 
+  /** The organization's refusals before any IdP round trip, per connection, minute and code, newest first. */
+  async listRefusalCounts(caller: Caller, organizationId: string, connectionId: string | undefined, first = 50): Promise<LoginRefusalCount[]> {
+    assertCanActOn(caller, organizationId);
+    return this.refusalCounts.find({
+      where: { organizationId, ...(connectionId ? { connectionId } : {}) },
+      order: { minute: 'DESC', errorCode: 'ASC' },
+      take: Math.min(Math.max(first, 1), MAX_ATTEMPTS_PER_PAGE),
+    });
+  }
+
   /** The hourly run: its time is read here, never left to whatever arguments the scheduler passes. */
   @Cron(CronExpression.EVERY_HOUR)
   async pruneHourly(): Promise<void> {
@@ -81,10 +114,11 @@ export class LoginActivityService implements BeforeApplicationShutdown {
     }
   }
 
-  /** Login activity is for troubleshooting, not an archive: attempts older than the retention go. */
+  /** Login activity is for troubleshooting, not an archive: attempts and counts older than the retention go. */
   async prune(now: Date): Promise<number> {
     const cutoff = new Date(now.getTime() - LOGIN_ACTIVITY_RETENTION_DAYS * 24 * 3600 * 1000);
     const { affected } = await this.attempts.delete({ at: LessThan(cutoff) });
-    return affected ?? 0;
+    const counted = await this.refusalCounts.delete({ minute: LessThan(cutoff) });
+    return (affected ?? 0) + (counted.affected ?? 0);
   }
 }

@@ -3,6 +3,8 @@ export enum MagicLinkErrorCode {
   INVALID = 'magic_link_invalid',
   EXPIRED = 'magic_link_expired',
   USED = 'magic_link_used',
+  /** The sign-in was not confirmed from the page the link opened in this browser (login CSRF). */
+  NOT_CONFIRMED = 'magic_link_not_confirmed',
   NOT_A_MEMBER = 'not_a_member',
   SSO_REQUIRED = 'sso_required',
 }
@@ -22,6 +24,12 @@ export function explainMagicLinkError(code: MagicLinkErrorCode): Explanation {
       return { status: 410, title: 'This sign-in link has expired', advice: 'Links work for 15 minutes. Ask for a new one.' };
     case MagicLinkErrorCode.USED:
       return { status: 410, title: 'This sign-in link was already used', advice: 'Each link works once. Ask for a new one.' };
+    case MagicLinkErrorCode.NOT_CONFIRMED:
+      return {
+        status: 403,
+        title: 'This sign-in was not confirmed in this browser',
+        advice: 'Open the link from your email in this browser and press the sign-in button on the page it shows.',
+      };
     case MagicLinkErrorCode.NOT_A_MEMBER:
       return { status: 403, title: 'You are no longer a member of this organization', advice: 'Ask your IT admin for an invitation.' };
     case MagicLinkErrorCode.SSO_REQUIRED:

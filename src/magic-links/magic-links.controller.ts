@@ -1,15 +1,20 @@
 import { Body, Controller, Get, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
-import { MagicLinksService } from './magic-links.service';
+import { MagicLinksService, MAGIC_LINK_TTL_MINUTES } from './magic-links.service';
 import { RequestMagicLinkInput } from './dto/request-magic-link.input';
 import { MagicLinkError, MagicLinkErrorCode, explainMagicLinkError } from './magic-link.error';
+import { CONFIRMATION_COOKIE_PATH, confirmationCookieName, confirmationMatches, confirmationPage, newConfirmationSecret } from './magic-link-confirmation';
 import { sendErrorPage } from '../auth/sso-error-page';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 
 /** The one answer to every accepted request, known email or not. */
 const MAGIC_LINK_ACCEPTED = { message: 'If this email address may sign in, a sign-in link is on its way.' };
+
+function stringOrUndefined(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
 
 @Controller('auth/magic-link')
 export class MagicLinksController {
@@ -29,13 +34,43 @@ export class MagicLinksController {
     });
   }
 
+  /** The link's page: names the account and asks to confirm. Never uses the link (GET and HEAD alike). */
   @Get('verify')
-  async verify(@Query('token') token: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async confirm(@Query('token') token: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, false, async () => {
-      const { session, returnTo } = await this.magicLinks.verify(typeof token === 'string' ? token : undefined);
+      const presented = stringOrUndefined(token);
+      const preview = await this.magicLinks.preview(presented);
+      const secret = newConfirmationSecret();
+      response.cookie(confirmationCookieName(presented!), secret, {
+        httpOnly: true,
+        // Strict: a POST from another site never carries it, which is the point.
+        sameSite: 'strict',
+        secure: this.config.publicUrl.startsWith('https:'),
+        path: CONFIRMATION_COOKIE_PATH,
+        maxAge: MAGIC_LINK_TTL_MINUTES * 60_000,
+      });
+      response.setHeader('Cache-Control', 'no-store');
+      // The page's URL carries the token: it must not leave in a Referer.
+      response.setHeader('Referrer-Policy', 'no-referrer');
+      response.type('html').send(confirmationPage(preview, `${this.config.publicUrl}/auth/magic-link/verify`, presented!, secret));
+    });
+  }
+
+  /** The page's button: signs in when the form's secret is the one this browser got with the page. */
+  @Post('verify')
+  async verify(@Body() form: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {
+    await this.handle(request, response, false, async () => {
+      const token = stringOrUndefined(form?.token);
+      if (!token) throw new MagicLinkError(MagicLinkErrorCode.INVALID, 'no token');
+      const cookieName = confirmationCookieName(token);
+      if (!confirmationMatches(request.cookies?.[cookieName], form.confirmation)) {
+        throw new MagicLinkError(MagicLinkErrorCode.NOT_CONFIRMED, 'the confirmation secret is missing or is not this browser’s');
+      }
+      const { session, returnTo } = await this.magicLinks.verify(token);
+      response.clearCookie(cookieName, { path: CONFIRMATION_COOKIE_PATH });
       response.cookie(SESSION_COOKIE, session.token, sessionCookieOptions(this.config, session.expiresAt));
       response.setHeader('Cache-Control', 'no-store');
-      response.redirect(302, returnTo);
+      response.redirect(303, returnTo);
     });
   }
 

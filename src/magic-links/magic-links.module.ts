@@ -8,9 +8,10 @@ import { AuthModule } from '../auth/auth.module';
 import { DomainsModule } from '../domains/domains.module';
 import { MailModule } from '../mail/mail.module';
 import { ProvisioningModule } from '../provisioning/provisioning.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MagicLink, Organization]), AuthModule, DomainsModule, MailModule, ProvisioningModule],
+  imports: [TypeOrmModule.forFeature([MagicLink, Organization]), AuthModule, DomainsModule, MailModule, ProvisioningModule, RateLimitsModule],
   controllers: [MagicLinksController],
   providers: [MagicLinksService],
 })

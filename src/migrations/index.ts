@@ -3,6 +3,11 @@ import { AddMagicLinks1795447746925 } from './1795447746925-AddMagicLinks';
 import { RecordLoginAttempts1795447845936 } from './1795447845936-RecordLoginAttempts';
 import { RememberSecretExpiryWarnings1795448214892 } from './1795448214892-RememberSecretExpiryWarnings';
 import { AddConnectionTests1795448466235 } from './1795448466235-AddConnectionTests';
+import { VerifyDomains1795510000000 } from './1795510000000-VerifyDomains';
+import { ApiKeyLastUsed1795520000000 } from './1795520000000-ApiKeyLastUsed';
+import { StoreRateLimits1795525100000 } from './1795525100000-StoreRateLimits';
+import { CountLoginRefusals1795525200000 } from './1795525200000-CountLoginRefusals';
+import { ClientAuthenticationAndAlgorithms1795530000000 } from './1795530000000-ClientAuthenticationAndAlgorithms';
 import { AddSetupLinks1795570000000 } from './1795570000000-AddSetupLinks';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
@@ -12,5 +17,10 @@ export const MIGRATIONS: Function[] = [
   RecordLoginAttempts1795447845936,
   RememberSecretExpiryWarnings1795448214892,
   AddConnectionTests1795448466235,
+  VerifyDomains1795510000000,
+  ApiKeyLastUsed1795520000000,
+  StoreRateLimits1795525100000,
+  CountLoginRefusals1795525200000,
+  ClientAuthenticationAndAlgorithms1795530000000,
   AddSetupLinks1795570000000,
 ];

@@ -170,8 +170,9 @@ function hashOf(token: string): string {
   return hashOneTimeToken(token.slice(0, MAX_TOKEN_LENGTH));
 }
 
-function refusalOf(link: SetupLink): SetupLinkRefusal | null {
+/** Why a link (or a session it started) no longer opens the portal; null while it does. */
+export function refusalOf(link: Pick<SetupLink, 'revokedAt' | 'expiresAt'>, now = Date.now()): SetupLinkRefusal | null {
   if (link.revokedAt) return 'revoked';
-  if (link.expiresAt.getTime() <= Date.now()) return 'expired';
+  if (link.expiresAt.getTime() <= now) return 'expired';
   return null;
 }

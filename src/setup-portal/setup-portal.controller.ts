@@ -9,6 +9,7 @@ import { AppError, BadInputError } from '../common/errors';
 import { escapeHtml } from '../common/html';
 import { validateInput } from '../common/validation.pipe';
 import { DomainsService } from '../domains/domains.service';
+import { DomainStatus } from '../domains/entities/domain.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { ConnectionType } from '../connections/entities/connection.entity';
 import { CreateConnectionInput, UpdateConnectionInput } from '../connections/dto/connection.input';
@@ -120,7 +121,7 @@ export class SetupPortalController {
       response,
       async () => {
         const domain = await this.domains.verify(portal.caller, id);
-        this.backTo(response, 'domains', domain.status === 'VERIFIED' ? `${domain.domain} is verified.` : `${domain.domain} is not verified yet.`);
+        this.backTo(response, 'domains', domain.status === DomainStatus.VERIFIED ? `${domain.domain} is verified.` : `${domain.domain} is not verified yet.`);
       },
       (error) => this.renderDomains(portal, request, response, { error }),
     );
@@ -401,7 +402,7 @@ function presetFieldsOf(values: IdpFormValues): Record<string, string> {
 }
 
 /** A date field's day, as the end of that day in UTC: the secret still works on the day it names. */
-function expiryDateOf(value: string | null | undefined): Date | undefined {
+export function expiryDateOf(value: string | null | undefined): Date | undefined {
   if (!value) return undefined;
   const date = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T23:59:59Z`) : new Date(NaN);
   if (Number.isNaN(date.getTime())) throw new BadInputError('clientSecretExpiresAt', 'must be a date such as 2027-06-30');

@@ -3,7 +3,8 @@ import type { SetupPortal } from './setup-links.service';
 import type { PortalFrame, SetupStep } from './pages/layout';
 import type { ChecklistItem, DomainRow, MappingRow } from './pages/steps';
 import { DomainsService } from '../domains/domains.service';
-import type { Domain } from '../domains/entities/domain.entity';
+import { DomainStatus, type Domain } from '../domains/entities/domain.entity';
+import { verificationRecordFor } from '../domains/domain-verification';
 import { ConnectionsService } from '../connections/connections.service';
 import type { Connection } from '../connections/entities/connection.entity';
 import { RoleMappingService } from '../role-mapping/role-mapping.service';
@@ -38,7 +39,7 @@ export class SetupProgress {
     ]);
     const mappings = connection ? ((await this.roleMappings.forConnections([connection.id])).get(connection.id) ?? []) : [];
     const domains = (domainsByOrganization.get(organizationId) ?? []).map(domainRow);
-    const verifiedDomains = domains.filter((domain) => domain.status === 'VERIFIED');
+    const verifiedDomains = domains.filter((domain) => domain.status === DomainStatus.VERIFIED);
     const items: ChecklistItem[] = [
       {
         step: 'domains',
@@ -69,12 +70,6 @@ export class SetupProgress {
 }
 
 function domainRow(domain: Domain): DomainRow {
-  return {
-    id: domain.id,
-    domain: domain.domain,
-    status: domain.status,
-    recordName: domain.verificationRecord.name,
-    recordValue: domain.verificationRecord.value,
-    verificationError: domain.verificationError,
-  };
+  const record = verificationRecordFor(domain.domain, domain.verificationToken);
+  return { id: domain.id, domain: domain.domain, status: domain.status, recordName: record.name, recordValue: record.value, verificationError: domain.verificationError };
 }

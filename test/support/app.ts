@@ -32,7 +32,10 @@ export async function startTestApp(
     SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
     BOOTSTRAP_ADMIN_API_KEY: PLATFORM_KEY,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Limits high enough that only the tests about them meet them (they set their own).
     SSO_RATE_LIMIT_PER_MINUTE: '100000',
+    SSO_REFUSALS_PER_MINUTE: '100000',
+    MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: '100000',
     ...options.env,
     DATABASE_URL: database.url,
   });

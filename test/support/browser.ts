@@ -6,19 +6,33 @@ export class TestBrowser {
   private readonly cookies = new Map<string, { value: string; path: string }>();
 
   async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+    return this.send(url, { headers });
+  }
+
+  async head(url: string): Promise<Response> {
+    return this.send(url, { method: 'HEAD' });
+  }
+
+  /** A POST, with `form` sent as a form would send it (application/x-www-form-urlencoded). */
+  async post(url: string, form?: Record<string, string>, headers: Record<string, string> = {}): Promise<Response> {
+    return this.send(url, {
+      method: 'POST',
+      headers: form ? { ...headers, 'content-type': 'application/x-www-form-urlencoded' } : headers,
+      body: form ? new URLSearchParams(form).toString() : undefined,
+    });
+  }
+
+  private async send(url: string, init: { method?: string; headers?: Record<string, string>; body?: string }): Promise<Response> {
     const target = new URL(url);
     const cookieHeader = [...this.cookies.entries()]
       .filter(([, cookie]) => target.pathname.startsWith(cookie.path))
       .map(([name, cookie]) => `${name}=${cookie.value}`)
       .join('; ');
-    const response = await fetch(url, { redirect: 'manual', headers: { ...headers, ...(cookieHeader ? { cookie: cookieHeader } : {}) } });
-    this.store(response);
-    return response;
-  }
-
-  async post(url: string): Promise<Response> {
-    const cookieHeader = [...this.cookies.entries()].map(([name, cookie]) => `${name}=${cookie.value}`).join('; ');
-    const response = await fetch(url, { method: 'POST', redirect: 'manual', headers: cookieHeader ? { cookie: cookieHeader } : {} });
+    const response = await fetch(url, {
+      ...init,
+      redirect: 'manual',
+      headers: { ...init.headers, ...(cookieHeader ? { cookie: cookieHeader } : {}) },
+    });
     this.store(response);
     return response;
   }

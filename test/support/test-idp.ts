@@ -9,6 +9,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 export interface IdpAccount {
@@ -48,12 +49,38 @@ export interface StartTestIdpOptions {
    * (extraClaims of the initial `accounts` and a few common enterprise claims are declared automatically).
    */
   extraClaimNames?: string[];
+  /**
+   * The token endpoint authentication methods the IdP announces (oidc-provider's clientAuthMethods).
+   * Default: oidc-provider's own list.
+   */
+  clientAuthMethods?: ClientAuthMethod[];
+  /**
+   * Enforce each client's registered method exactly, as Okta does: oidc-provider by itself takes
+   * client_secret_post from a client registered for client_secret_basic and the other way round. A
+   * Basic request that also carries client_id in its body is refused like Okta refuses it.
+   */
+  strictClientAuthentication?: boolean;
+  /**
+   * The ID token algorithms the IdP announces and can sign with (a signing key is made for each
+   * asymmetric one; HS* use the client secret). Default: RS256 only. A client picks its own with
+   * `idTokenSignedResponseAlg`.
+   */
+  idTokenSigningAlgValues?: string[];
 }
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 
 export interface TestIdpClient {
   clientId: string;
-  clientSecret: string;
+  /** Not needed by a private_key_jwt client. */
+  clientSecret?: string;
   redirectUris: string[];
+  /** Default client_secret_basic. */
+  tokenEndpointAuthMethod?: ClientAuthMethod;
+  /** Where a private_key_jwt client's public keys are (the service's clientJwksUri). */
+  jwksUri?: string;
+  /** Default RS256. */
+  idTokenSignedResponseAlg?: string;
 }
 
 export interface TestIdp {
@@ -78,9 +105,10 @@ export interface TestIdp {
   signIn(authorizationRequestUrl: string, sub: string, jar?: CookieJar): Promise<string>;
   /**
    * A new RSA key signs from now on and is published in the JWKS. The previous key is dropped from the JWKS
-   * unless keepPrevious is set (an IdP in its overlap period). Sessions, codes and tokens survive.
+   * unless keepPrevious is set (an IdP in its overlap period). With sameKid, the new keys keep the old keys'
+   * `kid`s (a bad practice some IdPs have). Sessions, codes and tokens survive.
    */
-  rotateSigningKey(options?: { keepPrevious?: boolean }): Promise<void>;
+  rotateSigningKey(options?: { keepPrevious?: boolean; sameKid?: boolean }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -194,9 +222,22 @@ const EMAIL_CLAIMS = ['email', 'email_verified'];
 const COMMON_ENTERPRISE_CLAIMS = ['groups', 'tid', 'oid', 'roles', 'upn', 'hasgroups'];
 const DISTRIBUTED_CLAIM_MEMBERS = new Set(['_claim_names', '_claim_sources']);
 
-async function generateSigningKey(): Promise<JWK> {
-  const { privateKey } = await generateKeyPair('RS256', { extractable: true });
-  return { ...(await exportJWK(privateKey)), kid: randomUUID(), alg: 'RS256', use: 'sig' };
+async function generateSigningKey(alg = 'RS256', kid: string = randomUUID()): Promise<JWK> {
+  const { privateKey } = await generateKeyPair(alg, { extractable: true });
+  return { ...(await exportJWK(privateKey)), kid, alg, use: 'sig' };
+}
+
+/** One signing key per asymmetric algorithm (oidc-provider signs with the key whose alg the client asks for). */
+function generateSigningKeys(algs: string[], kids?: string[]): Promise<JWK[]> {
+  return Promise.all(algs.map((alg, index) => generateSigningKey(alg, kids?.[index])));
+}
+
+/** The client id and credentials a token request carries, by where it carries them. */
+function presentedCredentials(req: IncomingMessage, body: URLSearchParams): { clientId?: string; basic: boolean; secretInBody: boolean; clientIdInBody: boolean } {
+  const authorization = req.headers.authorization;
+  const basic = authorization?.startsWith('Basic ') ?? false;
+  const fromHeader = basic ? decodeURIComponent(Buffer.from(authorization!.slice(6), 'base64').toString('utf8').split(':')[0]) : undefined;
+  return { clientId: fromHeader ?? body.get('client_id') ?? undefined, basic, secretInBody: body.has('client_secret'), clientIdInBody: body.has('client_id') };
 }
 
 /** Entra object ids are GUIDs; derive a stable one from the sub so tests can predict it. */
@@ -218,6 +259,12 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/** The request again with a body that can be read once more, for oidc-provider after a look at it here. */
+function replayed(req: IncomingMessage, body: string): IncomingMessage {
+  const { headers, rawHeaders, method, url, httpVersion, httpVersionMajor, httpVersionMinor, socket } = req;
+  return Object.assign(Readable.from([Buffer.from(body)]), { headers, rawHeaders, method, url, httpVersion, httpVersionMajor, httpVersionMinor, socket, connection: socket }) as unknown as IncomingMessage;
+}
+
 function sendHtml(res: ServerResponse, status: number, html: string): void {
   res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
   res.end(html);
@@ -234,7 +281,10 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
   // Lets signIn() finish the login form without a password; it never appears in the HTML.
   const automationToken = randomBytes(32).toString('base64url');
   const cookieKeys = [randomBytes(32).toString('base64url')];
-  let signingKeys = [await generateSigningKey()];
+  const idTokenSigningAlgValues = options.idTokenSigningAlgValues ?? ['RS256'];
+  // oidc-provider needs an RS256 key for what it signs besides ID tokens.
+  const keyAlgs = [...new Set(['RS256', ...idTokenSigningAlgValues.filter((alg) => !alg.startsWith('HS'))])];
+  let signingKeys = await generateSigningKeys(keyAlgs);
 
   const openidClaims = new Set([
     'sub',
@@ -320,12 +370,14 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
         return (
           client && {
             client_id: client.clientId,
-            client_secret: client.clientSecret,
+            ...(client.clientSecret !== undefined ? { client_secret: client.clientSecret } : {}),
+            ...(client.jwksUri !== undefined ? { jwks_uri: client.jwksUri } : {}),
             redirect_uris: client.redirectUris,
             grant_types: ['authorization_code'],
             response_types: ['code'],
-            // oidc-provider also accepts client_secret_post from a client registered for _basic.
-            token_endpoint_auth_method: 'client_secret_basic',
+            // Unless strictClientAuthentication, oidc-provider also accepts client_secret_post from a client registered for _basic.
+            token_endpoint_auth_method: client.tokenEndpointAuthMethod ?? 'client_secret_basic',
+            id_token_signed_response_alg: client.idTokenSignedResponseAlg ?? 'RS256',
           }
         );
       },
@@ -376,6 +428,10 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
       // Fixed lifetimes (seconds) rather than oidc-provider's defaults, which log a notice when first used.
       ttl: { AccessToken: 3600, AuthorizationCode: 60, IdToken: 3600, Interaction: 3600, Grant: 86400, Session: 86400 },
       features: { devInteractions: { enabled: false } },
+      ...(options.clientAuthMethods ? { clientAuthMethods: options.clientAuthMethods } : {}),
+      enabledJWA: { idTokenSigningAlgValues },
+      // oidc-provider's SSRF guard refuses loopback addresses, where the relying party's client JWKS is in tests.
+      fetch: (url: URL | string, { dispatcher: _loopbackRefusingDispatcher, ...init }: RequestInit & { dispatcher?: unknown }) => fetch(url, init),
       interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
       renderError: async (ctx: { type: string; body: string }, out: Record<string, string>) => {
         ctx.type = 'html';
@@ -444,7 +500,8 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
     await provider.interactionFinished(req, res, { login: { accountId: account.sub } });
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+  const handle = async (incoming: IncomingMessage, res: ServerResponse) => {
+    let req = incoming;
     const { pathname } = new URL(req.url ?? '/', origin);
     const interactionRoute = /^\/interaction\/([^/]+)(\/login)?$/.exec(pathname);
     if (interactionRoute) {
@@ -456,6 +513,16 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
       await handleInteraction(req, res, interactionRoute[1], isSubmission);
       return;
     }
+    if (options.strictClientAuthentication && req.method === 'POST' && pathname === `${issuerPath}/token`) {
+      const raw = await readBody(req);
+      const refusal = strictClientAuthenticationRefusal(req, new URLSearchParams(raw));
+      if (refusal) {
+        res.writeHead(refusal.status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(refusal.body));
+        return;
+      }
+      req = replayed(req, raw);
+    }
     if (issuerPath === '' || pathname === issuerPath || pathname.startsWith(`${issuerPath}/`)) {
       // oidc-provider works out its mount path from originalUrl versus url, as when mounted in Express.
       (req as IncomingMessage & { originalUrl?: string }).originalUrl = req.url;
@@ -464,6 +531,18 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
       return;
     }
     res.writeHead(404).end();
+  };
+
+  /** What an IdP that holds each client to its registered method answers a token request that strays from it. */
+  const strictClientAuthenticationRefusal = (req: IncomingMessage, body: URLSearchParams): { status: number; body: Record<string, string> } | undefined => {
+    const presented = presentedCredentials(req, body);
+    if (presented.basic && presented.clientIdInBody) {
+      return { status: 400, body: { error: 'invalid_request', error_description: 'Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.' } };
+    }
+    const registered = clients.get(presented.clientId ?? '')?.tokenEndpointAuthMethod ?? 'client_secret_basic';
+    const used = presented.basic ? 'client_secret_basic' : presented.secretInBody ? 'client_secret_post' : body.has('client_assertion') ? 'private_key_jwt' : 'none';
+    if (used === registered) return undefined;
+    return { status: 401, body: { error: 'invalid_client', error_description: `client authentication by ${used} is not allowed for this client` } };
   };
 
   const signIn = async (authorizationRequestUrl: string, sub: string, jar = new CookieJar()): Promise<string> => {
@@ -504,10 +583,11 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
     },
     setAccount,
     signIn,
-    rotateSigningKey: async ({ keepPrevious = false } = {}) => {
+    rotateSigningKey: async ({ keepPrevious = false, sameKid = false } = {}) => {
       // oidc-provider fixes its keystore at construction, so rotation swaps in a new provider that shares
-      // the same storage, cookie keys, clients and accounts. The first key in the set is the signing key.
-      signingKeys = [await generateSigningKey(), ...(keepPrevious ? signingKeys : [])];
+      // the same storage, cookie keys, clients and accounts. The first key per alg in the set signs.
+      const fresh = await generateSigningKeys(keyAlgs, sameKid ? signingKeys.slice(0, keyAlgs.length).map((key) => key.kid!) : undefined);
+      signingKeys = [...fresh, ...(keepPrevious ? signingKeys : [])];
       current = createProvider(signingKeys);
     },
     close: () =>

@@ -35,9 +35,16 @@ export class ApiKey {
   @Column({ type: 'text', array: true })
   scopes: ApiKeyScope[];
 
+  @Field()
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 
+  /** Written at most once a minute per key, so a busy key costs no write per request. */
+  @Field(() => Date, { nullable: true })
+  @Column({ name: 'last_used_at', type: 'timestamptz', nullable: true })
+  lastUsedAt: Date | null;
+
+  @Field(() => Date, { nullable: true })
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 }

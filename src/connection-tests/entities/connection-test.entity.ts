@@ -14,6 +14,10 @@ export class ConnectionTestProblem {
   /** A real login with this outcome would be refused (a groups overage only costs the mapped roles). */
   @Field()
   blocksLogin: boolean;
+
+  /** What to change, when the service can name the exact mismatch (method or algorithm) with the IdP. */
+  @Field(() => String, { nullable: true })
+  advice?: string;
 }
 
 /**

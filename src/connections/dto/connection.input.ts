@@ -1,6 +1,8 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { ArrayMaxSize, IsDate, IsEnum, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import { ArrayMaxSize, IsBoolean, IsDate, IsEnum, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import { ConnectionState, ConnectionType } from '../entities/connection.entity';
+import { TokenEndpointAuthMethod } from '../token-security';
+import { IsName } from '../../common/name.decorator';
 
 const URL_MAX = 2048;
 const CLAIM_NAME = /^[A-Za-z0-9_:.\/-]{1,255}$/;
@@ -10,9 +12,7 @@ const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/;
 class ConnectionSettingsInput {
   @Field({ nullable: true })
   @IsOptional()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
-  @MaxLength(200)
+  @IsName()
   name?: string;
 
   @Field({ nullable: true })
@@ -74,6 +74,19 @@ class ConnectionSettingsInput {
   @IsDate()
   clientSecretExpiresAt?: Date | null;
 
+  @Field(() => TokenEndpointAuthMethod, {
+    nullable: true,
+    description: 'How to authenticate at the token endpoint; null (or omitted on create): chosen from what the IdP announces.',
+  })
+  @IsOptional()
+  @IsEnum(TokenEndpointAuthMethod, { message: 'tokenEndpointAuthMethod must be CLIENT_SECRET_BASIC, CLIENT_SECRET_POST or PRIVATE_KEY_JWT' })
+  tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
+
+  @Field({ nullable: true, description: 'Accept HS256–512 ID tokens (signed with the client secret) when the IdP announces them.' })
+  @IsOptional()
+  @IsBoolean()
+  allowSymmetricIdTokenSignature?: boolean;
+
   @Field({ nullable: true })
   @IsOptional()
   @Matches(CLAIM_NAME, { message: 'groupsClaim must be a claim name (letters, digits, _ : . / -)' })
@@ -101,12 +114,6 @@ export class CreateConnectionInput extends ConnectionSettingsInput {
   @IsNotEmpty({ message: 'clientId must not be empty' })
   @MaxLength(255)
   clientId: string;
-
-  @Field()
-  @IsString()
-  @IsNotEmpty({ message: 'clientSecret must not be empty' })
-  @MaxLength(2000)
-  declare clientSecret: string;
 }
 
 @InputType()

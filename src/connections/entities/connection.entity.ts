@@ -1,6 +1,7 @@
 import { Field, ID, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
+import { TokenEndpointAuthMethod } from '../token-security';
 
 export enum ConnectionType {
   ENTRA_ID = 'ENTRA_ID',
@@ -44,10 +45,11 @@ export class Connection extends OrganizationScopedEntity {
   @Column({ name: 'client_id', type: 'varchar', length: 255 })
   clientId: string;
 
-  /** `<keyId>:<iv>:<tag>:<ciphertext>` (AES-256-GCM); never leaves the service. */
-  @Column({ name: 'client_secret_encrypted', type: 'text' })
-  clientSecretEncrypted: string;
+  /** `<keyId>:<iv>:<tag>:<ciphertext>` (AES-256-GCM); never leaves the service. Null for a private_key_jwt client without a secret. */
+  @Column({ name: 'client_secret_encrypted', type: 'text', nullable: true })
+  clientSecretEncrypted: string | null;
 
+  /** The secret's last 4 characters; empty without a secret. */
   @Field()
   @Column({ name: 'client_secret_hint', type: 'varchar', length: 4 })
   clientSecretHint: string;
@@ -94,6 +96,26 @@ export class Connection extends OrganizationScopedEntity {
   /** The IdP advertises RFC 9207 `iss` in authorization responses. */
   @Column({ name: 'issuer_response_parameter', type: 'boolean', default: false })
   issuerResponseParameter: boolean;
+
+  /** The connection's choice of token endpoint authentication; null: the IdP's announcement decides. */
+  @Field(() => TokenEndpointAuthMethod, { nullable: true })
+  @Column({ name: 'token_endpoint_auth_method', type: 'enum', enum: TokenEndpointAuthMethod, enumName: 'token_endpoint_auth_method', nullable: true })
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod | null;
+
+  /** The IdP's token_endpoint_auth_methods_supported when the connection was saved; null when it announced none. */
+  @Field(() => [String], { nullable: true })
+  @Column({ name: 'token_endpoint_auth_methods_supported', type: 'text', array: true, nullable: true })
+  tokenEndpointAuthMethodsSupported: string[] | null;
+
+  /** The IdP's id_token_signing_alg_values_supported when the connection was saved; null when it announced none. */
+  @Field(() => [String], { nullable: true })
+  @Column({ name: 'id_token_signing_alg_values_supported', type: 'text', array: true, nullable: true })
+  idTokenSigningAlgValuesSupported: string[] | null;
+
+  /** Accept HS256–512 ID tokens (signed with the client secret) when the IdP announces them. */
+  @Field()
+  @Column({ name: 'allow_symmetric_id_token_signature', type: 'boolean', default: false })
+  allowSymmetricIdTokenSignature: boolean;
 
   @Field()
   @Column({ name: 'groups_claim', type: 'varchar', length: 255, default: 'groups' })

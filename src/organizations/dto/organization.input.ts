@@ -1,6 +1,7 @@
 import { Field, InputType } from '@nestjs/graphql';
 import { IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { ROLE_SLUGS } from '../roles';
+import { IsName } from '../../common/name.decorator';
 
 const SLUG_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SLUG_MESSAGE = 'slug must be 1-63 lower-case letters, digits or inner hyphens';
@@ -8,9 +9,7 @@ const SLUG_MESSAGE = 'slug must be 1-63 lower-case letters, digits or inner hyph
 @InputType()
 export class CreateOrganizationInput {
   @Field()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
-  @MaxLength(200)
+  @IsName()
   name: string;
 
   /** Derived from the name when omitted. */
@@ -35,9 +34,7 @@ export class CreateOrganizationInput {
 export class UpdateOrganizationInput {
   @Field({ nullable: true })
   @IsOptional()
-  @IsString()
-  @IsNotEmpty({ message: 'name must not be empty' })
-  @MaxLength(200)
+  @IsName()
   name?: string;
 
   @Field({ nullable: true })

@@ -1,6 +1,7 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
 import { IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, MaxLength } from 'class-validator';
 import { ROLE_SLUGS } from '../../organizations/roles';
+import { IsName } from '../../common/name.decorator';
 
 @InputType()
 export class CreateRoleMappingInput {
@@ -17,8 +18,7 @@ export class CreateRoleMappingInput {
 
   @Field({ nullable: true })
   @IsOptional()
-  @IsString()
-  @MaxLength(200)
+  @IsName()
   name?: string;
 
   @Field()
