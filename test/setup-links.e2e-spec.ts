@@ -3,6 +3,7 @@ import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { TestBrowser } from './support/browser';
+import { startTestIdp, type TestIdp } from './support/test-idp';
 
 const CREATE_LINK = 'mutation($organizationId: ID!, $hours: Int) { createSetupLink(organizationId: $organizationId, expiresInHours: $hours) { id organizationId url expiresAt } }';
 const REVOKE_LINK = 'mutation($id: ID!) { revokeSetupLink(id: $id) }';
@@ -30,6 +31,7 @@ function csrfOf(html: string): string {
 
 describe('Setup links', () => {
   let service: TestApp & { database: TestDatabase };
+  let idp: TestIdp;
   let orgA: string;
   let orgB: string;
   let orgBKey: string;
@@ -44,6 +46,7 @@ describe('Setup links', () => {
   }
 
   beforeAll(async () => {
+    idp = await startTestIdp();
     service = await startTestApp();
     ({ createOrganization: { id: orgA } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup A" }) { id } }'));
     ({ createOrganization: { id: orgB } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup B" }) { id } }'));
@@ -53,6 +56,7 @@ describe('Setup links', () => {
   afterAll(async () => {
     await service.close();
     await service.database.drop();
+    await idp.close();
   });
 
   it('hands out a URL under /setup/ that expires when asked (72 hours by default), stores only a hash, and audits it', async () => {
@@ -141,7 +145,7 @@ describe('Setup links', () => {
 
   it('a portal of organization A cannot touch organization B’s rows by id', async () => {
     const { createConnection } = await graphqlOk(service.url, orgBKey, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId: orgB, type: 'GENERIC_OIDC', issuer: 'http://127.0.0.1:9/b', authorizationUrl: 'http://127.0.0.1:9/b/auth', tokenUrl: 'http://127.0.0.1:9/b/token', jwksUrl: 'http://127.0.0.1:9/b/jwks', clientId: 'b-app', clientSecret: 'b-secret' },
+      input: { organizationId: orgB, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'b-app', clientSecret: 'b-secret' },
     });
     const { createRoleMapping } = await graphqlOk(service.url, orgBKey, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId: createConnection.id, idpGroupId: 'b-admins', role: 'admin' },

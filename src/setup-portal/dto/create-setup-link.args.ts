@@ -15,7 +15,7 @@ export class CreateSetupLinkArgs {
   @Max(MAX_SETUP_LINK_HOURS, { message: `expiresInHours must be at most ${MAX_SETUP_LINK_HOURS}` })
   expiresInHours?: number | null;
 
-  @Field({ nullable: true, description: 'Also mail the link to this address (the IT contact).' })
+  @Field(() => String, { nullable: true, description: 'Also mail the link to this address (the IT contact).' })
   @IsOptional()
   @IsEmail({}, { message: 'sendTo must be an email address' })
   @MaxLength(320)
