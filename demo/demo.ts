@@ -90,6 +90,7 @@ async function main(): Promise<void> {
     input: { name: 'Demo app', redirectUris: [demoApp.redirectUri], postLogoutRedirectUris: [demoApp.postLogoutRedirectUri], initiateLoginUri: demoApp.initiateLoginUri },
   });
   await demoApp.connect({ issuer: `${url}/oidc`, clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret });
+  const { createSetupLink } = await graphql(url, 'mutation($id: ID!) { createSetupLink(organizationId: $id) { url } }', { id: organization.id });
 
   process.stdout.write(`
   SSO demo is running.
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
              bob@acme-demo.com   / ${PASSWORD}   (no mapped group -> default role editor)
   Or start from an email: ${url}/sso/discover?email=alice@acme-demo.com
   Admin API: POST ${url}/graphql with "Authorization: Bearer ${DEMO_KEY}"
+  IT admin's setup portal (one-time link): ${createSetupLink.url}
 
   Ctrl-C stops everything.
 `);

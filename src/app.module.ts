@@ -27,6 +27,7 @@ import { MagicLinksModule } from './magic-links/magic-links.module';
 import { LoginActivityModule } from './login-activity/login-activity.module';
 import { ConnectionTestsModule } from './connection-tests/connection-tests.module';
 import { OidcProviderModule } from './oidc-provider/oidc-provider.module';
+import { SetupPortalModule } from './setup-portal/setup-portal.module';
 import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { StorableTextPipe } from './common/storable-text.pipe';
@@ -84,6 +85,7 @@ export class AppModule {
         ConnectionTestsModule,
         OidcProviderModule,
         ...(config.rolesFastPath ? [RolesFastPathModule] : []),
+        SetupPortalModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: AppExceptionFilter },

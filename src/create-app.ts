@@ -26,10 +26,10 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   // The OpenID Provider (oidc-provider, a Koa app) reads its own bodies and cookies: mounted
   // before the body parsers. Its interaction pages fall through to Nest (InteractionController).
   app.use(OIDC_MOUNT_PATH, app.get(OidcProviderService).handler());
-  // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout, the OpenID
-  // Provider's interaction pages); the roles API and GraphQL, called by services with bearer keys,
-  // skip the parsing.
-  app.use(['/sso', '/auth', `${OIDC_MOUNT_PATH}${INTERACTION_PATH}`], cookieParser());
+  // Cookies are read only by the browser routes (the SSO flow, /auth/me and logout, the setup
+  // portal, the OpenID Provider's interaction pages); the roles API and GraphQL, called by
+  // services with bearer keys, skip the parsing.
+  app.use(['/sso', '/auth', '/setup', `${OIDC_MOUNT_PATH}${INTERACTION_PATH}`], cookieParser());
   // Large enough that an oversized field reaches validation and is named in the error.
   app.useBodyParser('json', { limit: '1mb' });
   return app;

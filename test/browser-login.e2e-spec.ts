@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
+import { launchChromium } from './support/chromium';
 import { addVerifiedDomain } from './support/domains';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('signing in with a real browser', () => {
   let service: TestApp & { database: TestDatabase };
@@ -17,7 +15,6 @@ describe('signing in with a real browser', () => {
   let connectionId: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     idp = await startTestIdp({
       flavour: 'okta',
       title: 'Demo IdP',
@@ -34,11 +31,7 @@ describe('signing in with a real browser', () => {
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId, idpGroupId: 'Engineering', role: 'admin' },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   }, 60000);
 
   afterAll(async () => {

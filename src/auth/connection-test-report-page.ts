@@ -41,7 +41,7 @@ ${row('Groups', test.groups.join(', '))}
 ${row('Roles a login would give', test.roles.join(', '))}
 </table>
 <h2>Problems</h2>
-${problems}`,
+${problems}${test.continueUrl ? `\n<p><a href="${escapeHtml(test.continueUrl)}">Back to the setup</a></p>` : ''}`,
       { wide: true },
     ),
   );

@@ -12,6 +12,8 @@ export interface Caller {
   apiKeyId: string;
   organizationId: string | null;
   scopes: ApiKeyScope[];
+  /** Who the audit log names, when it is not the API key (e.g. `setup_link:<id>` for the setup portal). */
+  actor?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export abstract class CallerAuthenticator {
 export type RequestWithCaller = Request & { caller?: Caller };
 
 export function actorOf(caller: Caller): string {
-  return `api_key:${caller.apiKeyId}`;
+  return caller.actor ?? `api_key:${caller.apiKeyId}`;
 }
 
 export function isPlatformCaller(caller: Caller): boolean {

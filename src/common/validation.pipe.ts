@@ -23,3 +23,8 @@ export function createValidationPipe(): ValidationPipe {
     },
   });
 }
+
+/** The same validation for input that arrives outside GraphQL (the setup portal's forms). */
+export async function validateInput<T extends object>(type: new () => T, plain: Record<string, unknown>): Promise<T> {
+  return (await createValidationPipe().transform(plain, { type: 'body', metatype: type })) as T;
+}

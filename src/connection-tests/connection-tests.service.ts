@@ -23,7 +23,7 @@ export class ConnectionTestsService {
   ) {}
 
   /** A one-time link that starts a test sign-in through the caller's connection. */
-  async start(caller: Caller, connectionId: string): Promise<ConnectionTestStart> {
+  async start(caller: Caller, connectionId: string, options: { continueUrl?: string } = {}): Promise<ConnectionTestStart> {
     const connection = await this.connections.find(caller, connectionId);
     if (!connection) throw new NotFoundError('connection');
     const { token, hash } = newOneTimeToken();
@@ -33,6 +33,7 @@ export class ConnectionTestsService {
       startTokenHash: hash,
       expiresAt: new Date(Date.now() + START_LINK_TTL_MS),
       requestedBy: actorOf(caller),
+      continueUrl: options.continueUrl ?? null,
     });
     await this.tests.save(test);
     return { test, url: `${this.config.publicUrl}/sso/test/${token}` };

@@ -139,7 +139,8 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
     return query.take(1000).getMany();
   }
 
-  async create(caller: Caller, input: CreateConnectionInput): Promise<Connection> {
+  /** `id` is for a connection whose redirect URI was handed out before it existed (the setup portal reserves one). */
+  async create(caller: Caller, input: CreateConnectionInput, options: { id?: string } = {}): Promise<Connection> {
     assertCanActOn(caller, input.organizationId);
     if (!(await this.dataSource.getRepository(Organization).existsBy({ id: input.organizationId }))) {
       throw new NotFoundError('organization');
@@ -154,6 +155,7 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
     });
     return this.dataSource.transaction(async (manager) => {
       const connection = manager.create(Connection, {
+        ...(options.id ? { id: options.id } : {}),
         organizationId: input.organizationId,
         name: input.name?.trim() || defaultName(input.type),
         type: input.type,

@@ -19,6 +19,8 @@ import { ConnectionTest } from '../connection-tests/entities/connection-test.ent
 import { Application } from '../oidc-provider/entities/application.entity';
 import { OidcModel } from '../oidc-provider/entities/oidc-model.entity';
 import { OidcSigningKey } from '../oidc-provider/entities/oidc-signing-key.entity';
+import { SetupLink } from '../setup-portal/entities/setup-link.entity';
+import { SetupSession } from '../setup-portal/entities/setup-session.entity';
 
 /** Every entity, listed explicitly: globs break under jest's ESM mode and in bundles. */
 export const ENTITIES = [
@@ -43,4 +45,6 @@ export const ENTITIES = [
   Application,
   OidcModel,
   OidcSigningKey,
+  SetupLink,
+  SetupSession,
 ];

@@ -10,6 +10,7 @@ import { StoreRateLimits1795525100000 } from './1795525100000-StoreRateLimits';
 import { CountLoginRefusals1795525200000 } from './1795525200000-CountLoginRefusals';
 import { ClientAuthenticationAndAlgorithms1795530000000 } from './1795530000000-ClientAuthenticationAndAlgorithms';
 import { AddOpenIdProvider1795550000000 } from './1795550000000-AddOpenIdProvider';
+import { AddSetupLinks1795570000000 } from './1795570000000-AddSetupLinks';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
 export const MIGRATIONS: Function[] = [
@@ -25,4 +26,5 @@ export const MIGRATIONS: Function[] = [
   CountLoginRefusals1795525200000,
   ClientAuthenticationAndAlgorithms1795530000000,
   AddOpenIdProvider1795550000000,
+  AddSetupLinks1795570000000,
 ];

@@ -42,6 +42,10 @@ export class ConnectionTest extends ConnectionScopedEntity {
   @Column({ name: 'requested_by', type: 'varchar', length: 100 })
   requestedBy: string;
 
+  /** Where the report page leads back to (the setup portal's test step), when the test was started there. */
+  @Column({ name: 'continue_url', type: 'varchar', length: 2048, nullable: true })
+  continueUrl: string | null;
+
   @Field(() => Date)
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
