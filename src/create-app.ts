@@ -13,6 +13,9 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { installRolesFastPath } from './provisioning/roles-fast-path';
 
+// main.ts loads this module lazily and reaches the service through it.
+export { ApiKeysService };
+
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot(config, logger), {

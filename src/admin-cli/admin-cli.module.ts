@@ -1,0 +1,26 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import { AppConfig } from '../config/app-config';
+import { ConfigModule } from '../config/config.module';
+import { LoggingModule } from '../logging/logging.module';
+import { dataSourceOptions } from '../database/data-source-options';
+import { ApiKeysModule } from '../api-keys/api-keys.module';
+import { OrganizationsModule } from '../organizations/organizations.module';
+
+/** The parts of the service the admin CLI uses: its configuration, database and services, no HTTP. */
+@Module({})
+export class AdminCliModule {
+  static forRoot(config: AppConfig & { databaseUrl: string }, logger: Logger): DynamicModule {
+    return {
+      module: AdminCliModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(logger),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, config.migrationsRun), logging: false }),
+        ApiKeysModule,
+        OrganizationsModule,
+      ],
+    };
+  }
+}
