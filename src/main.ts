@@ -11,7 +11,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
+      for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem.message}\n`);
       process.exit(78);
     }
     throw error;

@@ -189,4 +189,11 @@ describe('the built service as a process', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^Configuration error: ${variable}: `));
   });
+
+  it('refuses a configuration with several problems naming all of them, one line each, and exits 78', async () => {
+    const service = startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), PORT: 'eighty', LOG_LEVEL: 'loud', SECRETS_KEY: 'too-short' }, 1);
+    expect(await service.exited).toBe(78);
+    const lines = service.output().trim().split('\n');
+    expect(lines.map((line) => /^Configuration error: (\w+): /.exec(line)?.[1])).toEqual(['PORT', 'LOG_LEVEL', 'SECRETS_KEY']);
+  });
 });

@@ -97,7 +97,7 @@ async function run(argv: string[]): Promise<number> {
       return 64;
     }
     if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
+      for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem.message}\n`);
       return 78;
     }
     throw error;
