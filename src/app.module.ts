@@ -12,6 +12,7 @@ import { ConfigModule } from './config/config.module';
 import { LoggingModule } from './logging/logging.module';
 import { dataSourceOptions } from './database/data-source-options';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { DomainsModule } from './domains/domains.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -60,6 +61,7 @@ export class AppModule {
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
         }),
         ScheduleModule.forRoot(),
+        MetricsModule,
         HealthModule,
         OrganizationsModule,
         DomainsModule,

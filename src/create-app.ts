@@ -11,7 +11,8 @@ import { securityHeaders } from './common/security-headers';
 import { RequestLoggingMiddleware } from './logging/request-logging.middleware';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { ProvisioningService } from './provisioning/provisioning.service';
-import { installRolesFastPath } from './provisioning/roles-fast-path';
+import { installRolesFastPath, ROLES_BY_USER_ID_ROUTE } from './provisioning/roles-fast-path';
+import { MetricsService } from './metrics/metrics.service';
 
 // main.ts loads this module lazily and reaches the service through it.
 export { ApiKeysService };
@@ -32,12 +33,14 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   const logRequest = (request: IncomingMessage, response: ServerResponse, next: () => void) => requestLogging.use(request, response, next);
   app.use(logRequest);
   app.use(securityHeaders({ https: new URL(config.publicUrl).protocol === 'https:' }));
+  const metrics = app.get(MetricsService);
+  app.use(metrics.requestTimer());
   // The roles API's warm answers before Express and Nest (the same middleware, headers and body);
   // every other request goes on to them.
   installRolesFastPath(app.getHttpServer(), {
     apiKeys: app.get(ApiKeysService),
     provisioning: app.get(ProvisioningService),
-    middleware: [serverTiming, logRequest],
+    middleware: [serverTiming, logRequest, metrics.requestTimer(ROLES_BY_USER_ID_ROUTE)],
     etagOf: app.getHttpAdapter().getInstance().get('etag fn'),
   });
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.

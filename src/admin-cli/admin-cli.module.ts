@@ -7,6 +7,7 @@ import { LoggingModule } from '../logging/logging.module';
 import { dataSourceOptions } from '../database/data-source-options';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { MetricsModule } from '../metrics/metrics.module';
 
 /** The parts of the service the admin CLI uses: its configuration, database and services, no HTTP. */
 @Module({})
@@ -18,6 +19,7 @@ export class AdminCliModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config.databaseUrl, config.migrationsRun), logging: false }),
+        MetricsModule,
         ApiKeysModule,
         OrganizationsModule,
       ],

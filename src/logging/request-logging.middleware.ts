@@ -16,6 +16,9 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 
 type Level = 'info' | 'warn' | 'error';
 
+/** Probes and scrapes, called every few seconds by machines: their lines would drown the rest. */
+const UNLOGGED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
+
 /**
  * One log line per request, carrying the service's own request id and, beside it, the caller's
  * `X-Request-Id` when sane (echoed back in `X-Request-Id`, so the caller can find its line; a
@@ -35,13 +38,15 @@ export class RequestLoggingMiddleware {
     req.id = id;
     req.clientRequestId = clientRequestId;
     res.setHeader('X-Request-Id', clientRequestId ?? id);
-    if (req.url !== '/health') {
+    // Read now: a mounted handler (Express's app.use('/graphql', …)) rewrites req.url to its rest, "/".
+    const url = req.url ?? '';
+    if (!UNLOGGED_PATHS.has(url)) {
       res.once('close', () => {
         const level: Level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
         if (!this.logger.isLevelEnabled(level)) return;
         this.logger[level](
           {
-            req: { id, ...(clientRequestId ? { clientRequestId } : {}), method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
+            req: { id, ...(clientRequestId ? { clientRequestId } : {}), method: req.method, url: redactUrl(url), remoteAddress: req.socket.remoteAddress },
             res: { statusCode: res.statusCode },
             responseTime: Date.now() - started,
           },

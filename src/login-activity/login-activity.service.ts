@@ -8,6 +8,7 @@ import type { Connection } from '../connections/entities/connection.entity';
 import { SsoErrorCode, SsoLoginError } from '../auth/sso-login.error';
 import { Caller, assertCanActOn } from '../common/caller';
 import { BackgroundWork } from '../common/background-work';
+import { MetricsService } from '../metrics/metrics.service';
 
 const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
 const MAX_ATTEMPTS_PER_PAGE = 500;
@@ -27,14 +28,16 @@ export class LoginActivityService implements BeforeApplicationShutdown {
   constructor(
     @InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>,
     @InjectRepository(LoginRefusalCount) private readonly refusalCounts: Repository<LoginRefusalCount>,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
    * Records an attempt. A failure to record is logged and swallowed: the person's login (or
    * its error page) must not turn into a 500 because the activity log could not be written.
    */
-  async record(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts, error?: unknown): Promise<void> {
+  async record(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, correlationId: string, facts: LoginAttemptFacts, error?: unknown): Promise<void> {
     const refusal = error === undefined ? undefined : error instanceof SsoLoginError ? error : new SsoLoginError(SsoErrorCode.IDP_ERROR, 'unexpected error; see the service log');
+    this.metrics.loginAttempt(refusal ? 'refused' : 'succeeded', refusal?.code ?? null, connection.type);
     try {
       await this.attempts.insert({
         organizationId: connection.organizationId,
@@ -55,8 +58,9 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * Counts a refusal that came before any IdP round trip in its connection's row for this minute
    * and code: one row however many arrive. Like `record`, never throws.
    */
-  async countRefusal(connection: Pick<Connection, 'id' | 'organizationId'>, error: unknown): Promise<void> {
+  async countRefusal(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, error: unknown): Promise<void> {
     const code = error instanceof SsoLoginError ? error.code : SsoErrorCode.IDP_ERROR;
+    this.metrics.loginAttempt('refused', code, connection.type);
     try {
       await this.refusalCounts.query(
         `INSERT INTO login_refusal_counts (organization_id, connection_id, minute, error_code, count)
@@ -76,7 +80,7 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * and the shutdown waits for them before the database pool closes. A failure is logged as in
    * `record`. Refusals stay recorded before their error page.
    */
-  recordSuccessAfterResponse(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts): void {
+  recordSuccessAfterResponse(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, correlationId: string, facts: LoginAttemptFacts): void {
     this.afterResponse.run(this.record(connection, correlationId, { ...facts }));
   }
 
@@ -109,7 +113,9 @@ export class LoginActivityService implements BeforeApplicationShutdown {
   async pruneHourly(): Promise<void> {
     try {
       await this.prune(new Date());
+      this.metrics.jobRun('login_activity_prune', 'succeeded');
     } catch (error) {
+      this.metrics.jobRun('login_activity_prune', 'failed');
       this.logger.error(`pruning login activity failed: ${error instanceof Error ? error.message : error}`);
     }
   }
