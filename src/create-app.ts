@@ -3,6 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import cookieParser from 'cookie-parser';
 import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Request, Response } from 'express';
 import { AppModule } from './app.module';
 import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
@@ -13,6 +14,7 @@ import { ApiKeysService } from './api-keys/api-keys.service';
 import { ProvisioningService } from './provisioning/provisioning.service';
 import { installRolesFastPath, ROLES_BY_USER_ID_ROUTE } from './provisioning/roles-fast-path';
 import { MetricsService } from './metrics/metrics.service';
+import { openApiDocument } from './openapi';
 
 // main.ts loads this module lazily and reaches the service through it.
 export { ApiKeysService };
@@ -50,5 +52,11 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   app.use(['/sso', '/auth'], cookieParser());
   // Large enough that an oversized field reaches validation and is named in the error.
   app.useBodyParser('json', { limit: '1mb' });
+  // Built on first request: scanning every controller is start-up time no one asked for.
+  let openApi: string | undefined;
+  app.getHttpAdapter().getInstance().get('/openapi.json', (_request: Request, response: Response) => {
+    openApi ??= JSON.stringify(openApiDocument(app, config.publicUrl));
+    response.type('application/json').send(openApi);
+  });
   return app;
 }

@@ -1,4 +1,5 @@
 import { Controller, Get, Headers, Inject, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -15,6 +16,7 @@ function sameSecret(presented: string, expected: string): boolean {
  * internet, or have the proxy refuse /metrics); with METRICS_TOKEN set, scrapers must send it as
  * `Authorization: Bearer <token>`.
  */
+@ApiTags('operations')
 @Controller('metrics')
 export class MetricsController {
   constructor(
@@ -23,6 +25,10 @@ export class MetricsController {
   ) {}
 
   @Get()
+  @ApiOperation({ summary: 'Prometheus metrics (text format)', description: 'Logins, request latency per route, roles cache, database pool, background jobs. With METRICS_TOKEN set: `Authorization: Bearer <METRICS_TOKEN>`.' })
+  @ApiBearerAuth('metrics-token')
+  @ApiResponse({ status: 200, description: 'Prometheus text exposition format' })
+  @ApiResponse({ status: 401, description: 'METRICS_TOKEN is set and was not sent' })
   async scrape(@Headers('authorization') authorization: string | undefined, @Res() response: Response): Promise<void> {
     const token = this.config.metricsToken;
     if (token && !sameSecret(/^Bearer (.+)$/i.exec(authorization ?? '')?.[1] ?? '', token)) {
