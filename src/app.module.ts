@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
@@ -53,6 +54,10 @@ export class AppModule {
           introspection: !config.production,
           graphiql: false,
           playground: false,
+          // Outside production, GET /graphql in a browser opens Apollo Sandbox (the schema, with
+          // its descriptions, and a query editor); production shows no landing page.
+          // (The cast bridges @apollo/server's ESM and CommonJS type declarations of one plugin type.)
+          plugins: config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true }) as unknown as NonNullable<ApolloDriverConfig['plugins']>[number]],
           includeStacktraceInErrorResponses: false,
           // GraphQL Armor's limits, before any resolver (and so before the API key is looked up).
           plugins: protection.plugins,
