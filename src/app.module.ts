@@ -54,13 +54,15 @@ export class AppModule {
           introspection: !config.production,
           graphiql: false,
           playground: false,
-          // Outside production, GET /graphql in a browser opens Apollo Sandbox (the schema, with
-          // its descriptions, and a query editor); production shows no landing page.
-          // (The cast bridges @apollo/server's ESM and CommonJS type declarations of one plugin type.)
-          plugins: config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true }) as unknown as NonNullable<ApolloDriverConfig['plugins']>[number]],
           includeStacktraceInErrorResponses: false,
           // GraphQL Armor's limits, before any resolver (and so before the API key is looked up).
-          plugins: protection.plugins,
+          // Outside production, GET /graphql in a browser also opens Apollo Sandbox (the schema and a
+          // query editor); production shows no landing page. (The cast bridges @apollo/server's ESM
+          // and CommonJS type declarations of one plugin type.)
+          plugins: [
+            ...protection.plugins,
+            ...(config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true }) as unknown as NonNullable<ApolloDriverConfig['plugins']>[number]]),
+          ],
           parseOptions: protection.parseOptions,
           validationRules: protection.validationRules,
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
