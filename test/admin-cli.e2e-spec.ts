@@ -125,5 +125,6 @@ describe('the admin CLI (npm run admin)', () => {
     const missing = await admin('revoke-key', '00000000-0000-4000-8000-000000000000');
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('API key not found');
-  });
+    // Seven CLI runs, each booting the service's modules: minutes on a busy 2-core machine.
+  }, 300_000);
 });

@@ -104,6 +104,8 @@ export class SsoController {
    * connection's clientJwksUri). Cached briefly: a rotation keeps the previous key published.
    */
   @Get('client-jwks.json')
+  @ApiOperation({ summary: 'The public keys of the service\'s client assertions (private_key_jwt), for IdPs to verify them' })
+  @ApiResponse({ status: 200, description: '`{"keys":[...]}`' })
   async clientJwks(@Res() response: Response): Promise<void> {
     response.setHeader('Cache-Control', 'public, max-age=300');
     response.json(await this.assertionKeys.jwks());
