@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -10,10 +10,9 @@ import type { Request } from 'express';
 import { AppConfig } from './config/app-config';
 import { ConfigModule } from './config/config.module';
 import { LoggingModule } from './logging/logging.module';
-import { DataSource } from 'typeorm';
-import { dataSourceOptions } from './database/data-source-options';
-import { runMigrationsExclusively } from './database/migrate';
+import { typeOrmRoot } from './database/typeorm-root';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { DomainsModule } from './domains/domains.module';
 import { ApiKeysModule } from './api-keys/api-keys.module';
@@ -47,13 +46,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
-        TypeOrmModule.forRootAsync({
-          useFactory: () => ({ ...dataSourceOptions(config.databaseUrl, { statementTimeoutMs: config.databaseStatementTimeoutMs }), logging: false }),
-          dataSourceFactory: async (options) => {
-            if (config.migrationsRun) await runMigrationsExclusively(config.databaseUrl);
-            return new DataSource(options!).initialize();
-          },
-        }),
+        typeOrmRoot(config),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           // Written to the repository when a developer runs the service, so the committed
@@ -65,12 +58,19 @@ export class AppModule {
           playground: false,
           includeStacktraceInErrorResponses: false,
           // GraphQL Armor's limits, before any resolver (and so before the API key is looked up).
-          plugins: protection.plugins,
+          // Outside production, GET /graphql in a browser also opens Apollo Sandbox (the schema and a
+          // query editor); production shows no landing page. (The cast bridges @apollo/server's ESM
+          // and CommonJS type declarations of one plugin type.)
+          plugins: [
+            ...protection.plugins,
+            ...(config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true }) as unknown as NonNullable<ApolloDriverConfig['plugins']>[number]]),
+          ],
           parseOptions: protection.parseOptions,
           validationRules: protection.validationRules,
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
         }),
         ScheduleModule.forRoot(),
+        MetricsModule,
         HealthModule,
         OrganizationsModule,
         DomainsModule,

@@ -7,6 +7,13 @@ import { AppConfig } from './config/app-config';
 import { PinoNestLogger } from './logging/logger';
 import { perRequestMiddleware } from './common/per-request';
 import { INTERACTION_PATH, OIDC_MOUNT_PATH, OidcProviderService } from './oidc-provider/oidc-provider.service';
+import type { Request, Response } from 'express';
+import { ApiKeysService } from './api-keys/api-keys.service';
+import { MetricsService } from './metrics/metrics.service';
+import { openApiDocument } from './openapi';
+
+// main.ts loads this module lazily and reaches the service through it.
+export { ApiKeysService };
 
 /** Builds the configured Nest application (not yet listening): shared by main and the tests. */
 export async function createApp(config: AppConfig & { databaseUrl: string }, logger: Logger): Promise<NestExpressApplication> {
@@ -21,6 +28,7 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   // route pattern per request for nothing); then the security headers. The roles fast path
   // (RolesFastPathModule) runs the same list for the answers it sends itself.
   for (const use of perRequestMiddleware(logger, config)) app.use(use);
+  app.use(app.get(MetricsService).requestTimer());
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);
   // The OpenID Provider (oidc-provider, a Koa app) reads its own bodies and cookies: mounted
@@ -32,5 +40,11 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   app.use(['/sso', '/auth', '/setup', `${OIDC_MOUNT_PATH}${INTERACTION_PATH}`], cookieParser());
   // Large enough that an oversized field reaches validation and is named in the error.
   app.useBodyParser('json', { limit: '1mb' });
+  // Built on first request: scanning every controller is start-up time no one asked for.
+  let openApi: string | undefined;
+  app.getHttpAdapter().getInstance().get('/openapi.json', (_request: Request, response: Response) => {
+    openApi ??= JSON.stringify(openApiDocument(app, config.publicUrl));
+    response.type('application/json').send(openApi);
+  });
   return app;
 }

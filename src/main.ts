@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Logger } from 'pino';
 import { ConfigError, loadConfig } from './config/app-config';
 import { createLogger } from './logging/logger';
 import { describeDatabaseUrl } from './database/database-url';
@@ -10,7 +11,7 @@ async function main(): Promise<void> {
     config = loadConfig(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
-      process.stderr.write(`Configuration error: ${error.message}\n`);
+      for (const problem of error.problems) process.stderr.write(`Configuration error: ${problem.message}\n`);
       process.exit(78);
     }
     throw error;
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   logger.info({ url: config.publicUrl, port: config.port }, 'listening');
+  await hintWhenNoPlatformKey(app, logger);
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -76,6 +78,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+/** Says how to get a first admin key when none works (a fresh install without BOOTSTRAP_ADMIN_API_KEY). */
+async function hintWhenNoPlatformKey(app: Awaited<ReturnType<typeof import('./create-app').createApp>>, logger: Logger): Promise<void> {
+  const { ApiKeysService } = loadApp();
+  // With MIGRATIONS_RUN=false the tables may not exist yet: no hint then, and no failed start.
+  const hasKey = await app.get(ApiKeysService).hasActivePlatformKey().catch(() => true);
+  if (!hasKey) {
+    logger.warn('no active platform API key: run `npm run admin -- create-key` (or set BOOTSTRAP_ADMIN_API_KEY) to get one for the GraphQL admin API');
+  }
 }
 
 let appModule: typeof import('./create-app') | undefined;

@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
 import { Client } from 'pg';
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { eventually } from './support/eventually';
 import { graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
-import { eventually } from './support/eventually';
 import { decodeQuotedPrintable, magicLinkIn, startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './support/smtp';
 import { addVerifiedDomain } from './support/domains';
 
@@ -479,11 +479,14 @@ describe('magic links without SMTP_URL', () => {
       const response = await fetch(`${service.url}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'olga@offline-magic-test.com' }) });
       expect(response.status).toBe(202);
       const outbox = join(dataDir, 'outbox');
-      const deadline = Date.now() + 5_000;
-      const messages = () => (readdirSync(dataDir).includes('outbox') ? readdirSync(outbox).filter((name) => name.endsWith('.eml')) : []);
-      while (!messages().length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      const files = messages();
-      expect(files).toHaveLength(1);
+      const files = await eventually(
+        () => {
+          const found = readdirSync(dataDir).includes('outbox') ? readdirSync(outbox).filter((name) => name.endsWith('.eml')) : [];
+          expect(found).toHaveLength(1);
+          return found;
+        },
+        { timeoutMs: 5_000, intervalMs: 20 },
+      );
       expect(files[0]).toMatch(/\.eml$/);
       expect(statSync(join(outbox, files[0])).mode & 0o077).toBe(0);
       const message = decodeQuotedPrintable(readFileSync(join(outbox, files[0]), 'utf8'));
@@ -493,6 +496,7 @@ describe('magic links without SMTP_URL', () => {
     } finally {
       await service.close();
       await service.database.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -6,6 +6,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { eventually } from './support/eventually';
 
 const DOMAIN = 'globex-sso-test.com';
 const APP_ORIGIN = 'https://app.globex-sso-test.com';
@@ -131,14 +132,8 @@ describe('Okta logins, identity linking and the roles cache', () => {
       return ((await response.json()) as { roles: string[] }).roles;
     };
 
-    async function eventually(instance: TestApp, expected: string[], by?: string): Promise<void> {
-      const deadline = Date.now() + 3_000;
-      let roles = await rolesOn(instance, by);
-      while (JSON.stringify(roles) !== JSON.stringify(expected) && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        roles = await rolesOn(instance, by);
-      }
-      expect(roles).toEqual(expected);
+    async function eventuallyRoles(instance: TestApp, expected: string[], by?: string): Promise<void> {
+      await eventually(async () => expect(await rolesOn(instance, by)).toEqual(expected), { timeoutMs: 3_000 });
     }
 
     it('answers warm reads from memory and drops them on every instance when roles change', async () => {
@@ -153,8 +148,8 @@ describe('Okta logins, identity linking and the roles cache', () => {
         input: { organizationId, userId, roles: ['owner'] },
       });
       expect(await rolesOn(service)).toEqual(['owner']);
-      await eventually(second, ['owner']);
-      await eventually(second, ['owner'], byEmail);
+      await eventuallyRoles(second, ['owner']);
+      await eventuallyRoles(second, ['owner'], byEmail);
     });
 
     it('drops cached roles on the other instance when a login maps new groups', async () => {
@@ -165,22 +160,22 @@ describe('Okta logins, identity linking and the roles cache', () => {
         input: { connectionId: oktaConnectionId, idpGroupId: 'Finance-Admins', role: 'admin' },
       });
       await signIn(okta, oktaConnectionId, '00u-kim');
-      await eventually(second, ['editor']);
+      await eventuallyRoles(second, ['editor']);
       okta.setAccount({ sub: '00u-kim', email: `kim@${DOMAIN}`, email_verified: true, groups: ['Everyone', 'Finance-Admins'] });
       await signIn(okta, oktaConnectionId, '00u-kim');
-      await eventually(second, ['admin']);
+      await eventuallyRoles(second, ['admin']);
     });
 
     it('forgets a removed member on every instance', async () => {
       expect(await rolesOn(second)).toEqual(['admin']);
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $userId: ID!) { removeMember(organizationId: $id, userId: $userId) }', { id: organizationId, userId });
-      const deadline = Date.now() + 3_000;
-      let status = 200;
-      while (status === 200 && Date.now() < deadline) {
-        status = (await fetch(`${second.url}/v1/organizations/${organizationId}/users/${userId}/roles`, { headers: { authorization: `Bearer ${rolesKey}` } })).status;
-        if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(status).toBe(404);
+      await eventually(
+        async () => {
+          const response = await fetch(`${second.url}/v1/organizations/${organizationId}/users/${userId}/roles`, { headers: { authorization: `Bearer ${rolesKey}` } });
+          expect(response.status).toBe(404);
+        },
+        { timeoutMs: 3_000 },
+      );
     });
   });
 });

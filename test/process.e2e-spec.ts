@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/database';
+import { freePort } from './support/app';
 import { MIGRATIONS } from '../src/migrations';
 
 const MAIN = resolve('dist', 'src', 'main.js');
@@ -15,15 +15,6 @@ interface RunningService {
   port: number;
   output: () => string;
   exited: Promise<number | null>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 const started: ChildProcess[] = [];
@@ -188,5 +179,12 @@ describe('the built service as a process', () => {
     const lines = service.output().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^Configuration error: ${variable}: `));
+  });
+
+  it('refuses a configuration with several problems naming all of them, one line each, and exits 78', async () => {
+    const service = startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), PORT: 'eighty', LOG_LEVEL: 'loud', SECRETS_KEY: 'too-short' }, 1);
+    expect(await service.exited).toBe(78);
+    const lines = service.output().trim().split('\n');
+    expect(lines.map((line) => /^Configuration error: (\w+): /.exec(line)?.[1])).toEqual(['PORT', 'LOG_LEVEL', 'SECRETS_KEY']);
   });
 });

@@ -6,6 +6,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { eventually } from './support/eventually';
 
 const DOMAIN = 'lockout-guard-test.com';
 const SET_SSO_REQUIRED = 'mutation($id: ID!, $on: Boolean!) { updateOrganization(id: $id, input: { ssoRequired: $on }) { ssoRequired } }';
@@ -197,15 +198,16 @@ describe('require SSO without lockouts', () => {
         await admin.query('BEGIN');
         await admin.query('SELECT id FROM organizations WHERE id = $1 FOR UPDATE', [orgId]);
         const deletion = graphql(service.url, PLATFORM_KEY, DELETE, { id: guarded });
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline) {
-          const [waiting] = await queryDatabase<{ count: string }>(
-            service.databaseUrl,
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%organizations%'",
-          );
-          if (waiting.count !== '0') break;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
+        await eventually(
+          async () => {
+            const [waiting] = await queryDatabase<{ count: string }>(
+              service.databaseUrl,
+              "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query ILIKE '%organizations%'",
+            );
+            expect(waiting.count).not.toBe('0');
+          },
+          { timeoutMs: 10_000, intervalMs: 20 },
+        );
         // ...while a sign-in verifies `guarded` and `spare` goes out of service (SSO then still has `guarded`).
         await admin.query('UPDATE connections SET verified_at = now() WHERE id = $1', [guarded]);
         await admin.query("UPDATE connections SET state = 'INACTIVE' WHERE id = $1", [spare]);

@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { startTestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
+import { eventually } from './support/eventually';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { SecretExpiryMonitor } from '../src/connections/secret-expiry.monitor';
 import { addVerifiedDomain } from './support/domains';
@@ -162,13 +163,17 @@ describe('Client secret expiry', () => {
   it('runs hourly through the scheduler, with the time of the run', async () => {
     const id = await createConnection('scheduled', inDays(3));
     void service.app.get(SchedulerRegistry).getCronJob(SecretExpiryMonitor.name).fireOnTick();
-    const deadline = Date.now() + 10_000;
-    let audited: { details: { threshold: number } }[] = [];
-    while (!audited.length && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      audited = await queryDatabase(service.databaseUrl, `SELECT details FROM audit_events WHERE action = 'connection.secret_expiring' AND target_id = $1`, [id]);
-    }
-    expect(audited.map((event) => event.details.threshold)).toEqual([7]);
+    await eventually(
+      async () => {
+        const audited = await queryDatabase<{ details: { threshold: number } }>(
+          service.databaseUrl,
+          `SELECT details FROM audit_events WHERE action = 'connection.secret_expiring' AND target_id = $1`,
+          [id],
+        );
+        expect(audited.map((event) => event.details.threshold)).toEqual([7]);
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('forgets the old expiry date when a new secret comes without one', async () => {

@@ -6,6 +6,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { startRogueIdp, type IdTokenDefect, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
+import { eventually } from './support/eventually';
 import { DataSource } from 'typeorm';
 import { ConnectionsService } from '../src/connections/connections.service';
 import { Connection } from '../src/connections/entities/connection.entity';
@@ -56,7 +57,8 @@ describe('SSO login', () => {
       ],
     });
     rogue = await startRogueIdp();
-    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, IDP_TIMEOUT_MS: '1500' } });
+    // A 1 ms JWKS refetch cooldown, so the key rotation test need not wait one out.
+    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, IDP_TIMEOUT_MS: '1500', JWKS_REFETCH_COOLDOWN_MS: '1' } });
     const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Acme SSO Test" }) { id } }');
     organizationId = createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, 'acme-sso-test.com');
@@ -215,7 +217,6 @@ describe('SSO login', () => {
       rogue.behaviour.defect = 'none';
       expect((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback.status).toBe(302);
       await rogue.rotateSigningKey();
-      await new Promise((resolve) => setTimeout(resolve, 5_100));
       const jwksFetchesBefore = rogue.requests.filter((request) => request.path.endsWith('/jwks')).length;
       expect((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback.status).toBe(302);
       expect(rogue.requests.filter((request) => request.path.endsWith('/jwks')).length).toBe(jwksFetchesBefore + 1);
@@ -319,7 +320,7 @@ describe('SSO login', () => {
         const before = tokenRequests();
         const callback = browser.get(callbackUrl, { accept: 'application/json' });
         // The callback has read the connection and waits for the IdP: now the client changes.
-        while (tokenRequests() === before) await new Promise((resolve) => setTimeout(resolve, 10));
+        await eventually(() => expect(tokenRequests()).toBeGreaterThan(before), { timeoutMs: 5_000, intervalMs: 10 });
         await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientId: "race-app-2" }) { id } }', { id });
         expect((await callback).status).toBe(302);
       } finally {

@@ -211,4 +211,9 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     });
     return { apiKey, secret };
   }
+
+  /** Whether any platform key still works: the start log says how to make one when none does. */
+  hasActivePlatformKey(): Promise<boolean> {
+    return this.apiKeys.exists({ where: { organizationId: IsNull(), revokedAt: IsNull() } });
+  }
 }

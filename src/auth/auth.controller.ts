@@ -1,4 +1,15 @@
 import { Controller, Get, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+
+/** The body of GET /auth/me, as the contract states it. */
+const SIGNED_IN_MEMBER = {
+  type: 'object',
+  properties: {
+    user: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, email: { type: 'string' }, firstName: { type: 'string', nullable: true }, lastName: { type: 'string', nullable: true } } },
+    organization: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, slug: { type: 'string' } } },
+    roles: { type: 'array', items: { type: 'string' }, example: ['editor'] },
+  },
+};
 import type { Request, Response } from 'express';
 import { SessionsService } from './sessions.service';
 import { SigningKeysService } from './signing-keys.service';
@@ -14,6 +25,7 @@ function tokenOf(request: Request): string | undefined {
   return bearer || (typeof cookie === 'string' ? cookie : undefined);
 }
 
+@ApiTags('session')
 @Controller()
 export class AuthController {
   constructor(
@@ -23,6 +35,11 @@ export class AuthController {
   ) {}
 
   @Get('auth/me')
+  @ApiOperation({ summary: 'The signed-in person: user, organization and roles', description: 'With the session cookie or `Authorization: Bearer <session token>`.' })
+  @ApiCookieAuth('session')
+  @ApiBearerAuth('session-token')
+  @ApiResponse({ status: 200, description: 'the session\'s member', schema: SIGNED_IN_MEMBER })
+  @ApiResponse({ status: 401, description: '`{"error":"unauthenticated"}`: no valid session' })
   async me(@Req() request: Request, @Res() response: Response): Promise<void> {
     const token = tokenOf(request);
     const claims = token ? await this.sessions.claimsOf(token) : undefined;
@@ -37,6 +54,10 @@ export class AuthController {
   }
 
   @Post('auth/logout')
+  @ApiOperation({ summary: 'End the session: its token stops working at /auth/me' })
+  @ApiCookieAuth('session')
+  @ApiBearerAuth('session-token')
+  @ApiResponse({ status: 204, description: 'signed out (also without a session)' })
   @HttpCode(204)
   async logout(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<void> {
     // The cookie goes whatever happens next: this browser stops presenting the token at once.
@@ -57,6 +78,8 @@ export class AuthController {
   }
 
   @Get('.well-known/jwks.json')
+  @ApiOperation({ summary: 'The public keys that verify session tokens (JWKS, RFC 7517)' })
+  @ApiResponse({ status: 200, description: '`{"keys":[...]}`' })
   async jwks(@Res() response: Response): Promise<void> {
     response.setHeader('Cache-Control', 'public, max-age=300');
     response.json(await this.signingKeys.jwks());

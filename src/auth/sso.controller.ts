@@ -1,4 +1,7 @@
-import { Controller, Get, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+
+const ERROR_PAGE = { description: 'an error page (HTML), or `{"error": <code>}` with Accept: application/json' };
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { SsoService } from './sso.service';
@@ -21,6 +24,7 @@ function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+@ApiTags('sso')
 @Controller('sso')
 @UseGuards(SsoRateLimitGuard)
 export class SsoController {
@@ -32,6 +36,16 @@ export class SsoController {
   ) {}
 
   @Get('initiate/:connectionId')
+  @ApiOperation({ summary: 'Start a login: 302 to the IdP (code flow, PKCE S256, state, nonce)', description: 'With `iss`, a third-party-initiated login (what Okta\'s "Initiate login URI" sends).' })
+  @ApiParam({ name: 'connectionId', format: 'uuid' })
+  @ApiQuery({ name: 'login_hint', required: false, description: 'passed on to the IdP' })
+  @ApiQuery({ name: 'target_link_uri', required: false, description: 'where to land after login (an allowed origin)' })
+  @ApiQuery({ name: 'return_to', required: false, description: 'the same as target_link_uri' })
+  @ApiQuery({ name: 'iss', required: false, description: 'the IdP\'s issuer, for a third-party-initiated login; another issuer gives 400' })
+  @ApiResponse({ status: 302, description: 'to the IdP\'s authorization endpoint, with the login\'s browser-binding cookie' })
+  @ApiResponse({ status: 400, ...ERROR_PAGE })
+  @ApiResponse({ status: 404, description: 'unknown_connection' })
+  @ApiResponse({ status: 429, description: 'too many logins from this IP' })
   async initiate(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, connectionId, async (correlationId) => {
       const query = request.query;
@@ -46,6 +60,10 @@ export class SsoController {
 
   /** An admin's one-time test sign-in link (from the testConnection mutation). */
   @Get('test/:token')
+  @ApiOperation({ summary: 'A test sign-in started by the testConnection mutation', description: 'Goes to the IdP and ends on a report page (JSON with Accept: application/json).' })
+  @ApiParam({ name: 'token', description: 'the one-time token testConnection returned' })
+  @ApiResponse({ status: 302, description: 'to the IdP' })
+  @ApiResponse({ status: 404, description: 'unknown or used token' })
   async test(@Param('token') token: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, undefined, async () => {
       redirectToIdp(response, this.config, await this.sso.startTest(token));
@@ -53,6 +71,15 @@ export class SsoController {
   }
 
   @Get('callback/:connectionId')
+  @ApiOperation({ summary: 'The redirect URI handed to IdPs: checks the answer, signs the person in', description: 'Success sets the session cookie and 302s to the return target. Failure: a 4xx, no cookie, and a body naming one callback error code.' })
+  @ApiParam({ name: 'connectionId', format: 'uuid' })
+  @ApiQuery({ name: 'code', required: false })
+  @ApiQuery({ name: 'state', required: false })
+  @ApiQuery({ name: 'iss', required: false, description: 'RFC 9207 issuer identification' })
+  @ApiQuery({ name: 'error', required: false, description: 'an error the IdP reports' })
+  @ApiResponse({ status: 302, description: 'signed in: to the return target (allowed origins only, otherwise APP_URL)' })
+  @ApiResponse({ status: 400, ...ERROR_PAGE })
+  @ApiResponse({ status: 403, ...ERROR_PAGE })
   async callback(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, connectionId, async (correlationId) => {
       const currentUrl = new URL(request.originalUrl, this.config.publicUrl);
@@ -79,12 +106,18 @@ export class SsoController {
    * connection's clientJwksUri). Cached briefly: a rotation keeps the previous key published.
    */
   @Get('client-jwks.json')
+  @ApiOperation({ summary: 'The public keys of the service\'s client assertions (private_key_jwt), for IdPs to verify them' })
+  @ApiResponse({ status: 200, description: '`{"keys":[...]}`' })
   async clientJwks(@Res() response: Response): Promise<void> {
     response.setHeader('Cache-Control', 'public, max-age=300');
     response.json(await this.assertionKeys.jwks());
   }
 
   @Get('discover')
+  @ApiOperation({ summary: 'Home-realm discovery: 302 to the initiate URI of the connection that owns the email\'s domain' })
+  @ApiQuery({ name: 'email', required: true, description: 'a work email; its verified domain picks the organization' })
+  @ApiResponse({ status: 302, description: 'to /sso/initiate/:connectionId' })
+  @ApiResponse({ status: 404, description: 'no_sso_for_domain' })
   async discover(@Query('email') email: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, undefined, async () => {
       response.redirect(302, await this.sso.discover(firstString(email)));

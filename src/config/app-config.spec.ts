@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 const KEY = Buffer.alloc(32, 3).toString('base64');
@@ -59,6 +59,7 @@ describe(loadConfig.name, () => {
     expect(first.secretsKey).toHaveLength(32);
     expect(second.secretsKey.equals(first.secretsKey)).toBe(true);
     expect(readFileSync(join(dataDir, 'secrets.key'), 'utf8').trim()).toBe(first.secretsKey.toString('base64'));
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('reads TRUST_PROXY: loopback by default, false, a hop count, or addresses and CIDRs', () => {
@@ -120,5 +121,21 @@ describe(loadConfig.name, () => {
     expect(timings.recheckMs).toBe(30 * 24 * 3600 * 1000);
     expect(timings.recordGraceMs).toBe(7 * 24 * 3600 * 1000);
     expect(() => loadConfig({ SECRETS_KEY: KEY, DOMAIN_PENDING_RETRY_FIRST_MS: '1000', DOMAIN_PENDING_RETRY_MAX_MS: '10' })).toThrow(/^DOMAIN_PENDING_RETRY_MAX_MS: /);
+  });
+
+  it('names every bad variable at once, one line each, and writes no key for a refused configuration', () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'sso-config-')), 'data');
+    let thrown: unknown;
+    try {
+      loadConfig({ DATA_DIR: dataDir, PORT: 'eighty', LOG_LEVEL: 'loud', TRUST_PROXY: 'true' });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(ConfigError);
+    const lines = (thrown as ConfigError).message.split('\n');
+    expect(lines.map((line) => line.split(':')[0])).toEqual(['PORT', 'LOG_LEVEL', 'TRUST_PROXY']);
+    expect((thrown as ConfigError).problems.map((problem) => problem.variable)).toEqual(['PORT', 'LOG_LEVEL', 'TRUST_PROXY']);
+    expect(existsSync(join(dataDir, 'secrets.key'))).toBe(false);
+    rmSync(dirname(dataDir), { recursive: true, force: true });
   });
 });

@@ -70,6 +70,8 @@ export interface AppConfig {
    * ROLES_FAST_PATH=false sends every request through Express, its guards and middleware.
    */
   rolesFastPath: boolean;
+  /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
+  metricsToken?: string;
 }
 
 /**
@@ -97,13 +99,21 @@ export interface DomainVerificationConfig {
   recordGraceMs: number;
 }
 
-/** A configuration problem: one line naming the variable and what is wrong. */
-export class ConfigError extends Error {
+/** One configuration problem: one line naming the variable and what is wrong. */
+export class ConfigProblem extends Error {
   constructor(
     readonly variable: string,
     problem: string,
   ) {
     super(`${variable}: ${problem}`);
+    this.name = 'ConfigProblem';
+  }
+}
+
+/** Every problem of a configuration at once (its message: one line each), so one fix-and-retry is enough. */
+export class ConfigError extends Error {
+  constructor(readonly problems: ConfigProblem[]) {
+    super(problems.map((problem) => problem.message).join('\n'));
     this.name = 'ConfigError';
   }
 }
@@ -114,7 +124,7 @@ function readPort(env: Env): number {
   const raw = env.PORT ?? '3000';
   const port = Number(raw);
   if (!/^\d+$/.test(raw) || port > 65535) {
-    throw new ConfigError('PORT', `must be a port number between 0 and 65535, got "${raw}"`);
+    throw new ConfigProblem('PORT', `must be a port number between 0 and 65535, got "${raw}"`);
   }
   return port;
 }
@@ -123,7 +133,7 @@ function readPositiveInt(env: Env, variable: string, fallback: number): number {
   const raw = env[variable];
   if (raw === undefined || raw === '') return fallback;
   if (!/^\d+$/.test(raw) || Number(raw) < 1) {
-    throw new ConfigError(variable, `must be a positive whole number, got "${raw}"`);
+    throw new ConfigProblem(variable, `must be a positive whole number, got "${raw}"`);
   }
   return Number(raw);
 }
@@ -133,10 +143,10 @@ function readUrl(variable: string, raw: string): URL {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(variable, `must be an absolute http(s) URL, got "${raw}"`);
+    throw new ConfigProblem(variable, `must be an absolute http(s) URL, got "${raw}"`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(variable, `must use http or https, got "${url.protocol}"`);
+    throw new ConfigProblem(variable, `must use http or https, got "${url.protocol}"`);
   }
   return url;
 }
@@ -150,7 +160,7 @@ function readBoolean(env: Env, variable: string, fallback: boolean): boolean {
   if (raw === undefined || raw === '') return fallback;
   if (raw === 'true' || raw === '1') return true;
   if (raw === 'false' || raw === '0') return false;
-  throw new ConfigError(variable, `must be true or false, got "${raw}"`);
+  throw new ConfigProblem(variable, `must be true or false, got "${raw}"`);
 }
 
 function readDatabaseUrl(env: Env): string | undefined {
@@ -160,10 +170,10 @@ function readDatabaseUrl(env: Env): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL', 'must be a postgres:// URL');
+    throw new ConfigProblem('DATABASE_URL', 'must be a postgres:// URL');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `must be a postgres:// URL, got "${url.protocol}//…"`);
+    throw new ConfigProblem('DATABASE_URL', `must be a postgres:// URL, got "${url.protocol}//…"`);
   }
   return raw;
 }
@@ -171,7 +181,7 @@ function readDatabaseUrl(env: Env): string | undefined {
 function decodeSecretsKey(raw: string, variable = 'SECRETS_KEY'): Buffer {
   const key = Buffer.from(raw, 'base64');
   if (key.length !== 32 || key.toString('base64').replace(/=+$/, '') !== raw.trim().replace(/=+$/, '')) {
-    throw new ConfigError(variable, 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)');
+    throw new ConfigProblem(variable, 'must be 32 bytes encoded as base64 (e.g. `openssl rand -base64 32`)');
   }
   return key;
 }
@@ -186,14 +196,15 @@ function readPreviousSecretsKeys(env: Env): Buffer[] {
 }
 
 /** SECRETS_KEY, or outside production a key generated once and kept in the data folder. */
-function readSecretsKey(env: Env, production: boolean, dataDir: string): Buffer {
+function readSecretsKey(env: Env, production: boolean, dataDir: string, mayGenerate: boolean): Buffer {
   const raw = env.SECRETS_KEY;
   if (raw) return decodeSecretsKey(raw);
   if (production) {
-    throw new ConfigError('SECRETS_KEY', 'is required when NODE_ENV=production (32 bytes, base64)');
+    throw new ConfigProblem('SECRETS_KEY', 'is required when NODE_ENV=production (32 bytes, base64)');
   }
   const keyFile = join(dataDir, 'secrets.key');
   if (existsSync(keyFile)) return decodeSecretsKey(readFileSync(keyFile, 'utf8').trim());
+  if (!mayGenerate) return Buffer.alloc(0);
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   const generated = randomBytes(32).toString('base64');
   writeFileSync(keyFile, generated + '\n', { mode: 0o600 });
@@ -209,7 +220,7 @@ function readOrigins(variable: string, raw: string | undefined): string[] {
     .map((entry) => {
       const url = readUrl(variable, entry);
       if (url.pathname !== '/' || url.search || url.hash) {
-        throw new ConfigError(variable, `must list origins only (scheme://host[:port]), got "${entry}"`);
+        throw new ConfigProblem(variable, `must list origins only (scheme://host[:port]), got "${entry}"`);
       }
       return url.origin;
     });
@@ -222,10 +233,10 @@ function readSmtpUrl(env: Env): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('SMTP_URL', 'must be an smtp:// or smtps:// URL (e.g. smtps://user:password@mail.example.com)');
+    throw new ConfigProblem('SMTP_URL', 'must be an smtp:// or smtps:// URL (e.g. smtps://user:password@mail.example.com)');
   }
   if ((url.protocol !== 'smtp:' && url.protocol !== 'smtps:') || !url.hostname) {
-    throw new ConfigError('SMTP_URL', `must be an smtp:// or smtps:// URL with a host, got "${url.protocol}//…"`);
+    throw new ConfigProblem('SMTP_URL', `must be an smtp:// or smtps:// URL with a host, got "${url.protocol}//…"`);
   }
   return raw;
 }
@@ -235,7 +246,7 @@ function readMailFrom(env: Env, publicUrl: string): string {
   const raw = env.MAIL_FROM?.trim();
   if (!raw) return `no-reply@${new URL(publicUrl).hostname}`;
   if (/[\r\n]/.test(raw) || !/^(?:[^<>@,]*<[^<>@\s,]+@[^<>@\s,]+>|[^<>@\s,]+@[^<>@\s,]+)$/.test(raw)) {
-    throw new ConfigError('MAIL_FROM', `must be one address such as sso@example.com or "SSO <sso@example.com>", got ${JSON.stringify(raw)}`);
+    throw new ConfigProblem('MAIL_FROM', `must be one address such as sso@example.com or "SSO <sso@example.com>", got ${JSON.stringify(raw)}`);
   }
   return raw;
 }
@@ -258,11 +269,11 @@ function readDnsServers(env: Env): string[] {
     const version = isIP(host);
     const portOk = port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
     if (version === 0 || !portOk) {
-      throw new ConfigError('DNS_SERVERS', `must be a comma list of IP addresses, each optionally with :port (e.g. 1.1.1.1,10.0.0.53:5353); "${value}" is not one`);
+      throw new ConfigProblem('DNS_SERVERS', `must be a comma list of IP addresses, each optionally with :port (e.g. 1.1.1.1,10.0.0.53:5353); "${value}" is not one`);
     }
     return value;
   });
-  if (servers.length > MAX_DNS_SERVERS) throw new ConfigError('DNS_SERVERS', `must list at most ${MAX_DNS_SERVERS} servers`);
+  if (servers.length > MAX_DNS_SERVERS) throw new ConfigProblem('DNS_SERVERS', `must list at most ${MAX_DNS_SERVERS} servers`);
   return servers;
 }
 
@@ -282,9 +293,9 @@ function readDomainVerification(env: Env): DomainVerificationConfig {
     recheckMs: readPositiveInt(env, 'DOMAIN_RECHECK_MS', 30 * DAY_MS),
     recordGraceMs: readPositiveInt(env, 'DOMAIN_RECORD_GRACE_MS', 7 * DAY_MS),
   };
-  if (config.dnsTries > 5) throw new ConfigError('DNS_TRIES', `must be at most 5, got "${config.dnsTries}"`);
+  if (config.dnsTries > 5) throw new ConfigProblem('DNS_TRIES', `must be at most 5, got "${config.dnsTries}"`);
   if (config.pendingRetryMaxMs < config.pendingRetryFirstMs) {
-    throw new ConfigError('DOMAIN_PENDING_RETRY_MAX_MS', 'must be at least DOMAIN_PENDING_RETRY_FIRST_MS');
+    throw new ConfigProblem('DOMAIN_PENDING_RETRY_MAX_MS', 'must be at least DOMAIN_PENDING_RETRY_FIRST_MS');
   }
   return config;
 }
@@ -301,11 +312,11 @@ function readTrustProxy(env: Env): string[] | number | false {
   if (raw === '') return ['loopback'];
   if (raw === 'false') return false;
   if (raw === 'true') {
-    throw new ConfigError('TRUST_PROXY', 'must not be true (any client could then choose its IP); give the proxies’ addresses or CIDRs, or a hop count');
+    throw new ConfigProblem('TRUST_PROXY', 'must not be true (any client could then choose its IP); give the proxies’ addresses or CIDRs, or a hop count');
   }
   if (/^\d+$/.test(raw)) {
     const hops = Number(raw);
-    if (hops < 1 || hops > 32) throw new ConfigError('TRUST_PROXY', `must be a hop count between 1 and 32, got "${raw}"`);
+    if (hops < 1 || hops > 32) throw new ConfigProblem('TRUST_PROXY', `must be a hop count between 1 and 32, got "${raw}"`);
     return hops;
   }
   return raw.split(',').map((entry) => {
@@ -314,63 +325,84 @@ function readTrustProxy(env: Env): string[] | number | false {
     const version = isIP(address);
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
     if (TRUST_PROXY_RANGE_NAMES.includes(value) || (version !== 0 && prefixOk && rest.length === 0)) return value;
-    throw new ConfigError('TRUST_PROXY', `must be loopback, false, a hop count, or a comma list of IP addresses and CIDRs; "${value}" is none of these`);
+    throw new ConfigProblem('TRUST_PROXY', `must be loopback, false, a hop count, or a comma list of IP addresses and CIDRs; "${value}" is none of these`);
   });
 }
 
-/** Reads and validates the environment; throws a ConfigError naming the first bad variable. */
+/** Reads and validates the environment; throws a ConfigError listing every bad variable. */
 export function loadConfig(env: Env = process.env): AppConfig {
+  const problems: ConfigProblem[] = [];
+  /** The value `read` gives, or `fallback` after noting its problem (so later checks still run). */
+  const check = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof ConfigProblem)) throw error;
+      problems.push(error);
+      return fallback;
+    }
+  };
   const production = env.NODE_ENV === 'production';
-  const port = readPort(env);
-  const publicUrl = withoutTrailingSlash(readUrl('PUBLIC_URL', env.PUBLIC_URL || `http://localhost:${port}`).href);
-  const appUrl = readUrl('APP_URL', env.APP_URL || `${publicUrl}/auth/me`).href;
+  const port = check(() => readPort(env), 3000);
+  const publicUrl = check(() => withoutTrailingSlash(readUrl('PUBLIC_URL', env.PUBLIC_URL || `http://localhost:${port}`).href), `http://localhost:${port}`);
+  const appUrl = check(() => readUrl('APP_URL', env.APP_URL || `${publicUrl}/auth/me`).href, `${publicUrl}/auth/me`);
   const dataDir = resolve(env.DATA_DIR || '.data');
   const bootstrapAdminApiKey = env.BOOTSTRAP_ADMIN_API_KEY || undefined;
-  if (bootstrapAdminApiKey !== undefined && bootstrapAdminApiKey.length < 24) {
-    throw new ConfigError('BOOTSTRAP_ADMIN_API_KEY', 'must be at least 24 characters long');
-  }
+  check(() => {
+    if (bootstrapAdminApiKey !== undefined && bootstrapAdminApiKey.length < 24) {
+      throw new ConfigProblem('BOOTSTRAP_ADMIN_API_KEY', 'must be at least 24 characters long');
+    }
+  }, undefined);
   const allowedReturnOrigins = [
-    ...new Set([new URL(appUrl).origin, ...readOrigins('ALLOWED_RETURN_ORIGINS', env.ALLOWED_RETURN_ORIGINS)]),
+    ...new Set([new URL(appUrl).origin, ...check(() => readOrigins('ALLOWED_RETURN_ORIGINS', env.ALLOWED_RETURN_ORIGINS), [])]),
   ];
-  const logLevel = env.LOG_LEVEL || 'info';
-  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
-    throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${logLevel}"`);
-  }
-  if (production && new URL(publicUrl).protocol !== 'https:') {
-    throw new ConfigError('PUBLIC_URL', 'must be https when NODE_ENV=production');
-  }
-  return {
+  const logLevel = check(() => {
+    const level = env.LOG_LEVEL || 'info';
+    if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(level)) {
+      throw new ConfigProblem('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent; got "${level}"`);
+    }
+    return level;
+  }, 'info');
+  check(() => {
+    if (production && new URL(publicUrl).protocol !== 'https:') {
+      throw new ConfigProblem('PUBLIC_URL', 'must be https when NODE_ENV=production');
+    }
+  }, undefined);
+  const config: AppConfig = {
     port,
     publicUrl,
     appUrl,
     allowedReturnOrigins,
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl: check(() => readDatabaseUrl(env), undefined),
     dataDir,
-    migrationsRun: readBoolean(env, 'MIGRATIONS_RUN', true),
-    databaseStatementTimeoutMs: readPositiveInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000),
-    secretsKey: readSecretsKey(env, production, dataDir),
-    previousSecretsKeys: readPreviousSecretsKeys(env),
+    migrationsRun: check(() => readBoolean(env, 'MIGRATIONS_RUN', true), true),
+    databaseStatementTimeoutMs: check(() => readPositiveInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000), 5000),
+    secretsKey: Buffer.alloc(0),
+    previousSecretsKeys: check(() => readPreviousSecretsKeys(env), []),
     bootstrapAdminApiKey,
-    entraGraphUrl: withoutTrailingSlash(readUrl('ENTRA_GRAPH_URL', env.ENTRA_GRAPH_URL || 'https://graph.microsoft.com').href),
-    entraAuthority: withoutTrailingSlash(
-      readUrl('ENTRA_AUTHORITY', env.ENTRA_AUTHORITY || 'https://login.microsoftonline.com').href,
-    ),
+    entraGraphUrl: check(() => withoutTrailingSlash(readUrl('ENTRA_GRAPH_URL', env.ENTRA_GRAPH_URL || 'https://graph.microsoft.com').href), ''),
+    entraAuthority: check(() => withoutTrailingSlash(readUrl('ENTRA_AUTHORITY', env.ENTRA_AUTHORITY || 'https://login.microsoftonline.com').href), ''),
     production,
     logLevel,
-    trustProxy: readTrustProxy(env),
-    ssoRateLimitPerMinute: readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300),
-    ssoRefusalsPerMinute: readPositiveInt(env, 'SSO_REFUSALS_PER_MINUTE', 30),
-    sessionTtlSeconds: readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600),
-    idpTimeoutMs: readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000),
-    jwksRefetchCooldownMs: readPositiveInt(env, 'JWKS_REFETCH_COOLDOWN_MS', 5000),
-    smtpUrl: readSmtpUrl(env),
-    mailFrom: readMailFrom(env, publicUrl),
-    magicLinkRateLimitPerEmail: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL', 5),
-    magicLinkRateLimitPerIp: readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_IP', 30),
-    magicLinkMailsPerEmailPerMinute: readPositiveInt(env, 'MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE', 1),
-    domainVerification: readDomainVerification(env),
-    rolesFastPath: readBoolean(env, 'ROLES_FAST_PATH', true),
+    trustProxy: check(() => readTrustProxy(env), false),
+    ssoRateLimitPerMinute: check(() => readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300), 300),
+    ssoRefusalsPerMinute: check(() => readPositiveInt(env, 'SSO_REFUSALS_PER_MINUTE', 30), 30),
+    sessionTtlSeconds: check(() => readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600), 3600),
+    idpTimeoutMs: check(() => readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000), 5000),
+    jwksRefetchCooldownMs: check(() => readPositiveInt(env, 'JWKS_REFETCH_COOLDOWN_MS', 5000), 5000),
+    smtpUrl: check(() => readSmtpUrl(env), undefined),
+    mailFrom: check(() => readMailFrom(env, publicUrl), ''),
+    magicLinkRateLimitPerEmail: check(() => readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL', 5), 5),
+    magicLinkRateLimitPerIp: check(() => readPositiveInt(env, 'MAGIC_LINK_RATE_LIMIT_PER_IP', 30), 30),
+    magicLinkMailsPerEmailPerMinute: check(() => readPositiveInt(env, 'MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE', 1), 1),
+    metricsToken: env.METRICS_TOKEN || undefined,
+    domainVerification: check(() => readDomainVerification(env), readDomainVerification({})),
+    rolesFastPath: check(() => readBoolean(env, 'ROLES_FAST_PATH', true), true),
   };
+  // Last, because outside production it may write a new key to the data folder: never for a configuration that is refused anyway.
+  config.secretsKey = check(() => readSecretsKey(env, production, dataDir, problems.length === 0), Buffer.alloc(0));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }
 
 /** Nest injection token for the AppConfig object. */

@@ -4,6 +4,7 @@ import { Between, DataSource } from 'typeorm';
 import { Connection } from './entities/connection.entity';
 import { DAY_MS, daysUntil, dueWarning, EXPIRING_SOON_DAYS } from './secret-expiry';
 import { AuditService } from '../audit/audit.service';
+import { MetricsService } from '../metrics/metrics.service';
 
 /**
  * A secret that expired longer ago than this is not looked at again: its warnings went out as it
@@ -31,6 +32,7 @@ export class SecretExpiryMonitor {
   constructor(
     private readonly dataSource: DataSource,
     private readonly audit: AuditService,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** The hourly run: its time is read here, never left to whatever arguments the scheduler passes. */
@@ -38,7 +40,9 @@ export class SecretExpiryMonitor {
   async checkHourly(): Promise<void> {
     try {
       await this.checkSecretExpiry(new Date());
+      this.metrics.jobRun('secret_expiry_check', 'succeeded');
     } catch (error) {
+      this.metrics.jobRun('secret_expiry_check', 'failed');
       this.logger.error(`secret expiry check failed: ${error instanceof Error ? error.message : error}`);
     }
   }

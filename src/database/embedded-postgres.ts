@@ -177,6 +177,23 @@ function isInitialised(dataDir: string, clusterDir: string): boolean {
   return existsSync(join(dataDir, INITIALISED_MARKER)) || existsSync(join(clusterDir, 'postmaster.opts'));
 }
 
+/**
+ * The URL of the embedded PostgreSQL a running service started in `dataDir`, if there is one:
+ * its postmaster.pid names its port, and the data folder holds its password. Lets a command
+ * (the admin CLI) work beside a running service instead of failing to start a second server.
+ */
+export function urlOfRunningEmbeddedPostgres(dataDir: string, database = 'sso'): string | undefined {
+  const pidFile = join(dataDir, 'postgres', 'postmaster.pid');
+  const passwordFile = join(dataDir, 'postgres-password');
+  if (!existsSync(pidFile) || !existsSync(passwordFile)) return undefined;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  if (!pid || !port || !processIsAlive(pid)) return undefined;
+  const password = readFileSync(passwordFile, 'utf8').trim();
+  return `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+}
+
 function readOrCreatePassword(dataDir: string): string {
   const file = join(dataDir, 'postgres-password');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();

@@ -11,6 +11,7 @@ async function requestThrough(
   status: number,
   headers: Record<string, string> = {},
   failure?: RequestFailure,
+  mountedAt?: string,
 ): Promise<{ lines: Record<string, any>[]; requestId: string | null; seenId?: string }> {
   const lines: Record<string, any>[] = [];
   const sink = new Writable({
@@ -25,6 +26,8 @@ async function requestThrough(
     middleware.use(req, res, () => {
       seenId = req.id;
       if (failure) noteRequestFailure(res, failure);
+      // What Express does for a handler mounted with app.use(path, …): the URL loses the mount path.
+      if (mountedAt && req.url?.startsWith(mountedAt)) req.url = req.url.slice(mountedAt.length) || '/';
       res.writeHead(status).end();
     }),
   );
@@ -53,6 +56,11 @@ describe(RequestLoggingMiddleware.name, () => {
     expect(seenId).toMatch(/^[0-9a-f-]{36}$/);
     expect(requestId).toBe('chosen-by-caller');
     expect(lines[0].req).toMatchObject({ id: seenId, clientRequestId: 'chosen-by-caller' });
+  });
+
+  it('logs the path the client asked for, not the rest a mounted handler (GraphQL) sees', async () => {
+    const { lines } = await requestThrough('info', '/graphql', 200, {}, undefined, '/graphql');
+    expect(lines[0].req.url).toBe('/graphql');
   });
 
   it('at LOG_LEVEL=warn writes client and server errors only', async () => {

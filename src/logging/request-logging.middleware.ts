@@ -35,6 +35,8 @@ export interface RequestFailure {
 export function noteRequestFailure(res: ServerResponse, failure: RequestFailure): void {
   (res as ServerResponse & { [FAILURE]?: RequestFailure })[FAILURE] = failure;
 }
+/** Probes and scrapes, called every few seconds by machines: their lines would drown the rest. */
+const UNLOGGED_PATHS = new Set(['/health', '/health/live', '/health/ready', '/metrics']);
 
 /**
  * One log line per request, carrying the service's own request id and, beside it, the caller's
@@ -55,7 +57,9 @@ export class RequestLoggingMiddleware {
     req.id = id;
     req.clientRequestId = clientRequestId;
     res.setHeader('X-Request-Id', clientRequestId ?? id);
-    if (req.url !== '/health') {
+    // Read now: a mounted handler (Express's app.use('/graphql', …)) rewrites req.url to its rest, "/".
+    const url = req.url ?? '';
+    if (!UNLOGGED_PATHS.has(url)) {
       res.once('close', () => {
         const failure = (res as ServerResponse & { [FAILURE]?: RequestFailure })[FAILURE];
         const byStatus: Level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
@@ -63,7 +67,7 @@ export class RequestLoggingMiddleware {
         if (!this.logger.isLevelEnabled(level)) return;
         this.logger[level](
           {
-            req: { id, ...(clientRequestId ? { clientRequestId } : {}), method: req.method, url: redactUrl(req.url ?? ''), remoteAddress: req.socket.remoteAddress },
+            req: { id, ...(clientRequestId ? { clientRequestId } : {}), method: req.method, url: redactUrl(url), remoteAddress: req.socket.remoteAddress },
             res: { statusCode: res.statusCode },
             responseTime: Date.now() - started,
             ...(failure ? { cause: failure.cause, ...(failure.err ? { err: failure.err } : {}) } : {}),

@@ -3,12 +3,14 @@ import type { Repository } from 'typeorm';
 import { LoginActivityService } from './login-activity.service';
 import type { LoginAttempt } from './entities/login-attempt.entity';
 import type { LoginRefusalCount } from './entities/login-refusal-count.entity';
+import { ConnectionType } from '../connections/entities/connection.entity';
+import { MetricsService } from '../metrics/metrics.service';
 
 describe(LoginActivityService.name, () => {
-  const connection = { id: 'connection-id', organizationId: 'organization-id' };
+  const connection = { id: 'connection-id', organizationId: 'organization-id', type: ConnectionType.OKTA };
 
-  function serviceWith(insert: (row: Partial<LoginAttempt>) => Promise<unknown>) {
-    return new LoginActivityService({ insert } as unknown as Repository<LoginAttempt>, {} as Repository<LoginRefusalCount>);
+  function serviceWith(insert: (row: Partial<LoginAttempt>) => Promise<unknown>, metrics = new MetricsService()) {
+    return new LoginActivityService({ insert } as unknown as Repository<LoginAttempt>, {} as Repository<LoginRefusalCount>, metrics);
   }
 
   it('swallows a failure to record, so a refused login still gets its error page', async () => {
@@ -41,5 +43,15 @@ describe(LoginActivityService.name, () => {
     expect(rows).toEqual([
       expect.objectContaining({ outcome: 'REFUSED', errorCode: 'email_not_verified', reason: 'email_verified is "false"', correlationId: 'ref-2', subject: 's' }),
     ]);
+  });
+
+  it('counts every attempt in the login metrics by outcome, error code and connection type, even when not recorded', async () => {
+    const metrics = new MetricsService();
+    const service = serviceWith(() => Promise.reject(new Error('database is down')), metrics);
+    await service.record(connection, 'ref-4', { subject: null, email: null }, { code: 'email_not_verified', detail: 'x' });
+    await service.record(connection, 'ref-5', { subject: 's', email: 'e@x.com' });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('sso_logins_total{outcome="refused",error_code="email_not_verified",connection_type="OKTA"} 1');
+    expect(text).toContain('sso_logins_total{outcome="succeeded",error_code="none",connection_type="OKTA"} 1');
   });
 });

@@ -7,6 +7,7 @@ import { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import type { Connection } from '../connections/entities/connection.entity';
 import { Caller, assertCanActOn } from '../common/caller';
 import { BackgroundWork } from '../common/background-work';
+import { MetricsService } from '../metrics/metrics.service';
 
 const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
 const MAX_ATTEMPTS_PER_PAGE = 500;
@@ -32,13 +33,15 @@ export class LoginActivityService implements BeforeApplicationShutdown {
   constructor(
     @InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>,
     @InjectRepository(LoginRefusalCount) private readonly refusalCounts: Repository<LoginRefusalCount>,
+    private readonly metrics: MetricsService,
   ) {}
 
   /**
    * Records an attempt. A failure to record is logged and swallowed: the person's login (or
    * its error page) must not turn into a 500 because the activity log could not be written.
    */
-  async record(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts, refusal?: LoginRefusal): Promise<void> {
+  async record(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, correlationId: string, facts: LoginAttemptFacts, refusal?: LoginRefusal): Promise<void> {
+    this.metrics.loginAttempt(refusal ? 'refused' : 'succeeded', refusal?.code ?? null, connection.type);
     try {
       await this.attempts.insert({
         organizationId: connection.organizationId,
@@ -59,7 +62,8 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * Counts a refusal that came before any IdP round trip in its connection's row for this minute
    * and code: one row however many arrive. Like `record`, never throws.
    */
-  async countRefusal(connection: Pick<Connection, 'id' | 'organizationId'>, code: string): Promise<void> {
+  async countRefusal(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, code: string): Promise<void> {
+    this.metrics.loginAttempt('refused', code, connection.type);
     try {
       await this.refusalCounts.query(
         `INSERT INTO login_refusal_counts (organization_id, connection_id, minute, error_code, count)
@@ -79,7 +83,7 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * and the shutdown waits for them before the database pool closes. A failure is logged as in
    * `record`. Refusals stay recorded before their error page.
    */
-  recordSuccessAfterResponse(connection: Pick<Connection, 'id' | 'organizationId'>, correlationId: string, facts: LoginAttemptFacts): void {
+  recordSuccessAfterResponse(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, correlationId: string, facts: LoginAttemptFacts): void {
     this.afterResponse.run(this.record(connection, correlationId, { ...facts }));
   }
 
@@ -112,7 +116,9 @@ export class LoginActivityService implements BeforeApplicationShutdown {
   async pruneHourly(): Promise<void> {
     try {
       await this.prune(new Date());
+      this.metrics.jobRun('login_activity_prune', 'succeeded');
     } catch (error) {
+      this.metrics.jobRun('login_activity_prune', 'failed');
       this.logger.error(`pruning login activity failed: ${error instanceof Error ? error.message : error}`);
     }
   }

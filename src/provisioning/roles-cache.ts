@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { closeAtOnce, listenerClientConfig, startHeartbeat } from '../database/listener-heartbeat';
+import { MetricsService } from '../metrics/metrics.service';
 
 /** The PostgreSQL channel on which every instance hears that an organization's roles changed. */
 export const ROLES_CHANGED_CHANNEL = 'roles_changed';
@@ -34,7 +35,10 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stopHeartbeat: (() => void) | undefined;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly metrics: MetricsService,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await this.listen();
@@ -52,13 +56,17 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
   peek<T>(organizationId: string, key: string): { value: T } | undefined {
     if (!this.listening) return undefined;
     const entry = this.entries.get(`${organizationId}|${key}`);
-    return entry && entry.generation === this.generationOf(organizationId) ? { value: entry.value as T } : undefined;
+    if (!entry || entry.generation !== this.generationOf(organizationId)) return undefined;
+    // Hits are counted here (the warm path peeks), misses where `get` loads: a warm-path miss goes on to `get`.
+    this.metrics.rolesCacheLookup('hit');
+    return { value: entry.value as T };
   }
 
   /** The cached answer for (organization, key), or what `load` reads, cached when still current. */
   async get<T>(organizationId: string, key: string, load: () => Promise<T>): Promise<T> {
     const hit = this.peek<T>(organizationId, key);
     if (hit) return hit.value;
+    this.metrics.rolesCacheLookup('miss');
     const generation = this.generationOf(organizationId);
     const value = await load();
     if (this.listening && this.generationOf(organizationId) === generation) this.entries.set(`${organizationId}|${key}`, { generation, value });

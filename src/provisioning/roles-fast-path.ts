@@ -3,6 +3,8 @@ import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { MemberRoles, ProvisioningService } from './provisioning.service';
 import { ROLES_READ_SCOPES } from './roles.controller';
 
+/** The route pattern the warm path answers (as Express names it for the controller), for metrics. */
+export const ROLES_BY_USER_ID_ROUTE = '/v1/organizations/:organizationId/users/:userId/roles';
 const ROLES_BY_USER_ID =
   /^\/v1\/organizations\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/users\/([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\/roles(?:\?|$)/;
 const BEARER = /^Bearer\s+(\S{1,512})$/i;

@@ -1,5 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/logging/logger';
@@ -26,7 +29,10 @@ export async function startTestApp(
 ): Promise<TestApp & { database: TestDatabase }> {
   const database = options.database ?? (await createTestDatabase());
   const port = await freePort();
+  // A data folder of its own (outbox mail, generated files), removed at close; never the clone's .data/.
+  const dataDir = options.env?.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'sso-test-app-'));
   const config = loadConfig({
+    DATA_DIR: dataDir,
     PORT: String(port),
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
@@ -59,11 +65,12 @@ export async function startTestApp(
     database,
     close: async () => {
       await app.close();
+      if (!options.env?.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };

@@ -5,6 +5,7 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/database
 
 declare global {
   var __TEST_POSTGRES__: EmbeddedDatabase | undefined;
+  var __TEST_POSTGRES_DIR__: string | undefined;
 }
 
 /**
@@ -21,5 +22,6 @@ export default async function globalSetup(): Promise<void> {
   chmodSync(dataDir, 0o755);
   const server = await startEmbeddedPostgres({ dataDir, database: 'postgres', fast: true });
   globalThis.__TEST_POSTGRES__ = server;
+  globalThis.__TEST_POSTGRES_DIR__ = dataDir;
   process.env.TEST_POSTGRES_ADMIN_URL = server.url;
 }
