@@ -60,7 +60,7 @@ describe('API key lifecycle', () => {
 
   it('revokes on one instance and the next request on another instance is refused (GraphQL and the roles API)', async () => {
     const key = await newKey(first, organizationId);
-    const [user] = await queryDatabase<{ id: string }>(first.databaseUrl, "INSERT INTO users (email) VALUES ('kim@keyed-example.com') RETURNING id");
+    const [user] = await queryDatabase<{ id: string }>(first.databaseUrl, "INSERT INTO users (organization_id, email) VALUES ($1, 'kim@keyed-example.com') RETURNING id", [organizationId]);
     await queryDatabase(first.databaseUrl, "INSERT INTO memberships (organization_id, user_id, roles) VALUES ($1, $2, '{viewer}')", [organizationId, user.id]);
     const rolesUrl = `${second.url}/v1/organizations/${organizationId}/users/${user.id}/roles`;
     // The second instance now remembers the key as valid and holds the roles answer (its warm path).

@@ -6,6 +6,7 @@ import { LoggingModule } from '../logging/logging.module';
 import { typeOrmRoot } from '../database/typeorm-root';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
+import { ConnectionsModule } from '../connections/connections.module';
 import { MetricsModule } from '../metrics/metrics.module';
 
 /** The parts of the service the admin CLI uses: its configuration, database and services, no HTTP. */
@@ -21,6 +22,8 @@ export class AdminCliModule {
         MetricsModule,
         ApiKeysModule,
         OrganizationsModule,
+        // Organizations ask whether SSO is ready through it (SsoReadiness).
+        ConnectionsModule,
       ],
     };
   }

@@ -3,8 +3,8 @@ import type { RequestHandler } from 'express';
 import { PAGE_STYLE_SOURCES } from './html';
 
 /**
- * helmet on every response. The pages are server-rendered with no script and two hashed style
- * blocks, so the policy can forbid everything else; none of them may be framed (clickjacking a
+ * helmet on every response. The pages are server-rendered with two hashed style blocks, or the
+ * setup portal's own stylesheet and script files (no inline script anywhere), so the policy can forbid everything else; none of them may be framed (clickjacking a
  * sign-in or a confirmation button). `no-referrer` keeps codes, states and link tokens in a URL
  * from leaking to the next site. HSTS only where the service is served over https.
  *
@@ -17,7 +17,9 @@ export function securityHeaders(options: { https: boolean }): RequestHandler {
       useDefaults: false,
       directives: {
         defaultSrc: ["'none'"],
-        styleSrc: PAGE_STYLE_SOURCES,
+        // The setup portal's stylesheet and copy-button script are files of this service.
+        styleSrc: [...PAGE_STYLE_SOURCES, "'self'"],
+        scriptSrc: ["'self'"],
         imgSrc: ["'self'", 'data:'],
         baseUri: ["'none'"],
         frameAncestors: ["'none'"],

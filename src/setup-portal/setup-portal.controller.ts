@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/c
 import type { CookieOptions, Request, Response } from 'express';
 import { SetupLinksService, SETUP_SESSION_IDLE_MINUTES, type SetupLinkRefusal, type SetupPortal } from './setup-links.service';
 import { SetupProgress } from './setup-progress';
-import { PORTAL_SCRIPT, plainPortalPage, stepPath, type SetupStep } from './pages/layout';
+import { PORTAL_SCRIPT, PORTAL_STYLE, plainPortalPage, stepPath, type SetupStep } from './pages/layout';
 import { domainsPage, identityProviderPage, requireSsoPage, rolesPage, summaryPage, testPage, type FormError, type IdpFormValues } from './pages/steps';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AppError, BadInputError } from '../common/errors';
@@ -56,6 +56,12 @@ export class SetupPortalController {
   script(@Res() response: Response): void {
     response.type('application/javascript').setHeader('Cache-Control', 'public, max-age=3600');
     response.send(PORTAL_SCRIPT);
+  }
+
+  @Get('assets/portal.css')
+  style(@Res() response: Response): void {
+    response.type('text/css').setHeader('Cache-Control', 'public, max-age=3600');
+    response.send(PORTAL_STYLE);
   }
 
   /** Names the organization and asks before using the link up: a mail scanner's GET opens nothing. */

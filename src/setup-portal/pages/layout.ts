@@ -15,7 +15,8 @@ export function stepPath(step: SetupStep): string {
   return step === 'summary' ? '/setup' : `/setup/${step}`;
 }
 
-const STYLE = `
+/** The portal's stylesheet, served as a file (/setup/assets/portal.css) so the pages carry no inline style. */
+export const PORTAL_STYLE = `
 *{box-sizing:border-box}body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;background:#f6f8fa}
 a{color:#0b57d0}header{background:#1f2328;color:#fff;padding:.9rem 1.5rem}header p{margin:0;opacity:.8;font-size:.9rem}
 header h1{margin:0;font-size:1.15rem}.shell{display:flex;gap:1.5rem;max-width:64rem;margin:1.5rem auto;padding:0 1rem}
@@ -54,7 +55,7 @@ export function portalPage(frame: PortalFrame, title: string, body: string): str
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(title)} · SSO setup for ${escapeHtml(frame.organizationName)}</title>
-<style>${STYLE}</style><script src="/setup/assets/portal.js" defer></script>
+<link rel="stylesheet" href="/setup/assets/portal.css"><script src="/setup/assets/portal.js" defer></script>
 </head><body>
 <header><p>Single sign-on setup</p><h1>${escapeHtml(frame.organizationName)}</h1></header>
 <div class="shell"><nav aria-label="Setup steps"><ol>${nav}</ol></nav>
@@ -67,7 +68,7 @@ ${body}
 export function plainPortalPage(title: string, body: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>
+<title>${escapeHtml(title)}</title><link rel="stylesheet" href="/setup/assets/portal.css"></head><body>
 <header><p>Single sign-on setup</p><h1>${escapeHtml(title)}</h1></header>
 <div class="shell"><main id="main">${body}</main></div></body></html>`;
 }
