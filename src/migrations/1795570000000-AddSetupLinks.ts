@@ -12,7 +12,7 @@ export class AddSetupLinks1795570000000 implements MigrationInterface {
         "expires_at" TIMESTAMP WITH TIME ZONE NOT NULL,
         "revoked_at" TIMESTAMP WITH TIME ZONE,
         "opened_at" TIMESTAMP WITH TIME ZONE,
-        "connection_id" uuid NOT NULL DEFAULT gen_random_uuid(),
+        "connection_id" uuid NOT NULL,
         "created_by" character varying(100) NOT NULL,
         "created_at" TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT now(),
         CONSTRAINT "PK_5e3bfdff225a21d7518e6fbeed6" PRIMARY KEY ("id"),

@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Body, Controller, Get, Inject, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +25,8 @@ class InteractionGoneError extends Error {}
  * through that organization's IdP with the service's own SSO login, and finishes the
  * interaction with the service session that login leaves, or with the login's refusal.
  */
+// HTML pages for a person's browser, not an API: left out of /openapi.json (see docs/).
+@ApiExcludeController()
 @Controller(`${OIDC_MOUNT_PATH.slice(1)}${INTERACTION_PATH}:uid`)
 export class InteractionController {
   private readonly logger = new Logger(InteractionController.name);

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { DataSource, Repository } from 'typeorm';
 import { SetupLink, SetupLinkView } from './entities/setup-link.entity';
 import { SetupSession } from './entities/setup-session.entity';
@@ -54,6 +54,7 @@ export class SetupLinksService {
         manager.create(SetupLink, {
           organizationId,
           tokenHash: hash,
+          connectionId: randomUUID(),
           expiresAt: new Date(Date.now() + expiresInHours * 3_600_000),
           createdBy: actorOf(caller),
         }),

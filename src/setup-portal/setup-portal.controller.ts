@@ -1,3 +1,4 @@
+import { ApiExcludeController } from '@nestjs/swagger';
 import { Controller, Get, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { CookieOptions, Request, Response } from 'express';
 import { SetupLinksService, SETUP_SESSION_IDLE_MINUTES, type SetupLinkRefusal, type SetupPortal } from './setup-links.service';
@@ -39,6 +40,8 @@ const REFUSALS: Record<SetupLinkRefusal | 'no_session', { status: number; title:
  * with the keyboard, a screen reader and without JavaScript, and every change goes through the
  * same services and validation as the GraphQL API, audited as `setup_link:<id>`.
  */
+// HTML pages for a person's browser, not an API: left out of /openapi.json (see docs/).
+@ApiExcludeController()
 @Controller('setup')
 export class SetupPortalController {
   constructor(

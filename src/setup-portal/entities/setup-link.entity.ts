@@ -33,7 +33,7 @@ export class SetupLink extends OrganizationScopedEntity {
    * The connection this link sets up, its id reserved up front: the IdP needs the redirect URI
    * (which names the connection) before the admin has the client id the connection is made with.
    */
-  @Column({ name: 'connection_id', type: 'uuid', default: () => 'gen_random_uuid()' })
+  @Column({ name: 'connection_id', type: 'uuid' })
   connectionId: string;
 
   @Column({ name: 'created_by', type: 'varchar', length: 100 })
