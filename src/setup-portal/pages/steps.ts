@@ -142,7 +142,7 @@ export interface TestRow {
   email: string | null;
   groups: string[];
   roles: string[];
-  problems: { code: string; message: string; blocksLogin: boolean }[];
+  problems: { code: string; message: string; blocksLogin: boolean; advice?: string }[];
 }
 
 export function testPage(frame: PortalFrame, csrf: string, hasConnection: boolean, latest: TestRow | null): string {
@@ -153,7 +153,10 @@ export function testPage(frame: PortalFrame, csrf: string, hasConnection: boolea
   if (latest && latest.succeeded === null) report = '<p class="notice">A test sign-in was started and has not finished yet.</p>';
   if (latest && latest.succeeded !== null) {
     const problems = latest.problems
-      .map((problem) => `<li><code>${escapeHtml(problem.code)}</code>: ${escapeHtml(problem.message)}${problem.blocksLogin ? ' (a real sign-in would be refused)' : ''}</li>`)
+      .map(
+        (problem) =>
+          `<li><code>${escapeHtml(problem.code)}</code>${problem.blocksLogin ? ' (a real sign-in would be refused)' : ''}: ${escapeHtml(problem.advice ?? problem.message)}${problem.advice ? `<p class="help">Seen: ${escapeHtml(problem.message)}</p>` : ''}</li>`,
+      )
       .join('');
     report = `<h3 class="${latest.succeeded ? 'ok' : 'bad'}">${latest.succeeded ? 'The last test sign-in worked' : 'The last test sign-in failed'}</h3>
 <table><tr><th scope="row">When</th><td>${escapeHtml(latest.at.toUTCString())}</td></tr>
