@@ -4,6 +4,7 @@ import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { TestBrowser } from './support/browser';
 import { startTestIdp, type TestIdp } from './support/test-idp';
+import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from './support/smtp';
 
 const CREATE_LINK = 'mutation($organizationId: ID!, $hours: Int) { createSetupLink(organizationId: $organizationId, expiresInHours: $hours) { id organizationId url expiresAt } }';
 const REVOKE_LINK = 'mutation($id: ID!) { revokeSetupLink(id: $id) }';
@@ -32,6 +33,7 @@ function csrfOf(html: string): string {
 describe('Setup links', () => {
   let service: TestApp & { database: TestDatabase };
   let idp: TestIdp;
+  let smtp: TestSmtpServer;
   let orgA: string;
   let orgB: string;
   let orgBKey: string;
@@ -47,7 +49,8 @@ describe('Setup links', () => {
 
   beforeAll(async () => {
     idp = await startTestIdp();
-    service = await startTestApp();
+    smtp = await startTestSmtpServer();
+    service = await startTestApp({ env: { SMTP_URL: smtp.url } });
     ({ createOrganization: { id: orgA } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup A" }) { id } }'));
     ({ createOrganization: { id: orgB } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup B" }) { id } }'));
     ({ createApiKey: { secret: orgBKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: orgB }));
@@ -57,6 +60,7 @@ describe('Setup links', () => {
     await service.close();
     await service.database.drop();
     await idp.close();
+    await smtp.close();
   });
 
   it('hands out a URL under /setup/ that expires when asked (72 hours by default), stores only a hash, and audits it', async () => {
@@ -70,6 +74,26 @@ describe('Setup links', () => {
     expect(JSON.stringify(stored)).not.toContain(token);
     const audit = await queryDatabase(service.databaseUrl, "SELECT actor FROM audit_events WHERE action = 'setup_link.created' AND target_id = $1", [createSetupLink.id]);
     expect(audit).toHaveLength(1);
+  });
+
+  it('mails the link to the IT contact when asked, and the mailed link opens the portal', async () => {
+    const { createSetupLink } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createSetupLink(organizationId: $id, sendTo: "it@setup-a-example.com") { url } }', { id: orgA });
+    const mail = await smtp.waitFor((message) => message.to.includes('it@setup-a-example.com'));
+    expect(mail.subject).toContain('Setup A');
+    expect(decodeQuotedPrintable(mail.decoded)).toContain(createSetupLink.url);
+    expect((await new FormBrowser().post(createSetupLink.url)).status).toBe(303);
+  });
+
+  it('shows bad input next to its field, in words, and keeps what was typed', async () => {
+    const { browser } = await openPortal(orgA);
+    const csrf = csrfOf(await (await browser.get(`${service.url}/setup/domains`)).text());
+    const refused = await browser.submit(`${service.url}/setup/domains`, { domain: 'not a domain', _csrf: csrf });
+    expect(refused.status).toBe(400);
+    const page = await refused.text();
+    expect(page).toMatch(/<p class="error" id="field-domain-error">The domain [^<]+<\/p>/);
+    expect(page).toContain('aria-invalid="true"');
+    expect(page).toContain('value="not a domain"');
+    expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM domains WHERE organization_id = $1', [orgA])).toEqual([]);
   });
 
   it('refuses a lifetime outside 1 to 720 hours, naming expiresInHours, and another organization’s key', async () => {
