@@ -72,7 +72,13 @@ async function callback(req, res, url, connectionId) {
   logins.delete(state);
   const cookieName = `sso_login_${sha256(state).toString('hex').slice(0, 16)}`;
   const binding = cookiesOf(req)[cookieName];
-  if (!login || login.expiresAt < Date.now() || login.connectionId !== connectionId || !binding || !timingSafeEqual(login.binding, sha256(binding))) {
+  if (
+    !login ||
+    login.expiresAt < Date.now() ||
+    login.connectionId !== connectionId ||
+    !binding ||
+    !timingSafeEqual(login.binding, sha256(binding))
+  ) {
     return { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"invalid_state"}' };
   }
   const callbackUrl = new URL(`${base}/sso/callback/${connectionId}`);
@@ -89,7 +95,13 @@ async function callback(req, res, url, connectionId) {
   if (!claims || typeof claims.email !== 'string' || claims.email_verified === false) {
     return { status: 400, headers: { 'content-type': 'application/json' }, body: '{"error":"email_missing"}' };
   }
-  const token = await new SignJWT({ org: connectionId, roles: ['editor'], email: claims.email, given_name: claims.given_name, family_name: claims.family_name })
+  const token = await new SignJWT({
+    org: connectionId,
+    roles: ['editor'],
+    email: claims.email,
+    given_name: claims.given_name,
+    family_name: claims.family_name,
+  })
     .setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' })
     .setSubject(String(claims.sub))
     .setJti(randomUUID())
@@ -101,7 +113,10 @@ async function callback(req, res, url, connectionId) {
     status: 302,
     headers: {
       location: `${base}/auth/me`,
-      'set-cookie': [`${cookieName}=; Path=/sso/callback/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`, `sso_session=${token}; Path=/; HttpOnly; SameSite=Lax`],
+      'set-cookie': [
+        `${cookieName}=; Path=/sso/callback/; Expires=Thu, 01 Jan 1970 00:00:00 GMT`,
+        `sso_session=${token}; Path=/; HttpOnly; SameSite=Lax`,
+      ],
       'cache-control': 'no-store',
     },
   };
@@ -137,7 +152,8 @@ const server = createServer(async (req, res) => {
     if (parts[1] === 'sso' && parts[2] === 'initiate') out = await initiate(req, res, url, parts[3]);
     else if (parts[1] === 'sso' && parts[2] === 'callback') out = await callback(req, res, url, parts[3]);
     else if (url.pathname === '/auth/me') out = await me(req);
-    else if (parts[1] === 'v1' && parts[2] === 'organizations' && parts[4] === 'users' && parts[6] === 'roles') out = roles(req, parts[3], parts[5]);
+    else if (parts[1] === 'v1' && parts[2] === 'organizations' && parts[4] === 'users' && parts[6] === 'roles')
+      out = roles(req, parts[3], parts[5]);
     else if (url.pathname === '/health') out = { status: 200, headers: { 'content-type': 'application/json' }, body: '{"status":"ok"}' };
     else out = { status: 404, headers: {}, body: '' };
   } catch (error) {

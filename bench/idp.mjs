@@ -61,7 +61,13 @@ const server = createServer(async (req, res) => {
       const q = url.searchParams;
       const email = q.get('login_hint');
       const redirectUri = q.get('redirect_uri');
-      if (!email || !redirectUri || q.get('response_type') !== 'code' || q.get('code_challenge_method') !== 'S256' || !q.get('code_challenge')) {
+      if (
+        !email ||
+        !redirectUri ||
+        q.get('response_type') !== 'code' ||
+        q.get('code_challenge_method') !== 'S256' ||
+        !q.get('code_challenge')
+      ) {
         return json(res, 400, { error: 'invalid_request' });
       }
       const code = randomBytes(24).toString('base64url');
@@ -93,7 +99,8 @@ const server = createServer(async (req, res) => {
         return json(res, 400, { error: 'invalid_grant' });
       }
       const verifier = form.get('code_verifier') ?? '';
-      if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge) return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE' });
+      if (createHash('sha256').update(verifier).digest('base64url') !== grant.challenge)
+        return json(res, 400, { error: 'invalid_grant', error_description: 'PKCE' });
       const now = Math.floor(Date.now() / 1000);
       const local = grant.email.split('@')[0];
       const token = idToken({
@@ -109,7 +116,13 @@ const server = createServer(async (req, res) => {
         family_name: 'Bench',
         groups: ['bench-engineers'],
       });
-      return json(res, 200, { access_token: randomBytes(24).toString('base64url'), token_type: 'Bearer', expires_in: 300, id_token: token, scope: 'openid email profile' });
+      return json(res, 200, {
+        access_token: randomBytes(24).toString('base64url'),
+        token_type: 'Bearer',
+        expires_in: 300,
+        id_token: token,
+        scope: 'openid email profile',
+      });
     }
     json(res, 404, { error: 'not_found' });
   } catch (error) {

@@ -33,7 +33,12 @@ function percentile(sorted, p) {
 
 function summary(samples) {
   const sorted = Float64Array.from(samples).sort();
-  return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1] : null };
+  return {
+    n: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.length ? sorted[sorted.length - 1] : null,
+  };
 }
 
 /** Runs `iteration` on `concurrency` workers; counts those that end inside the window after warm-up. */

@@ -39,7 +39,14 @@ export function summariseProfile(profile, top = 20, skipMs = 0) {
     if (functionName === '(idle)') idle += hits;
     const name = idleNames.has(functionName)
       ? functionName
-      : `${functionName || '(anonymous)'} ${url ? `${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/.*\/dist\//, 'dist/').replace(/^node:/, 'node:')}:${lineNumber + 1}` : ''}`;
+      : `${functionName || '(anonymous)'} ${
+          url
+            ? `${url
+                .replace(/^.*node_modules\//, '')
+                .replace(/^file:\/\/.*\/dist\//, 'dist/')
+                .replace(/^node:/, 'node:')}:${lineNumber + 1}`
+            : ''
+        }`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + hits);
     const pkg = idleNames.has(functionName) ? functionName : packageOf(url);
     byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);

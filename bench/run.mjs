@@ -63,10 +63,11 @@ function stopAll() {
   for (const child of children) child.kill('SIGTERM');
 }
 process.on('exit', stopAll);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {
-  stopAll();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    stopAll();
+    process.exit(130);
+  });
 
 async function freePort() {
   return new Promise((resolve, reject) => {
@@ -170,8 +171,20 @@ async function startDatabase(dir) {
     createPostgresUser: userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--no-sync'],
     postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off', '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off', '-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'shared_buffers=256MB',
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'max_connections=200',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'shared_preload_libraries=pg_stat_statements',
+      '-c',
+      'shared_buffers=256MB',
     ],
     onLog: () => undefined,
     onError: () => undefined,
@@ -289,11 +302,25 @@ async function seed(orgs) {
     `INSERT INTO connections (organization_id, name, type, client_id, client_secret_encrypted, client_secret_hint, issuer, discovery_url,
        authorization_url, token_url, jwks_url, userinfo_url, issuer_response_parameter, groups_claim, scopes, verified_at)
      SELECT id, 'Bench IdP', $1::connection_type, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13::text[], now() FROM organizations`,
-    [template.type, template.client_id, template.client_secret_encrypted, template.client_secret_hint, template.issuer, template.discovery_url,
-      template.authorization_url, template.token_url, template.jwks_url, template.userinfo_url, template.issuer_response_parameter,
-      template.groups_claim, template.scopes],
+    [
+      template.type,
+      template.client_id,
+      template.client_secret_encrypted,
+      template.client_secret_hint,
+      template.issuer,
+      template.discovery_url,
+      template.authorization_url,
+      template.token_url,
+      template.jwks_url,
+      template.userinfo_url,
+      template.issuer_response_parameter,
+      template.groups_claim,
+      template.scopes,
+    ],
   );
-  await sql("INSERT INTO role_mappings (organization_id, connection_id, idp_group_id, name, role) SELECT organization_id, id, 'bench-engineers', 'Engineers', 'editor' FROM connections");
+  await sql(
+    "INSERT INTO role_mappings (organization_id, connection_id, idp_group_id, name, role) SELECT organization_id, id, 'bench-engineers', 'Engineers', 'editor' FROM connections",
+  );
   await sql(
     `INSERT INTO users (email, first_name, last_name)
      SELECT 'u' || k || '@o' || ((k - 1) % $1::int + 1) || '.bench-sso.com', 'Given u' || k, 'Bench' FROM generate_series(1, $2::int) k`,
@@ -303,11 +330,17 @@ async function seed(orgs) {
     SELECT u.id AS user_id, u.email, c.id AS connection_id, c.organization_id
       FROM users u JOIN organizations o ON o.slug = split_part(split_part(u.email, '@', 2), '.', 1)
       JOIN connections c ON c.organization_id = o.id`);
-  await sql("INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, last_login_at) SELECT connection_id, email, user_id, '{bench-engineers}', now() FROM seeded");
-  await sql("INSERT INTO memberships (organization_id, user_id, roles, resources) SELECT organization_id, user_id, '{editor}', '{*}' FROM seeded");
+  await sql(
+    "INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, last_login_at) SELECT connection_id, email, user_id, '{bench-engineers}', now() FROM seeded",
+  );
+  await sql(
+    "INSERT INTO memberships (organization_id, user_id, roles, resources) SELECT organization_id, user_id, '{editor}', '{*}' FROM seeded",
+  );
   await sql('COMMIT');
   await sql('ANALYZE');
-  const connections = (await sql("SELECT c.id FROM connections c JOIN organizations o ON o.id = c.organization_id ORDER BY substring(o.slug from 2)::int")).map((row) => row.id);
+  const connections = (
+    await sql('SELECT c.id FROM connections c JOIN organizations o ON o.id = c.organization_id ORDER BY substring(o.slug from 2)::int')
+  ).map((row) => row.id);
   const sample = await sql('SELECT organization_id, user_id FROM memberships ORDER BY random() LIMIT 2300');
   const pairs = sample.map((row) => [row.organization_id, row.user_id]);
   log(`seeded ${orgs} organizations, ${orgs} connections, ${USERS} users in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
@@ -323,14 +356,19 @@ async function measure(task, watched) {
   const start = watched.map((entry) => entry.ticks());
   const result = await runTask(task);
   const elapsed = (performance.now() - t0) / 1000;
-  result.cpu = Object.fromEntries(watched.map((entry, i) => [entry.name, Math.round((100 * (entry.ticks() - start[i])) / CLK_TCK / elapsed)]));
+  result.cpu = Object.fromEntries(
+    watched.map((entry, i) => [entry.name, Math.round((100 * (entry.ticks() - start[i])) / CLK_TCK / elapsed)]),
+  );
   const statements = await statementsCount();
   if (statements !== null && result.total) result.statementsPerOp = statements / result.total;
   return result;
 }
 function watch(services) {
   const list = [
-    ...services.map((service, index) => ({ name: services.length > 1 ? `service${index + 1}` : 'service', ticks: () => cpuTicks(service.pid) })),
+    ...services.map((service, index) => ({
+      name: services.length > 1 ? `service${index + 1}` : 'service',
+      ticks: () => cpuTicks(service.pid),
+    })),
     { name: 'postgres', ticks: dbCpuTicks },
     { name: 'idp', ticks: () => cpuTicks(idp.pid) },
     { name: 'loadgen', ticks: () => cpuTicks(loadgen.pid) },
@@ -344,7 +382,16 @@ async function window(task, services) {
 }
 
 function loginTask(base, seeded, concurrency, jit, extra = {}) {
-  return { type: 'login', base, connections: seeded.connections, users: USERS, jit, tag: `${process.pid}x${++tagSeq}`, concurrency, ...extra };
+  return {
+    type: 'login',
+    base,
+    connections: seeded.connections,
+    users: USERS,
+    jit,
+    tag: `${process.pid}x${++tagSeq}`,
+    concurrency,
+    ...extra,
+  };
 }
 
 // ---------------------------------------------------------------- run
@@ -357,7 +404,9 @@ async function main() {
   chmodSync(dir, 0o755);
   results.machine = { cores, cpu: cpus()[0]?.model, node: process.version, taskset: hasTaskset };
   try {
-    log(`placement: service on core ${SERVICE_CORE}; IdP, load generator, PostgreSQL and this orchestrator on core ${OTHER_CORE}${hasTaskset ? '' : ' (taskset missing: nothing is pinned)'}`);
+    log(
+      `placement: service on core ${SERVICE_CORE}; IdP, load generator, PostgreSQL and this orchestrator on core ${OTHER_CORE}${hasTaskset ? '' : ' (taskset missing: nothing is pinned)'}`,
+    );
     placement.push({ role: 'orchestrator (bench/run.mjs)', pid: process.pid, core: hasTaskset ? OTHER_CORE : 'any' });
 
     // IdP and load generator, on the other core
@@ -377,7 +426,11 @@ async function main() {
       starts.push(service.startMs);
       await stopService(service);
     }
-    placement.splice(placement.findIndex((p) => p.role.startsWith('service (start-up')), 4, { role: 'service (start-up test, embedded DB; 4 runs)', pid: '-', core: SERVICE_CORE });
+    placement.splice(
+      placement.findIndex((p) => p.role.startsWith('service (start-up')),
+      4,
+      { role: 'service (start-up test, embedded DB; 4 runs)', pid: '-', core: SERVICE_CORE },
+    );
     F.startMs = { median: starts.sort((a, b) => a - b)[1], all: starts };
     log(`start to /health 200: ${starts.map((ms) => ms.toFixed(0)).join(', ')} ms`);
 
@@ -389,7 +442,11 @@ async function main() {
 
     const serviceDir = join(dir, 'service');
     mkdirSync(serviceDir);
-    const serviceOptions = (extra = {}) => ({ env: { DATABASE_URL: db.url, DATA_DIR: join(serviceDir, 'data') }, cwd: serviceDir, ...extra });
+    const serviceOptions = (extra = {}) => ({
+      env: { DATABASE_URL: db.url, DATA_DIR: join(serviceDir, 'data') },
+      cwd: serviceDir,
+      ...extra,
+    });
     if (PROFILE) {
       await profileRun(serviceOptions, issuer, clientSecret, dir);
       return;
@@ -407,21 +464,53 @@ async function main() {
 
     // An organization, connection, role mapping and API key through the admin API; the
     // connection is the template the SQL seeding copies.
-    const { createOrganization: org } = await graphql(service.url, 'mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }', { input: { name: 'Bench template', slug: 'bench-template' } });
-    const { addDomain } = await graphql(service.url, 'mutation ($o: ID!, $d: String!) { addDomain(organizationId: $o, domain: $d) { id } }', { o: org.id, d: 'template.bench-sso.com' });
+    const { createOrganization: org } = await graphql(
+      service.url,
+      'mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }',
+      { input: { name: 'Bench template', slug: 'bench-template' } },
+    );
+    const { addDomain } = await graphql(
+      service.url,
+      'mutation ($o: ID!, $d: String!) { addDomain(organizationId: $o, domain: $d) { id } }',
+      { o: org.id, d: 'template.bench-sso.com' },
+    );
     await graphql(service.url, 'mutation ($id: ID!) { markDomainVerified(id: $id) { status } }', { id: addDomain.id });
     const { createConnection: connection } = await graphql(
       service.url,
       'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      { input: { organizationId: org.id, type: 'GENERIC_OIDC', name: 'Bench IdP', clientId: 'bench-client', clientSecret, discoveryUrl: `${issuer}/.well-known/openid-configuration` } },
+      {
+        input: {
+          organizationId: org.id,
+          type: 'GENERIC_OIDC',
+          name: 'Bench IdP',
+          clientId: 'bench-client',
+          clientSecret,
+          discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+        },
+      },
     );
-    await graphql(service.url, 'mutation ($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', { input: { connectionId: connection.id, idpGroupId: 'bench-engineers', role: 'editor' } });
-    const { createApiKey } = await graphql(service.url, 'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { scopes: ['roles:read'] } });
+    await graphql(service.url, 'mutation ($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
+      input: { connectionId: connection.id, idpGroupId: 'bench-engineers', role: 'editor' },
+    });
+    const { createApiKey } = await graphql(
+      service.url,
+      'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+      { input: { scopes: ['roles:read'] } },
+    );
     const apiKey = createApiKey.secret;
     [template] = await sql('SELECT * FROM connections WHERE id = $1', [connection.id]);
 
     // The bare baseline, on the service's core (idle while the baseline runs)
-    const bare = track(forkPinned('bare.mjs', SERVICE_CORE, { BENCH_ISSUER: issuer, BENCH_CLIENT_ID: 'bench-client', BENCH_CLIENT_SECRET: clientSecret, BENCH_API_KEY: apiKey }), 'bare baseline (bench/bare.mjs: node:http + openid-client + jose)', SERVICE_CORE);
+    const bare = track(
+      forkPinned('bare.mjs', SERVICE_CORE, {
+        BENCH_ISSUER: issuer,
+        BENCH_CLIENT_ID: 'bench-client',
+        BENCH_CLIENT_SECRET: clientSecret,
+        BENCH_API_KEY: apiKey,
+      }),
+      'bare baseline (bench/bare.mjs: node:http + openid-client + jose)',
+      SERVICE_CORE,
+    );
     const { url: bareUrl } = await firstMessage(bare);
     const bareProcess = { pid: bare.pid };
 
@@ -433,19 +522,25 @@ async function main() {
         const result = await window(loginTask(service.url, seeded, concurrency, jit), [service]);
         service.logins += result.done + result.errors;
         F.logins[jit ? 'jit' : 'returning'][concurrency] = result;
-        log(`logins ${jit ? 'JIT      ' : 'returning'} c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, client p50 ${result.latency.p50?.toFixed(1)} ms, callback own p99 ${result.server.callback?.p99?.toFixed(1)} ms, cpu ${JSON.stringify(result.cpu)}${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
+        log(
+          `logins ${jit ? 'JIT      ' : 'returning'} c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, client p50 ${result.latency.p50?.toFixed(1)} ms, callback own p99 ${result.server.callback?.p99?.toFixed(1)} ms, cpu ${JSON.stringify(result.cpu)}${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`,
+        );
       }
     }
     for (const concurrency of LOGIN_CONCURRENCY) {
       const result = await window(loginTask(bareUrl, seeded, concurrency, true), [bareProcess]);
       F.logins.bare[concurrency] = result;
-      log(`logins bare      c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, callback own p99 ${result.server.callback?.p99?.toFixed(1)} ms, cpu ${JSON.stringify(result.cpu)}${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`);
+      log(
+        `logins bare      c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, callback own p99 ${result.server.callback?.p99?.toFixed(1)} ms, cpu ${JSON.stringify(result.cpu)}${result.errors ? `, ${result.errors} errors: ${result.firstError}` : ''}`,
+      );
     }
     const maxReturning = Math.max(...LOGIN_CONCURRENCY.map((c) => F.logins.returning[c].perSecond));
     const half = await window({ ...loginTask(service.url, seeded, 32, false), ratePerSecond: maxReturning / 2 }, [service]);
     service.logins += half.done + half.errors;
     F.logins.halfLoad = half;
-    log(`logins returning at half max (${(maxReturning / 2).toFixed(0)}/s): got ${half.perSecond.toFixed(0)}/s, callback own p50 ${half.server.callback?.p50?.toFixed(2)} p99 ${half.server.callback?.p99?.toFixed(2)} ms`);
+    log(
+      `logins returning at half max (${(maxReturning / 2).toFixed(0)}/s): got ${half.perSecond.toFixed(0)}/s, callback own p50 ${half.server.callback?.p50?.toFixed(2)} p99 ${half.server.callback?.p99?.toFixed(2)} ms`,
+    );
 
     // ---- 10 organizations: roles API
     F.roles = { service: {}, bare: {} };
@@ -453,12 +548,16 @@ async function main() {
     for (const concurrency of ROLES_CONCURRENCY) {
       const result = await window({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency }, [service]);
       F.roles.service[concurrency] = result;
-      log(`roles service c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, p50 ${result.latency.p50?.toFixed(2)} p99 ${result.latency.p99?.toFixed(2)} ms, statements/request ${result.statementsPerOp?.toFixed(2)}, cpu ${JSON.stringify(result.cpu)}`);
+      log(
+        `roles service c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, p50 ${result.latency.p50?.toFixed(2)} p99 ${result.latency.p99?.toFixed(2)} ms, statements/request ${result.statementsPerOp?.toFixed(2)}, cpu ${JSON.stringify(result.cpu)}`,
+      );
     }
     for (const concurrency of ROLES_CONCURRENCY) {
       const result = await window({ type: 'roles', base: bareUrl, apiKey, targets: seeded.warm, concurrency }, [bareProcess]);
       F.roles.bare[concurrency] = result;
-      log(`roles bare    c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, p50 ${result.latency.p50?.toFixed(2)} p99 ${result.latency.p99?.toFixed(2)} ms`);
+      log(
+        `roles bare    c=${String(concurrency).padStart(2)}: ${result.perSecond.toFixed(0)}/s, p50 ${result.latency.p50?.toFixed(2)} p99 ${result.latency.p99?.toFixed(2)} ms`,
+      );
     }
     // Misses: members never asked for before, one at a time; and warm requests at c=1 beside them.
     await statementsReset();
@@ -469,7 +568,9 @@ async function main() {
     const warmStatements = F.roles.service[16].statementsPerOp;
     F.roles.hitRatio =
       cold.statementsPerOp && warmStatements !== undefined ? Math.max(0, Math.min(1, 1 - warmStatements / cold.statementsPerOp)) : null;
-    log(`roles first request (miss) p50 ${cold.latency.p50?.toFixed(2)} p99 ${cold.latency.p99?.toFixed(2)} ms (app ${cold.server.app.p50?.toFixed(2)}), ${cold.statementsPerOp?.toFixed(2)} statements; warm ${warmStatements?.toFixed(2)} statements/request -> hit ratio ${F.roles.hitRatio?.toFixed(2)}`);
+    log(
+      `roles first request (miss) p50 ${cold.latency.p50?.toFixed(2)} p99 ${cold.latency.p99?.toFixed(2)} ms (app ${cold.server.app.p50?.toFixed(2)}), ${cold.statementsPerOp?.toFixed(2)} statements; warm ${warmStatements?.toFixed(2)} statements/request -> hit ratio ${F.roles.hitRatio?.toFixed(2)}`,
+    );
 
     // ---- session tokens verified by a microservice (jose, JWKS from the service)
     F.verify = await runTask({ type: 'verify', jwksUrl: `${service.url}/.well-known/jwks.json`, issuer: service.url, durationMs: 2000 });
@@ -487,7 +588,9 @@ async function main() {
     }
     await sleep(500);
     F.memory = await memoryFigures(service, { warmLogins, warmRssMb, warmSessions });
-    log(`after ${service.logins} logins: RSS ${F.memory.rssAfterMb.toFixed(0)} MB; ${F.memory.sessions} sessions, table ${F.memory.sessionsTableMbPer10k.toFixed(2)} MB per 10 000`);
+    log(
+      `after ${service.logins} logins: RSS ${F.memory.rssAfterMb.toFixed(0)} MB; ${F.memory.sessions} sessions, table ${F.memory.sessionsTableMbPer10k.toFixed(2)} MB per 10 000`,
+    );
 
     // ---- growth
     F.growth = {};
@@ -499,18 +602,34 @@ async function main() {
       await runTask({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency: 16, durationMs: 700, warmupMs: 0 });
       entry.roles = await window({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency: 64 }, [service]);
       F.growth[orgs] = entry;
-      log(`${String(orgs).padStart(5)} orgs: logins returning ${entry.returning.perSecond.toFixed(0)}/s, JIT ${entry.jit.perSecond.toFixed(0)}/s, roles ${entry.roles.perSecond.toFixed(0)}/s (p99 ${entry.roles.latency.p99?.toFixed(2)} ms)${entry.jit.errors + entry.returning.errors ? `, errors: ${entry.jit.firstError ?? entry.returning.firstError}` : ''}`);
+      log(
+        `${String(orgs).padStart(5)} orgs: logins returning ${entry.returning.perSecond.toFixed(0)}/s, JIT ${entry.jit.perSecond.toFixed(0)}/s, roles ${entry.roles.perSecond.toFixed(0)}/s (p99 ${entry.roles.latency.p99?.toFixed(2)} ms)${entry.jit.errors + entry.returning.errors ? `, errors: ${entry.jit.firstError ?? entry.returning.firstError}` : ''}`,
+      );
     }
 
     // ---- two instances on the two cores, one database
     const second = await startService(serviceOptions({ core: OTHER_CORE, role: 'service (instance 2)' }));
-    await runTask({ type: 'roles', bases: [service.url, second.url], base: service.url, apiKey, targets: seeded.warm, concurrency: 16, durationMs: 700, warmupMs: 0 });
+    await runTask({
+      type: 'roles',
+      bases: [service.url, second.url],
+      base: service.url,
+      apiKey,
+      targets: seeded.warm,
+      concurrency: 16,
+      durationMs: 700,
+      warmupMs: 0,
+    });
     F.twoInstances = {
       orgs: ORG_LEVELS.at(-1),
       returning: await window(loginTask(service.url, seeded, 32, false, { bases: [service.url, second.url] }), [service, second]),
-      roles: await window({ type: 'roles', base: service.url, bases: [service.url, second.url], apiKey, targets: seeded.warm, concurrency: 64 }, [service, second]),
+      roles: await window(
+        { type: 'roles', base: service.url, bases: [service.url, second.url], apiKey, targets: seeded.warm, concurrency: 64 },
+        [service, second],
+      ),
     };
-    log(`two instances: logins ${F.twoInstances.returning.perSecond.toFixed(0)}/s, roles ${F.twoInstances.roles.perSecond.toFixed(0)}/s, cpu ${JSON.stringify(F.twoInstances.returning.cpu)}`);
+    log(
+      `two instances: logins ${F.twoInstances.returning.perSecond.toFixed(0)}/s, roles ${F.twoInstances.roles.perSecond.toFixed(0)}/s, cpu ${JSON.stringify(F.twoInstances.returning.cpu)}`,
+    );
     await stopService(second);
     await stopService(service);
     bare.kill('SIGTERM');
@@ -549,12 +668,35 @@ async function profileRun(serviceOptions, issuer, clientSecret, dir) {
   const summaries = {};
   let apiKey;
   for (const load of ['logins', 'roles']) {
-    const options = serviceOptions({ role: `service (--cpu-prof, ${load})`, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, load)}`] });
+    const options = serviceOptions({
+      role: `service (--cpu-prof, ${load})`,
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, load)}`],
+    });
     const service = await startService(options);
     if (!template) {
-      const { createOrganization: org } = await graphql(service.url, 'mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }', { input: { name: 'Bench template', slug: 'bench-template' } });
-      const { createConnection: connection } = await graphql(service.url, 'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', { input: { organizationId: org.id, type: 'GENERIC_OIDC', clientId: 'bench-client', clientSecret, discoveryUrl: `${issuer}/.well-known/openid-configuration` } });
-      apiKey = (await graphql(service.url, 'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', { input: { scopes: ['roles:read'] } })).createApiKey.secret;
+      const { createOrganization: org } = await graphql(
+        service.url,
+        'mutation ($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }',
+        { input: { name: 'Bench template', slug: 'bench-template' } },
+      );
+      const { createConnection: connection } = await graphql(
+        service.url,
+        'mutation ($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+        {
+          input: {
+            organizationId: org.id,
+            type: 'GENERIC_OIDC',
+            clientId: 'bench-client',
+            clientSecret,
+            discoveryUrl: `${issuer}/.well-known/openid-configuration`,
+          },
+        },
+      );
+      apiKey = (
+        await graphql(service.url, 'mutation ($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', {
+          input: { scopes: ['roles:read'] },
+        })
+      ).createApiKey.secret;
       [template] = await sql('SELECT * FROM connections WHERE id = $1', [connection.id]);
     }
     const seeded = await seed(1000);
@@ -565,13 +707,23 @@ async function profileRun(serviceOptions, issuer, clientSecret, dir) {
       const returning = await runTask(loginTask(service.url, seeded, 32, false, { durationMs: duration / 2, warmupMs: 0 }));
       log(`profiled logins: JIT ${jit.perSecond.toFixed(0)}/s, returning ${returning.perSecond.toFixed(0)}/s`);
     } else {
-      const roles = await runTask({ type: 'roles', base: service.url, apiKey, targets: seeded.warm, concurrency: 64, durationMs: duration, warmupMs: 500 });
+      const roles = await runTask({
+        type: 'roles',
+        base: service.url,
+        apiKey,
+        targets: seeded.warm,
+        concurrency: 64,
+        durationMs: duration,
+        warmupMs: 500,
+      });
       log(`profiled roles: ${roles.perSecond.toFixed(0)}/s`);
     }
     await stopService(service);
     const file = readdirSync(join(profileDir, load)).find((name) => name.endsWith('.cpuprofile'));
     summaries[load] = summariseProfile(JSON.parse(readFileSync(join(profileDir, load, file), 'utf8')), 25, loadStartedMs);
-    console.log(`\n## CPU profile of the service under ${load} load, start-up left out (${join('bench/results/profiles.tmp', load, file)})\n`);
+    console.log(
+      `\n## CPU profile of the service under ${load} load, start-up left out (${join('bench/results/profiles.tmp', load, file)})\n`,
+    );
     console.log(summaries[load].text);
   }
   writeFileSync(join(RESULTS, 'profile-summary.json.tmp'), JSON.stringify(summaries, null, 2));
@@ -588,11 +740,24 @@ function perCpuSecond(r, name = 'service') {
   const share = (r.cpu?.[name] ?? 0) / 100;
   return share > 0 ? r.perSecond / share : null;
 }
-const cpuNote = (r) => `cpu% ${Object.entries(r.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`;
+const cpuNote = (r) =>
+  `cpu% ${Object.entries(r.cpu)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')}`;
 
 function report() {
   const rows = [];
-  const add = (section, figure, value, unit, target, met, baseline, note) => rows.push({ section, figure, value, unit, target: target ?? '', met: met === undefined ? '' : met ? 'met' : 'MISSED', baseline: baseline ?? '', note: note ?? '' });
+  const add = (section, figure, value, unit, target, met, baseline, note) =>
+    rows.push({
+      section,
+      figure,
+      value,
+      unit,
+      target: target ?? '',
+      met: met === undefined ? '' : met ? 'met' : 'MISSED',
+      baseline: baseline ?? '',
+      note: note ?? '',
+    });
   const L = F.logins;
   const bareMax = Math.max(...LOGIN_CONCURRENCY.map((c) => L.bare[c].perSecond));
   for (const kind of ['jit', 'returning']) {
@@ -600,48 +765,209 @@ function report() {
       const r = L[kind][c];
       const b = L.bare[c];
       const ratio = r.perSecond / b.perSecond;
-      add('logins (10 orgs)', `${kind === 'jit' ? 'first (JIT)' : 'returning'} round trips/s, c=${c}`, fmt(r.perSecond), '/s',
-        c === 32 ? '>= 500/core, >= 0.5x bare' : '', c === 32 ? r.perSecond >= 500 && ratio >= 0.5 : undefined,
-        `${fmt(b.perSecond)} (x${ratio.toFixed(2)})`, `${fmt(perCpuSecond(r))} per service CPU-second (bare ${fmt(perCpuSecond(b))}); ${cpuNote(r)}${r.errors ? `; ${r.errors} errors` : ''}; ${r.statementsPerOp ? `${r.statementsPerOp.toFixed(1)} SQL statements/login` : ''}`);
-      add('logins (10 orgs)', `${kind === 'jit' ? 'JIT' : 'returning'} c=${c}: initiate app p50/p99`, `${fmt(r.server.initiate?.p50, 2)} / ${fmt(r.server.initiate?.p99, 2)}`, 'ms', '', undefined,
-        `${fmt(b.server.initiate?.p50, 2)} / ${fmt(b.server.initiate?.p99, 2)}`);
-      add('logins (10 orgs)', `${kind === 'jit' ? 'JIT' : 'returning'} c=${c}: callback own p50/p99 (IdP wait excluded)`, `${fmt(r.server.callback?.p50, 2)} / ${fmt(r.server.callback?.p99, 2)}`, 'ms', '', undefined,
-        `${fmt(b.server.callback?.p50, 2)} / ${fmt(b.server.callback?.p99, 2)}`, `with the IdP wait: ${fmt(r.server.callbackTotal?.p50, 2)} / ${fmt(r.server.callbackTotal?.p99, 2)} ms (bare ${fmt(b.server.callbackTotal?.p50, 2)} / ${fmt(b.server.callbackTotal?.p99, 2)})`);
+      add(
+        'logins (10 orgs)',
+        `${kind === 'jit' ? 'first (JIT)' : 'returning'} round trips/s, c=${c}`,
+        fmt(r.perSecond),
+        '/s',
+        c === 32 ? '>= 500/core, >= 0.5x bare' : '',
+        c === 32 ? r.perSecond >= 500 && ratio >= 0.5 : undefined,
+        `${fmt(b.perSecond)} (x${ratio.toFixed(2)})`,
+        `${fmt(perCpuSecond(r))} per service CPU-second (bare ${fmt(perCpuSecond(b))}); ${cpuNote(r)}${r.errors ? `; ${r.errors} errors` : ''}; ${r.statementsPerOp ? `${r.statementsPerOp.toFixed(1)} SQL statements/login` : ''}`,
+      );
+      add(
+        'logins (10 orgs)',
+        `${kind === 'jit' ? 'JIT' : 'returning'} c=${c}: initiate app p50/p99`,
+        `${fmt(r.server.initiate?.p50, 2)} / ${fmt(r.server.initiate?.p99, 2)}`,
+        'ms',
+        '',
+        undefined,
+        `${fmt(b.server.initiate?.p50, 2)} / ${fmt(b.server.initiate?.p99, 2)}`,
+      );
+      add(
+        'logins (10 orgs)',
+        `${kind === 'jit' ? 'JIT' : 'returning'} c=${c}: callback own p50/p99 (IdP wait excluded)`,
+        `${fmt(r.server.callback?.p50, 2)} / ${fmt(r.server.callback?.p99, 2)}`,
+        'ms',
+        '',
+        undefined,
+        `${fmt(b.server.callback?.p50, 2)} / ${fmt(b.server.callback?.p99, 2)}`,
+        `with the IdP wait: ${fmt(r.server.callbackTotal?.p50, 2)} / ${fmt(r.server.callbackTotal?.p99, 2)} ms (bare ${fmt(b.server.callbackTotal?.p50, 2)} / ${fmt(b.server.callbackTotal?.p99, 2)})`,
+      );
     }
   }
   const best = Math.max(...LOGIN_CONCURRENCY.flatMap((c) => [L.returning[c].perSecond]));
   const bestCpu = Math.max(...LOGIN_CONCURRENCY.map((c) => perCpuSecond(L.returning[c]) ?? 0));
   const bareCpu = Math.max(...LOGIN_CONCURRENCY.map((c) => perCpuSecond(L.bare[c]) ?? 0));
-  add('logins (10 orgs)', 'best returning round trips/s vs best bare', fmt(best), '/s', '>= 500, >= 0.5x bare', best >= 500 && best / bareMax >= 0.5, `${fmt(bareMax)} (x${(best / bareMax).toFixed(2)})`);
-  add('logins (10 orgs)', 'returning round trips per service CPU-second (best)', fmt(bestCpu), '/s', '>= 500, >= 0.5x bare', bestCpu >= 500 && bestCpu / bareCpu >= 0.5, `${fmt(bareCpu)} (x${(bestCpu / bareCpu).toFixed(2)})`, 'throughput / share of a core the process used: the per-core figure on a shared machine');
-  add('logins (10 orgs)', `callback own p99 at half max load (${fmt(L.halfLoad.perSecond)}/s returning)`, fmt(L.halfLoad.server.callback?.p99, 2), 'ms', '<= 15 ms', (L.halfLoad.server.callback?.p99 ?? Infinity) <= 15, '', `p50 ${fmt(L.halfLoad.server.callback?.p50, 2)} ms; with the IdP wait p50/p99 ${fmt(L.halfLoad.server.callbackTotal?.p50, 2)} / ${fmt(L.halfLoad.server.callbackTotal?.p99, 2)} ms`);
+  add(
+    'logins (10 orgs)',
+    'best returning round trips/s vs best bare',
+    fmt(best),
+    '/s',
+    '>= 500, >= 0.5x bare',
+    best >= 500 && best / bareMax >= 0.5,
+    `${fmt(bareMax)} (x${(best / bareMax).toFixed(2)})`,
+  );
+  add(
+    'logins (10 orgs)',
+    'returning round trips per service CPU-second (best)',
+    fmt(bestCpu),
+    '/s',
+    '>= 500, >= 0.5x bare',
+    bestCpu >= 500 && bestCpu / bareCpu >= 0.5,
+    `${fmt(bareCpu)} (x${(bestCpu / bareCpu).toFixed(2)})`,
+    'throughput / share of a core the process used: the per-core figure on a shared machine',
+  );
+  add(
+    'logins (10 orgs)',
+    `callback own p99 at half max load (${fmt(L.halfLoad.perSecond)}/s returning)`,
+    fmt(L.halfLoad.server.callback?.p99, 2),
+    'ms',
+    '<= 15 ms',
+    (L.halfLoad.server.callback?.p99 ?? Infinity) <= 15,
+    '',
+    `p50 ${fmt(L.halfLoad.server.callback?.p50, 2)} ms; with the IdP wait p50/p99 ${fmt(L.halfLoad.server.callbackTotal?.p50, 2)} / ${fmt(L.halfLoad.server.callbackTotal?.p99, 2)} ms`,
+  );
   const R = F.roles;
   for (const c of ROLES_CONCURRENCY) {
     const r = R.service[c];
     const b = R.bare[c];
     const ratio = r.perSecond / b.perSecond;
-    add('roles API (10 orgs, warm)', `req/s c=${c}`, fmt(r.perSecond), '/s', '>= 5000/core, >= 0.5x bare', r.perSecond >= 5000 && ratio >= 0.5, `${fmt(b.perSecond)} (x${ratio.toFixed(2)})`, `${fmt(perCpuSecond(r))} per service CPU-second (bare ${fmt(perCpuSecond(b))}); ${cpuNote(r)}; ${r.statementsPerOp !== undefined ? `${r.statementsPerOp.toFixed(2)} SQL statements/request` : ''}`);
-    add('roles API (10 orgs, warm)', `p50/p99 c=${c} (client)`, `${fmt(r.latency.p50, 2)} / ${fmt(r.latency.p99, 2)}`, 'ms', 'p99 <= 2 ms', r.latency.p99 <= 2, `${fmt(b.latency.p50, 2)} / ${fmt(b.latency.p99, 2)}`, `app p50/p99 ${fmt(r.server.app?.p50, 2)} / ${fmt(r.server.app?.p99, 2)} ms`);
+    add(
+      'roles API (10 orgs, warm)',
+      `req/s c=${c}`,
+      fmt(r.perSecond),
+      '/s',
+      '>= 5000/core, >= 0.5x bare',
+      r.perSecond >= 5000 && ratio >= 0.5,
+      `${fmt(b.perSecond)} (x${ratio.toFixed(2)})`,
+      `${fmt(perCpuSecond(r))} per service CPU-second (bare ${fmt(perCpuSecond(b))}); ${cpuNote(r)}; ${r.statementsPerOp !== undefined ? `${r.statementsPerOp.toFixed(2)} SQL statements/request` : ''}`,
+    );
+    add(
+      'roles API (10 orgs, warm)',
+      `p50/p99 c=${c} (client)`,
+      `${fmt(r.latency.p50, 2)} / ${fmt(r.latency.p99, 2)}`,
+      'ms',
+      'p99 <= 2 ms',
+      r.latency.p99 <= 2,
+      `${fmt(b.latency.p50, 2)} / ${fmt(b.latency.p99, 2)}`,
+      `app p50/p99 ${fmt(r.server.app?.p50, 2)} / ${fmt(r.server.app?.p99, 2)} ms`,
+    );
   }
   const rolesCpu = Math.max(...ROLES_CONCURRENCY.map((c) => perCpuSecond(R.service[c]) ?? 0));
   const rolesBareCpu = Math.max(...ROLES_CONCURRENCY.map((c) => perCpuSecond(R.bare[c]) ?? 0));
-  add('roles API (10 orgs, warm)', 'requests per service CPU-second (best)', fmt(rolesCpu), '/s', '>= 5000, >= 0.5x bare', rolesCpu >= 5000 && rolesCpu / rolesBareCpu >= 0.5, `${fmt(rolesBareCpu)} (x${(rolesCpu / rolesBareCpu).toFixed(2)})`, 'throughput / share of a core the process used');
-  add('roles API (10 orgs)', 'cache hit ratio (estimated)', R.hitRatio === null ? 'n/a' : fmt(R.hitRatio, 2), '', '', undefined, '', `1 - (SQL statements per warm request / per first request), from pg_stat_statements; the service exposes no hit counter`);
-  add('roles API (10 orgs)', 'miss latency: first request for a member, p50/p99 (client)', `${fmt(R.miss.latency.p50, 2)} / ${fmt(R.miss.latency.p99, 2)}`, 'ms', '', undefined, '', `app p50 ${fmt(R.miss.server.app.p50, 2)} ms; warm c=1 p50 ${fmt(R.service[1].latency.p50, 2)} ms`);
+  add(
+    'roles API (10 orgs, warm)',
+    'requests per service CPU-second (best)',
+    fmt(rolesCpu),
+    '/s',
+    '>= 5000, >= 0.5x bare',
+    rolesCpu >= 5000 && rolesCpu / rolesBareCpu >= 0.5,
+    `${fmt(rolesBareCpu)} (x${(rolesCpu / rolesBareCpu).toFixed(2)})`,
+    'throughput / share of a core the process used',
+  );
+  add(
+    'roles API (10 orgs)',
+    'cache hit ratio (estimated)',
+    R.hitRatio === null ? 'n/a' : fmt(R.hitRatio, 2),
+    '',
+    '',
+    undefined,
+    '',
+    `1 - (SQL statements per warm request / per first request), from pg_stat_statements; the service exposes no hit counter`,
+  );
+  add(
+    'roles API (10 orgs)',
+    'miss latency: first request for a member, p50/p99 (client)',
+    `${fmt(R.miss.latency.p50, 2)} / ${fmt(R.miss.latency.p99, 2)}`,
+    'ms',
+    '',
+    undefined,
+    '',
+    `app p50 ${fmt(R.miss.server.app.p50, 2)} ms; warm c=1 p50 ${fmt(R.service[1].latency.p50, 2)} ms`,
+  );
   add('session tokens', 'verified per second (jose, JWKS, one core)', fmt(F.verify.perSecond), '/s');
   for (const orgs of ORG_LEVELS) {
     const g = F.growth[orgs];
-    add(`growth: ${fmt(orgs)} orgs, ${fmt(USERS)} users`, 'logins returning / JIT c=32', `${fmt(g.returning.perSecond)} / ${fmt(g.jit.perSecond)}`, '/s', '>= 500', g.returning.perSecond >= 500, '', `callback own p99 ${fmt(g.returning.server.callback?.p99, 2)} / ${fmt(g.jit.server.callback?.p99, 2)} ms${g.jit.errors + g.returning.errors ? `; errors ${g.jit.errors + g.returning.errors}` : ''}`);
-    add(`growth: ${fmt(orgs)} orgs, ${fmt(USERS)} users`, 'roles req/s c=64, p99', `${fmt(g.roles.perSecond)}, ${fmt(g.roles.latency.p99, 2)} ms`, '', '>= 5000, <= 2 ms', g.roles.perSecond >= 5000 && g.roles.latency.p99 <= 2, '');
+    add(
+      `growth: ${fmt(orgs)} orgs, ${fmt(USERS)} users`,
+      'logins returning / JIT c=32',
+      `${fmt(g.returning.perSecond)} / ${fmt(g.jit.perSecond)}`,
+      '/s',
+      '>= 500',
+      g.returning.perSecond >= 500,
+      '',
+      `callback own p99 ${fmt(g.returning.server.callback?.p99, 2)} / ${fmt(g.jit.server.callback?.p99, 2)} ms${g.jit.errors + g.returning.errors ? `; errors ${g.jit.errors + g.returning.errors}` : ''}`,
+    );
+    add(
+      `growth: ${fmt(orgs)} orgs, ${fmt(USERS)} users`,
+      'roles req/s c=64, p99',
+      `${fmt(g.roles.perSecond)}, ${fmt(g.roles.latency.p99, 2)} ms`,
+      '',
+      '>= 5000, <= 2 ms',
+      g.roles.perSecond >= 5000 && g.roles.latency.p99 <= 2,
+      '',
+    );
   }
   const T = F.twoInstances;
-  add(`two instances (2 cores, ${fmt(T.orgs)} orgs)`, 'logins returning c=32', fmt(T.returning.perSecond), '/s', '', undefined, `1 instance: ${fmt(F.growth[T.orgs].returning.perSecond)}`, `cpu% ${Object.entries(T.returning.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
-  add(`two instances (2 cores, ${fmt(T.orgs)} orgs)`, 'roles req/s c=64, p99', `${fmt(T.roles.perSecond)}, ${fmt(T.roles.latency.p99, 2)} ms`, '', '', undefined, `1 instance: ${fmt(F.growth[T.orgs].roles.perSecond)}`, `cpu% ${Object.entries(T.roles.cpu).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  add(
+    `two instances (2 cores, ${fmt(T.orgs)} orgs)`,
+    'logins returning c=32',
+    fmt(T.returning.perSecond),
+    '/s',
+    '',
+    undefined,
+    `1 instance: ${fmt(F.growth[T.orgs].returning.perSecond)}`,
+    `cpu% ${Object.entries(T.returning.cpu)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
+  add(
+    `two instances (2 cores, ${fmt(T.orgs)} orgs)`,
+    'roles req/s c=64, p99',
+    `${fmt(T.roles.perSecond)}, ${fmt(T.roles.latency.p99, 2)} ms`,
+    '',
+    '',
+    undefined,
+    `1 instance: ${fmt(F.growth[T.orgs].roles.perSecond)}`,
+    `cpu% ${Object.entries(T.roles.cpu)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
+  );
   const M = F.memory;
   add('memory', 'RSS idle', fmt(F.idleRssMb), 'MB', '<= 150 MB', F.idleRssMb <= 150);
-  add('memory', `RSS after ${fmt(M.logins)} logins`, fmt(M.rssAfterMb), 'MB', '', undefined, '', M.logins < 10_000 ? 'fewer than 10 000: the time budget (BENCH_MEMORY_BUDGET_S, 90 s) ended first; the cost per 10 000 is extrapolated' : '');
-  add('memory', 'cost per 10 000 sessions', `${fmt(M.rssPer10kMb, 1)} RSS + ${fmt(M.sessionsTableMbPer10k, 2)} DB`, 'MB', '', undefined, '', `RSS slope from ${fmt(M.warm.warmLogins)} logins (${fmt(M.warm.warmRssMb)} MB, heap already grown under load) to ${fmt(M.logins)}, per 10 000; sessions table with index per 10 000 rows`);
-  add('start', 'process start to /health 200 (initialised embedded DB)', fmt(F.startMs.median), 'ms', '<= 1500 ms', F.startMs.median <= 1500, '', `median of ${F.startMs.all.map((v) => v.toFixed(0)).join(', ')} ms`);
+  add(
+    'memory',
+    `RSS after ${fmt(M.logins)} logins`,
+    fmt(M.rssAfterMb),
+    'MB',
+    '',
+    undefined,
+    '',
+    M.logins < 10_000
+      ? 'fewer than 10 000: the time budget (BENCH_MEMORY_BUDGET_S, 90 s) ended first; the cost per 10 000 is extrapolated'
+      : '',
+  );
+  add(
+    'memory',
+    'cost per 10 000 sessions',
+    `${fmt(M.rssPer10kMb, 1)} RSS + ${fmt(M.sessionsTableMbPer10k, 2)} DB`,
+    'MB',
+    '',
+    undefined,
+    '',
+    `RSS slope from ${fmt(M.warm.warmLogins)} logins (${fmt(M.warm.warmRssMb)} MB, heap already grown under load) to ${fmt(M.logins)}, per 10 000; sessions table with index per 10 000 rows`,
+  );
+  add(
+    'start',
+    'process start to /health 200 (initialised embedded DB)',
+    fmt(F.startMs.median),
+    'ms',
+    '<= 1500 ms',
+    F.startMs.median <= 1500,
+    '',
+    `median of ${F.startMs.all.map((v) => v.toFixed(0)).join(', ')} ms`,
+  );
 
   results.rows = rows;
   results.finishedAt = new Date().toISOString();
@@ -666,18 +992,31 @@ function report() {
 
 function formatTable(rows) {
   const columns = ['section', 'figure', 'value', 'unit', 'target', 'met', 'baseline', 'note'];
-  const headers = { section: 'section', figure: 'figure', value: 'value', unit: 'unit', target: 'target', met: 'met?', baseline: 'bare baseline (ratio)', note: 'note' };
-  const width = Object.fromEntries(columns.map((c) => [c, Math.min(c === 'note' ? 200 : 60, Math.max(headers[c].length, ...rows.map((r) => String(r[c]).length)))]));
+  const headers = {
+    section: 'section',
+    figure: 'figure',
+    value: 'value',
+    unit: 'unit',
+    target: 'target',
+    met: 'met?',
+    baseline: 'bare baseline (ratio)',
+    note: 'note',
+  };
+  const width = Object.fromEntries(
+    columns.map((c) => [c, Math.min(c === 'note' ? 200 : 60, Math.max(headers[c].length, ...rows.map((r) => String(r[c]).length)))]),
+  );
   const line = (r) => columns.map((c) => String(r[c]).padEnd(width[c])).join(' | ');
   return [line(headers), columns.map((c) => '-'.repeat(width[c])).join('-+-'), ...rows.map(line)].join('\n');
 }
 
 function markdown(rows, where, chart, notes) {
   const esc = (v) => String(v).replace(/\|/g, '\\|');
-  return `# npm run bench: latest result\n\n${results.finishedAt}, ${results.totalSeconds.toFixed(0)} s in all.\n\n` +
+  return (
+    `# npm run bench: latest result\n\n${results.finishedAt}, ${results.totalSeconds.toFixed(0)} s in all.\n\n` +
     `| section | figure | value | unit | target | met? | bare baseline (ratio) | note |\n|---|---|---|---|---|---|---|---|\n` +
     rows.map((r) => `| ${[r.section, r.figure, r.value, r.unit, r.target, r.met, r.baseline, r.note].map(esc).join(' | ')} |`).join('\n') +
-    `\n\n## What ran where\n\n\`\`\`\n${where}\n\`\`\`\n\n## Throughput against concurrency\n\n\`\`\`\n${chart}\n\`\`\`\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+    `\n\n## What ran where\n\n\`\`\`\n${where}\n\`\`\`\n\n## Throughput against concurrency\n\n\`\`\`\n${chart}\n\`\`\`\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`
+  );
 }
 
 function asciiChart() {
@@ -692,7 +1031,10 @@ function asciiChart() {
   for (const group of [series.slice(0, 3), series.slice(3)]) {
     const max = Math.max(...group.flatMap(([, points]) => points.map(([, v]) => v)));
     for (const [name, points] of group) {
-      for (const [c, v] of points) out.push(`${name.padEnd(17)} c=${String(c).padStart(2)} ${'#'.repeat(Math.max(1, Math.round((50 * v) / max))).padEnd(50)} ${fmt(v)}/s`);
+      for (const [c, v] of points)
+        out.push(
+          `${name.padEnd(17)} c=${String(c).padStart(2)} ${'#'.repeat(Math.max(1, Math.round((50 * v) / max))).padEnd(50)} ${fmt(v)}/s`,
+        );
     }
     out.push('');
   }

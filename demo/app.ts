@@ -29,7 +29,8 @@ interface SignedIn {
 }
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-const page = (body: string) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo app</title></head><body style="font-family:system-ui;margin:4rem auto;max-width:36rem">${body}</body></html>`;
+const page = (body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Demo app</title></head><body style="font-family:system-ui;margin:4rem auto;max-width:36rem">${body}</body></html>`;
 
 export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoApp> {
   let config: oidc.Configuration | undefined;
@@ -74,14 +75,15 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
         ),
       );
     },
-    '/login': (_req, res, url) => signIn(res, url.searchParams.get('login_hint') ? { login_hint: url.searchParams.get('login_hint')! } : {}),
+    '/login': (_req, res, url) =>
+      signIn(res, url.searchParams.get('login_hint') ? { login_hint: url.searchParams.get('login_hint')! } : {}),
     // OpenID Connect Core §4: a login initiated elsewhere (the SSO service, after an IdP-initiated login).
-    '/initiate': (_req, res, url) => {
+    '/initiate': async (_req, res, url) => {
       if (url.searchParams.get('iss') !== issuer) {
         res.writeHead(400).end('unknown issuer');
         return;
       }
-      signIn(res, {});
+      await signIn(res, {});
     },
     '/callback': async (req, res, url) => {
       const state = cookie(req, 'demo_state') ?? '';
@@ -92,9 +94,13 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
         return;
       }
       if (url.searchParams.get('error')) {
-        res.writeHead(403, { 'content-type': 'text/html; charset=utf-8' }).end(
-          page(`<h1>Sign-in refused</h1><p id="error">${escape(url.searchParams.get('error')!)}: ${escape(url.searchParams.get('error_description') ?? '')}</p>`),
-        );
+        res
+          .writeHead(403, { 'content-type': 'text/html; charset=utf-8' })
+          .end(
+            page(
+              `<h1>Sign-in refused</h1><p id="error">${escape(url.searchParams.get('error')!)}: ${escape(url.searchParams.get('error_description') ?? '')}</p>`,
+            ),
+          );
         return;
       }
       const tokens = await oidc.authorizationCodeGrant(config!, new URL(url.pathname + url.search, app.origin), {
@@ -112,7 +118,11 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
       const signedIn = sessions.get(id);
       sessions.delete(id);
       if (!signedIn) return redirect(res, '/');
-      redirect(res, oidc.buildEndSessionUrl(config!, { id_token_hint: signedIn.idToken, post_logout_redirect_uri: app.postLogoutRedirectUri }).href, 'demo_session=; Max-Age=0; Path=/');
+      redirect(
+        res,
+        oidc.buildEndSessionUrl(config!, { id_token_hint: signedIn.idToken, post_logout_redirect_uri: app.postLogoutRedirectUri }).href,
+        'demo_session=; Max-Age=0; Path=/',
+      );
     },
   };
 
@@ -128,7 +138,10 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
       return;
     }
     Promise.resolve(route(req, res, url)).catch((error: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' }).end(`sign-in failed: ${error instanceof Error ? error.message : String(error)}`);
+      if (!res.headersSent)
+        res
+          .writeHead(500, { 'content-type': 'text/plain' })
+          .end(`sign-in failed: ${error instanceof Error ? error.message : String(error)}`);
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
@@ -143,7 +156,13 @@ export async function startDemoApp(options: DemoAppOptions = {}): Promise<DemoAp
       const url = new URL(provider.issuer);
       // http is allowed only for a provider on this machine (the demo and the tests).
       const insecure = url.protocol === 'http:' && ['127.0.0.1', 'localhost'].includes(url.hostname);
-      config = await oidc.discovery(url, provider.clientId, provider.clientSecret, undefined, insecure ? { execute: [oidc.allowInsecureRequests] } : undefined);
+      config = await oidc.discovery(
+        url,
+        provider.clientId,
+        provider.clientSecret,
+        undefined,
+        insecure ? { execute: [oidc.allowInsecureRequests] } : undefined,
+      );
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

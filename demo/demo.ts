@@ -40,14 +40,36 @@ async function main(): Promise<void> {
     port: IDP_PORT,
     title: 'Acme Identity (demo IdP)',
     accounts: [
-      { sub: 'alice', email: 'alice@acme-demo.com', email_verified: true, given_name: 'Alice', family_name: 'Admin', groups: ['Engineering-Admins'], password: PASSWORD },
-      { sub: 'bob', email: 'bob@acme-demo.com', email_verified: true, given_name: 'Bob', family_name: 'Builder', groups: ['Sales'], password: PASSWORD },
+      {
+        sub: 'alice',
+        email: 'alice@acme-demo.com',
+        email_verified: true,
+        given_name: 'Alice',
+        family_name: 'Admin',
+        groups: ['Engineering-Admins'],
+        password: PASSWORD,
+      },
+      {
+        sub: 'bob',
+        email: 'bob@acme-demo.com',
+        email_verified: true,
+        given_name: 'Bob',
+        family_name: 'Builder',
+        groups: ['Sales'],
+        password: PASSWORD,
+      },
     ],
   });
   // acme-demo.com is fictional: its DNS zone lives in this process, and the service resolves through it.
   const dns = await TestDnsServer.start();
   dns.addZone('acme-demo.com');
-  const config = loadConfig({ ...process.env, PORT: String(PORT), DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: DEMO_KEY, DNS_SERVERS: dns.address });
+  const config = loadConfig({
+    ...process.env,
+    PORT: String(PORT),
+    DATA_DIR: dataDir,
+    BOOTSTRAP_ADMIN_API_KEY: DEMO_KEY,
+    DNS_SERVERS: dns.address,
+  });
   const logger = createLogger(process.env.LOG_LEVEL ?? 'warn');
   const database = process.env.DATABASE_URL ? undefined : await startEmbeddedPostgres({ dataDir });
   const app = await createApp({ ...config, databaseUrl: process.env.DATABASE_URL ?? database!.url }, logger);
@@ -58,9 +80,16 @@ async function main(): Promise<void> {
   const { organizations } = await graphql(url, `{ organizations { id slug connections { id redirectUri } domains { ${DOMAIN_FIELDS} } } }`);
   let organization = organizations.find((candidate: { slug: string }) => candidate.slug === 'acme-demo');
   if (!organization) {
-    const created = await graphql(url, `mutation { createOrganization(input: { name: "Acme Demo", slug: "acme-demo" }) { id slug connections { id redirectUri } domains { ${DOMAIN_FIELDS} } } }`);
+    const created = await graphql(
+      url,
+      `mutation { createOrganization(input: { name: "Acme Demo", slug: "acme-demo" }) { id slug connections { id redirectUri } domains { ${DOMAIN_FIELDS} } } }`,
+    );
     organization = created.createOrganization;
-    const { addDomain } = await graphql(url, `mutation($id: ID!) { addDomain(organizationId: $id, domain: "acme-demo.com") { ${DOMAIN_FIELDS} } }`, { id: organization.id });
+    const { addDomain } = await graphql(
+      url,
+      `mutation($id: ID!) { addDomain(organizationId: $id, domain: "acme-demo.com") { ${DOMAIN_FIELDS} } }`,
+      { id: organization.id },
+    );
     organization.domains = [addDomain];
   }
   // The domain proof: the IT admin publishes the TXT record addDomain handed out, then verifyDomain looks it up.
@@ -71,9 +100,20 @@ async function main(): Promise<void> {
   if (verifyDomain.status !== 'VERIFIED') throw new Error(`demo domain not verified: ${verifyDomain.verificationError}`);
   // The demo IdP is new on every run: point the connection at it again.
   for (const stale of organization.connections) await graphql(url, 'mutation($id: ID!) { deleteConnection(id: $id) }', { id: stale.id });
-  const { createConnection } = await graphql(url, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri initiateLoginUri } }', {
-    input: { organizationId: organization.id, type: 'OKTA', oktaDomain: idp.origin, name: 'Acme Identity', clientId: 'demo-app', clientSecret: 'demo-client-secret' },
-  });
+  const { createConnection } = await graphql(
+    url,
+    'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri initiateLoginUri } }',
+    {
+      input: {
+        organizationId: organization.id,
+        type: 'OKTA',
+        oktaDomain: idp.origin,
+        name: 'Acme Identity',
+        clientId: 'demo-app',
+        clientSecret: 'demo-client-secret',
+      },
+    },
+  );
   idp.registerClient({ clientId: 'demo-app', clientSecret: 'demo-client-secret', redirectUris: [createConnection.redirectUri] });
   await graphql(url, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
     input: { connectionId: createConnection.id, idpGroupId: 'Engineering-Admins', name: 'Engineering admins', role: 'admin' },
@@ -86,11 +126,26 @@ async function main(): Promise<void> {
   for (const stale of applications.filter((application: { name: string }) => application.name === 'Demo app')) {
     await graphql(url, 'mutation($id: ID!) { deleteApplication(id: $id) }', { id: stale.id });
   }
-  const { createApplication } = await graphql(url, 'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }', {
-    input: { name: 'Demo app', redirectUris: [demoApp.redirectUri], postLogoutRedirectUris: [demoApp.postLogoutRedirectUri], initiateLoginUri: demoApp.initiateLoginUri },
+  const { createApplication } = await graphql(
+    url,
+    'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }',
+    {
+      input: {
+        name: 'Demo app',
+        redirectUris: [demoApp.redirectUri],
+        postLogoutRedirectUris: [demoApp.postLogoutRedirectUri],
+        initiateLoginUri: demoApp.initiateLoginUri,
+      },
+    },
+  );
+  await demoApp.connect({
+    issuer: `${url}/oidc`,
+    clientId: createApplication.application.clientId,
+    clientSecret: createApplication.clientSecret,
   });
-  await demoApp.connect({ issuer: `${url}/oidc`, clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret });
-  const { createSetupLink } = await graphql(url, 'mutation($id: ID!) { createSetupLink(organizationId: $id) { url } }', { id: organization.id });
+  const { createSetupLink } = await graphql(url, 'mutation($id: ID!) { createSetupLink(organizationId: $id) { url } }', {
+    id: organization.id,
+  });
 
   process.stdout.write(`
   SSO demo is running.

@@ -63,7 +63,13 @@ export class AppModule {
           // and CommonJS type declarations of one plugin type.)
           plugins: [
             ...protection.plugins,
-            ...(config.production ? [] : [ApolloServerPluginLandingPageLocalDefault({ embed: true }) as unknown as NonNullable<ApolloDriverConfig['plugins']>[number]]),
+            ...(config.production
+              ? []
+              : [
+                  ApolloServerPluginLandingPageLocalDefault({ embed: true }) as unknown as NonNullable<
+                    ApolloDriverConfig['plugins']
+                  >[number],
+                ]),
           ],
           parseOptions: protection.parseOptions,
           validationRules: protection.validationRules,

@@ -57,7 +57,9 @@ function cycles(edges: Map<string, Set<string>>): string[] {
 
 describe('the folders under src/', () => {
   const edges = folderImports();
-  const contextEdges = new Map([...edges].filter(([from]) => !ASSEMBLY.has(from)).map(([from, to]) => [from, new Set([...to].filter((t) => !ASSEMBLY.has(t)))]));
+  const contextEdges = new Map(
+    [...edges].filter(([from]) => !ASSEMBLY.has(from)).map(([from, to]) => [from, new Set([...to].filter((t) => !ASSEMBLY.has(t)))]),
+  );
 
   it('finds the imports it checks (the parser still sees this codebase)', () => {
     expect(edges.get('auth')?.has('connections')).toBe(true);

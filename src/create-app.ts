@@ -42,9 +42,12 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   app.useBodyParser('json', { limit: '1mb' });
   // Built on first request: scanning every controller is start-up time no one asked for.
   let openApi: string | undefined;
-  app.getHttpAdapter().getInstance().get('/openapi.json', (_request: Request, response: Response) => {
-    openApi ??= JSON.stringify(openApiDocument(app, config.publicUrl));
-    response.type('application/json').send(openApi);
-  });
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .get('/openapi.json', (_request: Request, response: Response) => {
+      openApi ??= JSON.stringify(openApiDocument(app, config.publicUrl));
+      response.type('application/json').send(openApi);
+    });
   return app;
 }

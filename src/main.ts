@@ -42,7 +42,10 @@ async function main(): Promise<void> {
       embedded = await starting;
     } catch (error) {
       // One line that names the folder and what to do; a stack trace would only bury it.
-      const message = error instanceof EmbeddedPostgresError ? error.message : `the embedded PostgreSQL in ${config.dataDir} could not start: ${error instanceof Error ? error.message : String(error)}`;
+      const message =
+        error instanceof EmbeddedPostgresError
+          ? error.message
+          : `the embedded PostgreSQL in ${config.dataDir} could not start: ${error instanceof Error ? error.message : String(error)}`;
       logger.fatal({ component: 'embedded-postgres', dataDir: config.dataDir }, message);
       process.exit(1);
     }
@@ -84,9 +87,14 @@ async function main(): Promise<void> {
 async function hintWhenNoPlatformKey(app: Awaited<ReturnType<typeof import('./create-app').createApp>>, logger: Logger): Promise<void> {
   const { ApiKeysService } = loadApp();
   // With MIGRATIONS_RUN=false the tables may not exist yet: no hint then, and no failed start.
-  const hasKey = await app.get(ApiKeysService).hasActivePlatformKey().catch(() => true);
+  const hasKey = await app
+    .get(ApiKeysService)
+    .hasActivePlatformKey()
+    .catch(() => true);
   if (!hasKey) {
-    logger.warn('no active platform API key: run `npm run admin -- create-key` (or set BOOTSTRAP_ADMIN_API_KEY) to get one for the GraphQL admin API');
+    logger.warn(
+      'no active platform API key: run `npm run admin -- create-key` (or set BOOTSTRAP_ADMIN_API_KEY) to get one for the GraphQL admin API',
+    );
   }
 }
 

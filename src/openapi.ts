@@ -10,7 +10,9 @@ import { SESSION_COOKIE } from './auth/session-cookie';
 export function openApiDocument(app: INestApplication, publicUrl: string): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('SSO backend: REST routes')
-    .setDescription('Login (SSO, magic links), the session, the roles API for internal services, and operations. The admin API is GraphQL at POST /graphql.')
+    .setDescription(
+      'Login (SSO, magic links), the session, the roles API for internal services, and operations. The admin API is GraphQL at POST /graphql.',
+    )
     .setVersion('1')
     .addServer(publicUrl)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key (sk_…)' }, 'api-key')

@@ -42,17 +42,29 @@ describe('accounts belong to one organization', () => {
     const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
     const callback = await browser.get(await idp.signIn(initiate.headers.get('location')!), { accept: 'application/json' });
     const token = browser.cookie('sso_session');
-    return { status: callback.status, body: callback.status >= 400 ? ((await callback.json()) as { error: string }) : null, userId: token ? decodeJwt(token).sub! : null };
+    return {
+      status: callback.status,
+      body: callback.status >= 400 ? ((await callback.json()) as { error: string }) : null,
+      userId: token ? decodeJwt(token).sub! : null,
+    };
   }
 
   async function rolesKey(organizationId: string): Promise<string> {
-    const { createApiKey } = await gql('mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: organizationId });
+    const { createApiKey } = await gql(
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
+      { id: organizationId },
+    );
     return createApiKey.secret as string;
   }
 
   const rolesByEmail = async (organizationId: string, key: string, email: string) => {
-    const response = await fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(email)}`, { headers: { authorization: `Bearer ${key}` } });
-    return { status: response.status, body: response.status === 200 ? ((await response.json()) as { userId: string; roles: string[] }) : null };
+    const response = await fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(email)}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return {
+      status: response.status,
+      body: response.status === 200 ? ((await response.json()) as { userId: string; roles: string[] }) : null,
+    };
   };
 
   beforeAll(async () => {
@@ -68,9 +80,17 @@ describe('accounts belong to one organization', () => {
   it('a domain moved from V to A: A’s IdP asserting bob@ with a new sub gets a new account; V’s Bob and V’s roles API are untouched', async () => {
     const v = await organization('Victim Org', 'moved-sso-test.com');
     const vIdp = await connectionTo(v.id);
-    const vBob = await login(vIdp.idp, vIdp.connectionId, { sub: 'bob-at-v', email: 'bob@moved-sso-test.com', email_verified: true, given_name: 'Bob', family_name: 'Victim' });
+    const vBob = await login(vIdp.idp, vIdp.connectionId, {
+      sub: 'bob-at-v',
+      email: 'bob@moved-sso-test.com',
+      email_verified: true,
+      given_name: 'Bob',
+      family_name: 'Victim',
+    });
     expect(vBob.status).toBe(302);
-    await gql('mutation($input: SetMemberRolesInput!) { setMemberRoles(input: $input) { roles } }', { input: { organizationId: v.id, userId: vBob.userId, roles: ['admin'] } });
+    await gql('mutation($input: SetMemberRolesInput!) { setMemberRoles(input: $input) { roles } }', {
+      input: { organizationId: v.id, userId: vBob.userId, roles: ['admin'] },
+    });
     const vKey = await rolesKey(v.id);
     const vRolesBefore = await rolesByEmail(v.id, vKey, 'bob@moved-sso-test.com');
     expect(vRolesBefore).toEqual({ status: 200, body: expect.objectContaining({ userId: vBob.userId, roles: ['admin'] }) });
@@ -80,17 +100,33 @@ describe('accounts belong to one organization', () => {
     await gql('mutation($id: ID!) { removeDomain(id: $id) }', { id: v.domainId });
     const a = await organization('Attacker Org', 'moved-sso-test.com');
     const aIdp = await connectionTo(a.id);
-    const aBob = await login(aIdp.idp, aIdp.connectionId, { sub: 'bob-at-a', email: 'bob@moved-sso-test.com', email_verified: true, given_name: 'Robert', family_name: 'Attacker' });
+    const aBob = await login(aIdp.idp, aIdp.connectionId, {
+      sub: 'bob-at-a',
+      email: 'bob@moved-sso-test.com',
+      email_verified: true,
+      given_name: 'Robert',
+      family_name: 'Attacker',
+    });
     expect(aBob.status).toBe(302);
     expect(aBob.userId).not.toBe(vBob.userId);
     // A second login at A changing the email moves only A's account.
-    const aBobAgain = await login(aIdp.idp, aIdp.connectionId, { sub: 'bob-at-a', email: 'bob.new@moved-sso-test.com', email_verified: true });
+    const aBobAgain = await login(aIdp.idp, aIdp.connectionId, {
+      sub: 'bob-at-a',
+      email: 'bob.new@moved-sso-test.com',
+      email_verified: true,
+    });
     expect(aBobAgain.userId).toBe(aBob.userId);
 
     expect(await queryDatabase(service.databaseUrl, 'SELECT * FROM users WHERE id = $1', [vBob.userId])).toEqual([vBobRowBefore]);
-    const aAccounts = await queryDatabase<{ id: string; organization_id: string; email: string }>(service.databaseUrl, 'SELECT id, organization_id, email FROM users WHERE organization_id = $1', [a.id]);
+    const aAccounts = await queryDatabase<{ id: string; organization_id: string; email: string }>(
+      service.databaseUrl,
+      'SELECT id, organization_id, email FROM users WHERE organization_id = $1',
+      [a.id],
+    );
     expect(aAccounts).toEqual([{ id: aBob.userId, organization_id: a.id, email: 'bob.new@moved-sso-test.com' }]);
-    expect(await queryDatabase(service.databaseUrl, 'SELECT organization_id FROM memberships WHERE user_id = $1', [vBob.userId])).toEqual([{ organization_id: v.id }]);
+    expect(await queryDatabase(service.databaseUrl, 'SELECT organization_id FROM memberships WHERE user_id = $1', [vBob.userId])).toEqual([
+      { organization_id: v.id },
+    ]);
     expect(await rolesByEmail(v.id, vKey, 'bob@moved-sso-test.com')).toEqual(vRolesBefore);
     expect(await rolesByEmail(v.id, vKey, 'bob.new@moved-sso-test.com')).toEqual({ status: 404, body: null });
   });
@@ -114,17 +150,24 @@ describe('accounts belong to one organization', () => {
       ['0', 0],
       ['absent', undefined],
       ['the boolean false', false],
-    ])('is refused as email_not_verified when email_verified is %s, and never links to the member with that email', async (_label, emailVerified) => {
-      const claims: Record<string, unknown> = { sub: 'mallory', email: 'Carol@unverified-sso-test.com', email_verified: emailVerified };
-      if (emailVerified === undefined) delete claims.email_verified;
-      const attempt = await login(idp, connectionId, claims);
-      expect(attempt.status).toBe(403);
-      expect(attempt.body?.error).toBe('email_not_verified');
-      expect(attempt.userId).toBeNull();
-      expect(await queryDatabase(service.databaseUrl, "SELECT subject FROM sso_identities WHERE user_id = $1 ORDER BY subject", [carolId])).toEqual([{ subject: 'carol' }]);
-      expect(await queryDatabase(service.databaseUrl, "SELECT id FROM sso_identities WHERE subject = 'mallory'")).toEqual([]);
-      expect(await queryDatabase(service.databaseUrl, 'SELECT count(*)::int AS n FROM users WHERE organization_id = $1', [organizationId])).toEqual([{ n: 1 }]);
-    });
+    ])(
+      'is refused as email_not_verified when email_verified is %s, and never links to the member with that email',
+      async (_label, emailVerified) => {
+        const claims: Record<string, unknown> = { sub: 'mallory', email: 'Carol@unverified-sso-test.com', email_verified: emailVerified };
+        if (emailVerified === undefined) delete claims.email_verified;
+        const attempt = await login(idp, connectionId, claims);
+        expect(attempt.status).toBe(403);
+        expect(attempt.body?.error).toBe('email_not_verified');
+        expect(attempt.userId).toBeNull();
+        expect(
+          await queryDatabase(service.databaseUrl, 'SELECT subject FROM sso_identities WHERE user_id = $1 ORDER BY subject', [carolId]),
+        ).toEqual([{ subject: 'carol' }]);
+        expect(await queryDatabase(service.databaseUrl, "SELECT id FROM sso_identities WHERE subject = 'mallory'")).toEqual([]);
+        expect(
+          await queryDatabase(service.databaseUrl, 'SELECT count(*)::int AS n FROM users WHERE organization_id = $1', [organizationId]),
+        ).toEqual([{ n: 1 }]);
+      },
+    );
 
     it('is refused alike by a test sign-in, which reports email_not_verified', async () => {
       const { testConnection } = await gql('mutation($id: ID!) { testConnection(id: $id) { url } }', { id: connectionId });
@@ -137,7 +180,11 @@ describe('accounts belong to one organization', () => {
 
     it('links a second connection of the same organization by a verified email, spelled in another case', async () => {
       const second = await connectionTo(organizationId);
-      const again = await login(second.idp, second.connectionId, { sub: 'carol-elsewhere', email: 'CAROL@Unverified-SSO-Test.com', email_verified: 'true' });
+      const again = await login(second.idp, second.connectionId, {
+        sub: 'carol-elsewhere',
+        email: 'CAROL@Unverified-SSO-Test.com',
+        email_verified: 'true',
+      });
       expect(again.status).toBe(302);
       expect(again.userId).toBe(carolId);
     });
@@ -149,7 +196,11 @@ describe('accounts belong to one organization', () => {
     const one = await connectionTo(first.id);
     const two = await connectionTo(second.id);
     // The same person (one IdP account, `racer`) in both; half the logins spell the email in capitals.
-    const claimsAt = (domain: string, i: number) => ({ sub: 'racer', email: i % 2 ? `RACER@${domain.toUpperCase()}` : `racer@${domain}`, email_verified: true });
+    const claimsAt = (domain: string, i: number) => ({
+      sub: 'racer',
+      email: i % 2 ? `RACER@${domain.toUpperCase()}` : `racer@${domain}`,
+      email_verified: true,
+    });
     one.idp.behaviour.claims = claimsAt('race-one-sso-test.com', 0);
     two.idp.behaviour.claims = claimsAt('race-two-sso-test.com', 1);
     const started = await Promise.all(
@@ -160,7 +211,9 @@ describe('accounts belong to one organization', () => {
         return { browser, callbackUrl: await target.idp.signIn(initiate.headers.get('location')!) };
       }),
     );
-    const statuses = await Promise.all(started.map(({ browser, callbackUrl }) => browser.get(callbackUrl).then((response) => response.status)));
+    const statuses = await Promise.all(
+      started.map(({ browser, callbackUrl }) => browser.get(callbackUrl).then((response) => response.status)),
+    );
     expect(statuses).toEqual(Array(25).fill(302));
     const accounts = await queryDatabase<{ organization_id: string; email: string; memberships: number; identities: number }>(
       service.databaseUrl,

@@ -38,7 +38,8 @@ type Row = Record<string, unknown>;
  */
 async function fillOldSchema(url: string) {
   const q = (sql: string, params: unknown[] = []) => queryDatabase<Row>(url, sql, params);
-  const org = async (slug: string) => (await q(`INSERT INTO organizations (name, slug) VALUES ($1, $1) RETURNING id`, [slug]))[0].id as string;
+  const org = async (slug: string) =>
+    (await q(`INSERT INTO organizations (name, slug) VALUES ($1, $1) RETURNING id`, [slug]))[0].id as string;
   const orgs = { v: await org('v-org'), a: await org('a-org'), c: await org('c-org') };
   const connection = async (organizationId: string) =>
     (
@@ -49,8 +50,14 @@ async function fillOldSchema(url: string) {
       )
     )[0].id as string;
   const connections = { v: await connection(orgs.v), a: await connection(orgs.a), c: await connection(orgs.c) };
-  const user = async (email: string, name: string) => (await q(`INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, 'Old') RETURNING id`, [email, name]))[0].id as string;
-  const users = { ann: await user('ann@shared.example', 'Ann'), bob: await user('bob@shared.example', 'Bob'), cyd: await user('cyd@shared.example', 'Cyd'), orphan: await user('orphan@shared.example', 'Orphan') };
+  const user = async (email: string, name: string) =>
+    (await q(`INSERT INTO users (email, first_name, last_name) VALUES ($1, $2, 'Old') RETURNING id`, [email, name]))[0].id as string;
+  const users = {
+    ann: await user('ann@shared.example', 'Ann'),
+    bob: await user('bob@shared.example', 'Bob'),
+    cyd: await user('cyd@shared.example', 'Cyd'),
+    orphan: await user('orphan@shared.example', 'Orphan'),
+  };
   // Memberships with distinct creation times: the oldest decides who keeps the id (bob: v then a; cyd: c, v, a).
   const places: [keyof typeof users, keyof typeof orgs, string, string[]][] = [
     ['ann', 'v', '2026-01-01', ['admin']],
@@ -61,12 +68,36 @@ async function fillOldSchema(url: string) {
     ['cyd', 'a', '2026-04-01', ['admin']],
   ];
   for (const [who, where, at, roles] of places) {
-    await q(`INSERT INTO memberships (organization_id, user_id, roles, roles_managed_manually, created_at) VALUES ($1, $2, $3, $4, $5)`, [orgs[where], users[who], roles, where === 'a', at]);
-    await q(`INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, created_at) VALUES ($1, $2, $3, '{g1}', $4)`, [connections[where], `${who}-sub`, users[who], at]);
-    await q(`INSERT INTO sessions (organization_id, user_id, method, expires_at) VALUES ($1, $2, 'sso', now() + interval '1 hour')`, [orgs[where], users[who]]);
-    await q(`INSERT INTO invitations (organization_id, email, role, accepted_at) VALUES ($1, $2, 'editor', now())`, [orgs[where], `${who}@shared.example`]);
-    await q(`INSERT INTO magic_links (organization_id, token_hash, email, return_to, expires_at) VALUES ($1, md5(random()::text), $2, 'https://app.example', now())`, [orgs[where], `${who}@shared.example`]);
-    await q(`INSERT INTO audit_events (organization_id, actor, action, target_id) VALUES ($1, $2, 'user.provisioned', $3)`, [orgs[where], `user:${users[who]}`, users[who]]);
+    await q(`INSERT INTO memberships (organization_id, user_id, roles, roles_managed_manually, created_at) VALUES ($1, $2, $3, $4, $5)`, [
+      orgs[where],
+      users[who],
+      roles,
+      where === 'a',
+      at,
+    ]);
+    await q(`INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, created_at) VALUES ($1, $2, $3, '{g1}', $4)`, [
+      connections[where],
+      `${who}-sub`,
+      users[who],
+      at,
+    ]);
+    await q(`INSERT INTO sessions (organization_id, user_id, method, expires_at) VALUES ($1, $2, 'sso', now() + interval '1 hour')`, [
+      orgs[where],
+      users[who],
+    ]);
+    await q(`INSERT INTO invitations (organization_id, email, role, accepted_at) VALUES ($1, $2, 'editor', now())`, [
+      orgs[where],
+      `${who}@shared.example`,
+    ]);
+    await q(
+      `INSERT INTO magic_links (organization_id, token_hash, email, return_to, expires_at) VALUES ($1, md5(random()::text), $2, 'https://app.example', now())`,
+      [orgs[where], `${who}@shared.example`],
+    );
+    await q(`INSERT INTO audit_events (organization_id, actor, action, target_id) VALUES ($1, $2, 'user.provisioned', $3)`, [
+      orgs[where],
+      `user:${users[who]}`,
+      users[who],
+    ]);
   }
   // A dead session: bob was removed from nothing, but this one names an organization he never joined.
   await q(`INSERT INTO sessions (organization_id, user_id, method, expires_at) VALUES ($1, $2, 'sso', now())`, [orgs.c, users.bob]);
@@ -75,7 +106,8 @@ async function fillOldSchema(url: string) {
 
 const SNAPSHOT: Record<string, string> = {
   memberships: 'SELECT id, organization_id, user_id, roles, roles_managed_manually, created_at FROM memberships ORDER BY id',
-  identities: 'SELECT i.id, c.organization_id, i.subject, i.user_id, i.last_groups FROM sso_identities i JOIN connections c ON c.id = i.connection_id ORDER BY i.id',
+  identities:
+    'SELECT i.id, c.organization_id, i.subject, i.user_id, i.last_groups FROM sso_identities i JOIN connections c ON c.id = i.connection_id ORDER BY i.id',
   sessions: 'SELECT id, organization_id, user_id, method FROM sessions ORDER BY id',
   invitations: 'SELECT * FROM invitations ORDER BY id',
   magicLinks: 'SELECT * FROM magic_links ORDER BY id',
@@ -84,7 +116,9 @@ const SNAPSHOT: Record<string, string> = {
 };
 
 async function snapshot(url: string): Promise<Record<string, Row[]>> {
-  const entries = await Promise.all(Object.entries(SNAPSHOT).map(async ([name, sql]) => [name, await queryDatabase<Row>(url, sql)] as const));
+  const entries = await Promise.all(
+    Object.entries(SNAPSHOT).map(async ([name, sql]) => [name, await queryDatabase<Row>(url, sql)] as const),
+  );
   return Object.fromEntries(entries);
 }
 
@@ -118,7 +152,11 @@ describe('migration: accounts belong to one organization', () => {
   };
 
   it('makes one account per organization: one for ann, two for bob, three for cyd; the orphan, in none, is gone', () => {
-    const perEmail = (email: string) => accounts.filter((account) => account.email === email).map((account) => account.organization_id).sort();
+    const perEmail = (email: string) =>
+      accounts
+        .filter((account) => account.email === email)
+        .map((account) => account.organization_id)
+        .sort();
     const { v, a, c } = filled.orgs;
     expect(perEmail('ann@shared.example')).toEqual([v]);
     expect(perEmail('bob@shared.example')).toEqual([v, a].sort());
@@ -126,7 +164,9 @@ describe('migration: accounts belong to one organization', () => {
     expect(perEmail('orphan@shared.example')).toEqual([]);
     expect(new Set(accounts.map((account) => account.id)).size).toBe(accounts.length);
     // Names are copied to every account.
-    expect(accounts.filter((account) => account.email === 'cyd@shared.example').every((account) => account.first_name === 'Cyd')).toBe(true);
+    expect(accounts.filter((account) => account.email === 'cyd@shared.example').every((account) => account.first_name === 'Cyd')).toBe(
+      true,
+    );
   });
 
   it('keeps the original id for the oldest organization of each person, and a new one elsewhere', () => {
@@ -140,7 +180,10 @@ describe('migration: accounts belong to one organization', () => {
   });
 
   it('accounts for every membership, identity, live session and audit event, row by row, moved to the account of its organization', () => {
-    const moved = (row: Row, userColumn: string) => ({ ...row, [userColumn]: accountOf(row[userColumn] as string, row.organization_id as string) });
+    const moved = (row: Row, userColumn: string) => ({
+      ...row,
+      [userColumn]: accountOf(row[userColumn] as string, row.organization_id as string),
+    });
     expect(after.memberships).toEqual(before.memberships.map((row) => moved(row, 'user_id')));
     expect(after.identities).toEqual(before.identities.map((row) => moved(row, 'user_id')));
     // The one session dropped is the dead one (an organization bob was never a member of).

@@ -24,7 +24,12 @@ describe('the admin CLI (npm run admin)', () => {
   const started: ChildProcess[] = [];
 
   function cliEnv(): NodeJS.ProcessEnv {
-    return { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, DATA_DIR: dataDir, SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
+    return {
+      PATH: process.env.PATH ?? '',
+      DATABASE_URL: database.url,
+      DATA_DIR: dataDir,
+      SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
+    };
   }
 
   function admin(...args: string[]): Promise<CliResult> {
@@ -61,11 +66,14 @@ describe('the admin CLI (npm run admin)', () => {
 
   it('says in the start log how to get a key when no platform key exists', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], { env: { ...cliEnv(), PORT: String(port), LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [MAIN], {
+      env: { ...cliEnv(), PORT: String(port), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     started.push(child);
     let output = '';
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
     const exited = new Promise((done) => child.on('exit', done));
     await eventually(
       () => {
@@ -100,7 +108,11 @@ describe('the admin CLI (npm run admin)', () => {
     expect(platformKey).toMatch(/^sk_[0-9a-f]{10}_/);
 
     service = await startTestApp({ database, env: { BOOTSTRAP_ADMIN_API_KEY: '' } });
-    const { createOrganization } = await graphqlOk(service.url, platformKey, 'mutation { createOrganization(input: { name: "Cli Corp" }) { id slug } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      platformKey,
+      'mutation { createOrganization(input: { name: "Cli Corp" }) { id slug } }',
+    );
 
     const listed = await admin('list-orgs');
     expect(listed.stdout).toBe(`${createOrganization.id}\t${createOrganization.slug}\tCli Corp\n`);

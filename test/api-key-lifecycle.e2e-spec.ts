@@ -24,8 +24,10 @@ describe('API key lifecycle', () => {
   beforeAll(async () => {
     first = await startTestApp();
     second = await startTestApp({ database: first.database });
-    organizationId = (await graphqlOk(first.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Keyed" }) { id } }')).createOrganization.id;
-    otherOrganizationId = (await graphqlOk(first.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Other" }) { id } }')).createOrganization.id;
+    organizationId = (await graphqlOk(first.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Keyed" }) { id } }'))
+      .createOrganization.id;
+    otherOrganizationId = (await graphqlOk(first.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Other" }) { id } }'))
+      .createOrganization.id;
   });
 
   afterAll(async () => {
@@ -51,7 +53,9 @@ describe('API key lifecycle', () => {
       },
     ]);
     expect(JSON.stringify(listed)).not.toContain(own.secret.slice(-20));
-    expect((await graphqlOk(first.url, PLATFORM_KEY, API_KEYS, { id: otherOrganizationId })).apiKeys.map((key: { id: string }) => key.id)).toEqual([other.id]);
+    expect(
+      (await graphqlOk(first.url, PLATFORM_KEY, API_KEYS, { id: otherOrganizationId })).apiKeys.map((key: { id: string }) => key.id),
+    ).toEqual([other.id]);
     expect(errorCode(await graphql(first.url, own.secret, API_KEYS, { id: otherOrganizationId }))).toBe('FORBIDDEN');
     expect(errorCode(await graphql(first.url, own.secret, API_KEYS, {}))).toBe('FORBIDDEN');
     const platformKeys = (await graphqlOk(first.url, PLATFORM_KEY, API_KEYS, {})).apiKeys;
@@ -60,12 +64,20 @@ describe('API key lifecycle', () => {
 
   it('revokes on one instance and the next request on another instance is refused (GraphQL and the roles API)', async () => {
     const key = await newKey(first, organizationId);
-    const [user] = await queryDatabase<{ id: string }>(first.databaseUrl, "INSERT INTO users (organization_id, email) VALUES ($1, 'kim@keyed-example.com') RETURNING id", [organizationId]);
-    await queryDatabase(first.databaseUrl, "INSERT INTO memberships (organization_id, user_id, roles) VALUES ($1, $2, '{viewer}')", [organizationId, user.id]);
+    const [user] = await queryDatabase<{ id: string }>(
+      first.databaseUrl,
+      "INSERT INTO users (organization_id, email) VALUES ($1, 'kim@keyed-example.com') RETURNING id",
+      [organizationId],
+    );
+    await queryDatabase(first.databaseUrl, "INSERT INTO memberships (organization_id, user_id, roles) VALUES ($1, $2, '{viewer}')", [
+      organizationId,
+      user.id,
+    ]);
     const rolesUrl = `${second.url}/v1/organizations/${organizationId}/users/${user.id}/roles`;
     // The second instance now remembers the key as valid and holds the roles answer (its warm path).
     expect((await graphqlOk(second.url, key.secret, '{ organizations { id } }')).organizations).toEqual([{ id: organizationId }]);
-    for (let warm = 0; warm < 2; warm += 1) expect((await fetch(rolesUrl, { headers: { authorization: `Bearer ${key.secret}` } })).status).toBe(200);
+    for (let warm = 0; warm < 2; warm += 1)
+      expect((await fetch(rolesUrl, { headers: { authorization: `Bearer ${key.secret}` } })).status).toBe(200);
 
     const { revokeApiKey } = await graphqlOk(first.url, PLATFORM_KEY, REVOKE, { id: key.id });
     expect(revokeApiKey).toEqual({ id: key.id, revokedAt: expect.any(String) });
@@ -73,7 +85,11 @@ describe('API key lifecycle', () => {
     expect(errorCode(await graphql(second.url, key.secret, '{ organizations { id } }'))).toBe('UNAUTHENTICATED');
     expect((await fetch(rolesUrl, { headers: { authorization: `Bearer ${key.secret}` } })).status).toBe(401);
     expect(errorCode(await graphql(first.url, key.secret, '{ organizations { id } }'))).toBe('UNAUTHENTICATED');
-    const [event] = await queryDatabase<{ actor: string; organization_id: string }>(first.databaseUrl, "SELECT actor, organization_id FROM audit_events WHERE action = 'api_key.revoked' AND target_id = $1", [key.id]);
+    const [event] = await queryDatabase<{ actor: string; organization_id: string }>(
+      first.databaseUrl,
+      "SELECT actor, organization_id FROM audit_events WHERE action = 'api_key.revoked' AND target_id = $1",
+      [key.id],
+    );
     expect(event).toEqual({ actor: expect.stringMatching(/^api_key:/), organization_id: organizationId });
   });
 
@@ -91,7 +107,9 @@ describe('API key lifecycle', () => {
   it('writes lastUsedAt on use, and not again within the minute', async () => {
     const key = await newKey(first, organizationId);
     const lastUsed = async () =>
-      (await queryDatabase<{ last_used_at: Date | null }>(first.databaseUrl, 'SELECT last_used_at FROM api_keys WHERE id = $1', [key.id]))[0].last_used_at;
+      (
+        await queryDatabase<{ last_used_at: Date | null }>(first.databaseUrl, 'SELECT last_used_at FROM api_keys WHERE id = $1', [key.id])
+      )[0].last_used_at;
     expect(await lastUsed()).toBeNull();
     await graphqlOk(first.url, key.secret, '{ organizations { id } }');
     await eventually(async () => expect(await lastUsed()).toBeInstanceOf(Date));
@@ -110,9 +128,14 @@ describe('API key lifecycle', () => {
     try {
       expect(errorCode(await graphql(first.url, PLATFORM_KEY, '{ organizations { id } }'))).toBe('UNAUTHENTICATED');
       expect(errorCode(await graphql(third.url, PLATFORM_KEY, '{ organizations { id } }'))).toBe('UNAUTHENTICATED');
-      const platformKeys = (await graphqlOk(third.url, replacement, API_KEYS, {})).apiKeys.filter((k: { prefix: string }) => k.prefix === 'bootstrap');
+      const platformKeys = (await graphqlOk(third.url, replacement, API_KEYS, {})).apiKeys.filter(
+        (k: { prefix: string }) => k.prefix === 'bootstrap',
+      );
       expect(platformKeys.map((k: { revokedAt: string | null }) => k.revokedAt === null)).toEqual([false, true]);
-      const events = await queryDatabase(first.databaseUrl, "SELECT actor, target_id FROM audit_events WHERE action = 'api_key.revoked' AND actor = 'system:bootstrap'");
+      const events = await queryDatabase(
+        first.databaseUrl,
+        "SELECT actor, target_id FROM audit_events WHERE action = 'api_key.revoked' AND actor = 'system:bootstrap'",
+      );
       expect(events).toEqual([{ actor: 'system:bootstrap', target_id: platformKeys[0].id }]);
     } finally {
       await third.close();

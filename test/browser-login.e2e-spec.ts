@@ -18,14 +18,39 @@ describe('signing in with a real browser', () => {
     idp = await startTestIdp({
       flavour: 'okta',
       title: 'Demo IdP',
-      accounts: [{ sub: 'dana', email: 'dana@browser-test-example.com', email_verified: true, given_name: 'Dana', family_name: 'Scully', groups: ['Engineering'], password: 'correct horse battery' }],
+      accounts: [
+        {
+          sub: 'dana',
+          email: 'dana@browser-test-example.com',
+          email_verified: true,
+          given_name: 'Dana',
+          family_name: 'Scully',
+          groups: ['Engineering'],
+          password: 'correct horse battery',
+        },
+      ],
     });
     service = await startTestApp();
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Browser Test" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Browser Test" }) { id } }',
+    );
     await addVerifiedDomain(service.url, createOrganization.id, 'browser-test-example.com');
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId: createOrganization.id, type: 'OKTA', oktaDomain: idp.origin, clientId: 'browser-app', clientSecret: 'browser-secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: {
+          organizationId: createOrganization.id,
+          type: 'OKTA',
+          oktaDomain: idp.origin,
+          clientId: 'browser-app',
+          clientSecret: 'browser-secret',
+        },
+      },
+    );
     connectionId = createConnection.id;
     idp.registerClient({ clientId: 'browser-app', clientSecret: 'browser-secret', redirectUris: [createConnection.redirectUri] });
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
@@ -53,7 +78,9 @@ describe('signing in with a real browser', () => {
     expect(me).toMatchObject({ user: { email: 'dana@browser-test-example.com', firstName: 'Dana' }, roles: ['admin'] });
     const session = (await context.cookies()).find((cookie) => cookie.name === 'sso_session')!;
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false });
-    const { payload } = await jwtVerify(session.value, createRemoteJWKSet(new URL(`${service.url}/.well-known/jwks.json`)), { issuer: service.url });
+    const { payload } = await jwtVerify(session.value, createRemoteJWKSet(new URL(`${service.url}/.well-known/jwks.json`)), {
+      issuer: service.url,
+    });
     expect(payload.roles).toEqual(['admin']);
     await context.close();
   }, 60000);

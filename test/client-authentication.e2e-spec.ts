@@ -67,7 +67,9 @@ describe('Client authentication and ID token algorithms', () => {
     expect(response.status).toBe(302);
     const session = response.headers.getSetCookie().find((cookie) => cookie.startsWith('sso_session='));
     expect(session).toBeDefined();
-    const me = await fetch(`${service.url}/auth/me`, { headers: { authorization: `Bearer ${session!.split(';')[0].slice('sso_session='.length)}` } });
+    const me = await fetch(`${service.url}/auth/me`, {
+      headers: { authorization: `Bearer ${session!.split(';')[0].slice('sso_session='.length)}` },
+    });
     expect(((await me.json()) as { user: { email: string } }).user.email).toBe(ACCOUNT.email);
   }
 
@@ -81,7 +83,11 @@ describe('Client authentication and ID token algorithms', () => {
     return callback;
   }
 
-  const unescaped = (html: string) => html.replace(/&#39;/g, "'").replace(/&quot;|&#34;/g, '"').replace(/&amp;/g, '&');
+  const unescaped = (html: string) =>
+    html
+      .replace(/&#39;/g, "'")
+      .replace(/&quot;|&#34;/g, '"')
+      .replace(/&amp;/g, '&');
 
   /** The refusal names the reason on the page, in the JSON answer and in the test sign-in report. */
   async function expectRefused(idp: TestIdp, connectionId: string, code: string, reason: RegExp[]): Promise<void> {
@@ -95,7 +101,10 @@ describe('Client authentication and ID token algorithms', () => {
     const html = unescaped(await page.text());
     expect(html).toContain(code);
     for (const pattern of reason) expect(html).toMatch(pattern);
-    const report = (await (await testReport(idp, connectionId)).json()) as { succeeded: boolean; problems: { code: string; advice: string | null }[] };
+    const report = (await (await testReport(idp, connectionId)).json()) as {
+      succeeded: boolean;
+      problems: { code: string; advice: string | null }[];
+    };
     expect(report.succeeded).toBe(false);
     expect(report.problems).toHaveLength(1);
     expect(report.problems[0]).toMatchObject({ code });
@@ -108,9 +117,18 @@ describe('Client authentication and ID token algorithms', () => {
   beforeAll(async () => {
     // A 1 ms JWKS cooldown: the key rotated between two logins is refetched without sleeping.
     service = await startTestApp({ env: { JWKS_REFETCH_COOLDOWN_MS: '1' } });
-    ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Client Auth" }) { id } }'));
+    ({
+      createOrganization: { id: organizationId },
+    } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Client Auth" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'clientauth-example.com');
-    ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
+    ({
+      createApiKey: { secret: orgKey },
+    } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: organizationId },
+    ));
   });
 
   afterAll(async () => {
@@ -122,14 +140,33 @@ describe('Client authentication and ID token algorithms', () => {
   describe.each<[string, ClientAuthMethod[], ClientAuthMethod, ConnectionSettings, string]>([
     ['basic only', ['client_secret_basic'], 'client_secret_basic', {}, 'CLIENT_SECRET_BASIC'],
     ['post only', ['client_secret_post'], 'client_secret_post', {}, 'CLIENT_SECRET_POST'],
-    ['basic and post, client registered for basic', ['client_secret_basic', 'client_secret_post'], 'client_secret_basic', {}, 'CLIENT_SECRET_BASIC'],
-    ['basic and post, client registered for post, connection overridden', ['client_secret_basic', 'client_secret_post'], 'client_secret_post', { tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' }, 'CLIENT_SECRET_POST'],
+    [
+      'basic and post, client registered for basic',
+      ['client_secret_basic', 'client_secret_post'],
+      'client_secret_basic',
+      {},
+      'CLIENT_SECRET_BASIC',
+    ],
+    [
+      'basic and post, client registered for post, connection overridden',
+      ['client_secret_basic', 'client_secret_post'],
+      'client_secret_post',
+      { tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' },
+      'CLIENT_SECRET_POST',
+    ],
     ['private_key_jwt only, no client secret', ['private_key_jwt'], 'private_key_jwt', { clientSecret: null }, 'PRIVATE_KEY_JWT'],
   ])('an IdP that takes %s', (_name, announced, registered, settings, effective) => {
     it(`signs a person in with ${effective}`, async () => {
       const idp = await startIdp({ clientAuthMethods: announced });
-      const connection = await connect(idp, settings, { tokenEndpointAuthMethod: registered, jwksUri: `${service.url}/sso/client-jwks.json` });
-      expect(connection).toMatchObject({ effectiveTokenEndpointAuthMethod: effective, tokenEndpointAuthMethodsSupported: announced, clientJwksUri: `${service.url}/sso/client-jwks.json` });
+      const connection = await connect(idp, settings, {
+        tokenEndpointAuthMethod: registered,
+        jwksUri: `${service.url}/sso/client-jwks.json`,
+      });
+      expect(connection).toMatchObject({
+        effectiveTokenEndpointAuthMethod: effective,
+        tokenEndpointAuthMethodsSupported: announced,
+        clientJwksUri: `${service.url}/sso/client-jwks.json`,
+      });
       await expectSignedIn(await login(idp, connection.id));
     });
   });
@@ -140,14 +177,23 @@ describe('Client authentication and ID token algorithms', () => {
       ['client_secret_post'],
       'client_secret_post',
       { tokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC' },
-      [/authenticated with client_secret_basic \(the connection’s tokenEndpointAuthMethod\)/, /announces client_secret_post\./, /%2D/, /CLIENT_SECRET_POST/],
+      [
+        /authenticated with client_secret_basic \(the connection’s tokenEndpointAuthMethod\)/,
+        /announces client_secret_post\./,
+        /%2D/,
+        /CLIENT_SECRET_POST/,
+      ],
     ],
     [
       'basic chosen automatically for a client registered for post',
       ['client_secret_basic', 'client_secret_post'],
       'client_secret_post',
       {},
-      [/refused the client \(invalid_client\) authenticated with client_secret_basic;/, /announces client_secret_basic, client_secret_post\./, /tokenEndpointAuthMethod to the method it is registered for/],
+      [
+        /refused the client \(invalid_client\) authenticated with client_secret_basic;/,
+        /announces client_secret_basic, client_secret_post\./,
+        /tokenEndpointAuthMethod to the method it is registered for/,
+      ],
     ],
   ])('refused: %s', (_name, announced, registered, settings, reason) => {
     it('names the method used and the methods announced, and suggests the override', async () => {
@@ -179,7 +225,10 @@ describe('Client authentication and ID token algorithms', () => {
 
     it('refuses HS256 without the opt-in, naming the algorithm and what to change', async () => {
       const connection = await connect(idp, {}, { idTokenSignedResponseAlg: 'HS256' });
-      await expectRefused(idp, connection.id, 'invalid_id_token', [/signed the ID token with HS256, a signature made with the client secret/, /to RS256 \(recommended\), or set allowSymmetricIdTokenSignature/]);
+      await expectRefused(idp, connection.id, 'invalid_id_token', [
+        /signed the ID token with HS256, a signature made with the client secret/,
+        /to RS256 \(recommended\), or set allowSymmetricIdTokenSignature/,
+      ]);
     });
   });
 
@@ -198,20 +247,33 @@ describe('Client authentication and ID token algorithms', () => {
   describe('the service’s private_key_jwt key', () => {
     it('publishes only public keys; a platform key rotates it, publishing the new key ahead of its use, while logins go on', async () => {
       const idp = await startIdp({ clientAuthMethods: ['private_key_jwt'] });
-      const connection = await connect(idp, { clientSecret: null }, { tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: `${service.url}/sso/client-jwks.json` });
+      const connection = await connect(
+        idp,
+        { clientSecret: null },
+        { tokenEndpointAuthMethod: 'private_key_jwt', jwksUri: `${service.url}/sso/client-jwks.json` },
+      );
       expect(connection.clientSecretHint).toBe('');
       await expectSignedIn(await login(idp, connection.id));
-      const jwks = async () => ((await (await fetch(`${service.url}/sso/client-jwks.json`)).json()) as { keys: Record<string, string>[] }).keys;
+      const jwks = async () =>
+        ((await (await fetch(`${service.url}/sso/client-jwks.json`)).json()) as { keys: Record<string, string>[] }).keys;
       const [first] = await jwks();
       expect(first).toMatchObject({ kty: 'RSA', alg: 'RS256', use: 'sig' });
       expect(first.d).toBeUndefined();
 
       const refused = await graphql(service.url, orgKey, 'mutation { rotateClientAssertionKey { kid } }');
       expect(errorCode(refused)).toBe('FORBIDDEN');
-      const { rotateClientAssertionKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { rotateClientAssertionKey { kid algorithm } }');
+      const { rotateClientAssertionKey } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { rotateClientAssertionKey { kid algorithm } }',
+      );
       expect(rotateClientAssertionKey.algorithm).toBe('RS256');
       expect((await jwks()).map((key) => key.kid)).toEqual([rotateClientAssertionKey.kid, first.kid]);
-      const [audited] = await queryDatabase<{ organization_id: string | null }>(service.databaseUrl, "SELECT organization_id FROM audit_events WHERE action = 'client_assertion_key.rotated' AND target_id = $1", [rotateClientAssertionKey.kid]);
+      const [audited] = await queryDatabase<{ organization_id: string | null }>(
+        service.databaseUrl,
+        "SELECT organization_id FROM audit_events WHERE action = 'client_assertion_key.rotated' AND target_id = $1",
+        [rotateClientAssertionKey.kid],
+      );
       expect(audited).toEqual({ organization_id: null });
       await expectSignedIn(await login(idp, connection.id));
     });
@@ -225,13 +287,35 @@ describe('Client authentication and ID token algorithms', () => {
     });
 
     it.each<[string, ConnectionSettings, string, RegExp]>([
-      ['no secret for basic', { clientSecret: null }, 'clientSecret', /required for client_secret_basic \(chosen from what the IdP announces\)/],
-      ['no secret for post', { clientSecret: null, tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' }, 'clientSecret', /required for client_secret_post/],
+      [
+        'no secret for basic',
+        { clientSecret: null },
+        'clientSecret',
+        /required for client_secret_basic \(chosen from what the IdP announces\)/,
+      ],
+      [
+        'no secret for post',
+        { clientSecret: null, tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' },
+        'clientSecret',
+        /required for client_secret_post/,
+      ],
       ['an empty secret', { clientSecret: '  ' }, 'clientSecret', /must not be empty/],
-      ['HS ID tokens without a secret', { clientSecret: null, tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', allowSymmetricIdTokenSignature: true }, 'allowSymmetricIdTokenSignature', /needs a client secret/],
+      [
+        'HS ID tokens without a secret',
+        { clientSecret: null, tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT', allowSymmetricIdTokenSignature: true },
+        'allowSymmetricIdTokenSignature',
+        /needs a client secret/,
+      ],
     ])('refuses a connection with %s, naming the field', async (_name, settings, field, message) => {
       const result = await graphql(service.url, PLATFORM_KEY, CREATE_CONNECTION, {
-        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'bad-input', ...settings, clientSecret: settings.clientSecret ?? undefined },
+        input: {
+          organizationId,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'bad-input',
+          ...settings,
+          clientSecret: settings.clientSecret ?? undefined,
+        },
       });
       expect(errorCode(result)).toBe('BAD_USER_INPUT');
       expect(result.errors?.[0].extensions?.field).toBe(field);
@@ -240,19 +324,44 @@ describe('Client authentication and ID token algorithms', () => {
 
     it('refuses an unknown method, and switching a secretless connection to a secret method, leaving it as it was', async () => {
       const unknown = await graphql(service.url, PLATFORM_KEY, CREATE_CONNECTION, {
-        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'x', clientSecret: 'y', tokenEndpointAuthMethod: 'NONE' },
+        input: {
+          organizationId,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'x',
+          clientSecret: 'y',
+          tokenEndpointAuthMethod: 'NONE',
+        },
       });
       expect(errorCode(unknown)).toBe('BAD_USER_INPUT');
       const connection = await connect(idp, { clientSecret: null, tokenEndpointAuthMethod: 'PRIVATE_KEY_JWT' });
-      const toPost = await graphql(service.url, PLATFORM_KEY, UPDATE_CONNECTION, { id: connection.id, input: { tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' } });
+      const toPost = await graphql(service.url, PLATFORM_KEY, UPDATE_CONNECTION, {
+        id: connection.id,
+        input: { tokenEndpointAuthMethod: 'CLIENT_SECRET_POST' },
+      });
       expect(errorCode(toPost)).toBe('BAD_USER_INPUT');
       expect(toPost.errors?.[0].extensions?.field).toBe('clientSecret');
-      const toAutomatic = await graphql(service.url, PLATFORM_KEY, UPDATE_CONNECTION, { id: connection.id, input: { tokenEndpointAuthMethod: null } });
+      const toAutomatic = await graphql(service.url, PLATFORM_KEY, UPDATE_CONNECTION, {
+        id: connection.id,
+        input: { tokenEndpointAuthMethod: null },
+      });
       expect(toAutomatic.errors?.[0].extensions?.field).toBe('clientSecret');
-      const { connection: unchanged } = await graphqlOk(service.url, PLATFORM_KEY, `query($id: ID!) { connection(id: $id) { ${CONNECTION_FIELDS} } }`, { id: connection.id });
+      const { connection: unchanged } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        `query($id: ID!) { connection(id: $id) { ${CONNECTION_FIELDS} } }`,
+        { id: connection.id },
+      );
       expect(unchanged).toEqual(connection);
-      const { updateConnection } = await graphqlOk(service.url, PLATFORM_KEY, UPDATE_CONNECTION, { id: connection.id, input: { tokenEndpointAuthMethod: null, clientSecret: 'now-a-secret' } });
-      expect(updateConnection).toMatchObject({ tokenEndpointAuthMethod: null, effectiveTokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC', clientSecretHint: 'cret' });
+      const { updateConnection } = await graphqlOk(service.url, PLATFORM_KEY, UPDATE_CONNECTION, {
+        id: connection.id,
+        input: { tokenEndpointAuthMethod: null, clientSecret: 'now-a-secret' },
+      });
+      expect(updateConnection).toMatchObject({
+        tokenEndpointAuthMethod: null,
+        effectiveTokenEndpointAuthMethod: 'CLIENT_SECRET_BASIC',
+        clientSecretHint: 'cret',
+      });
     });
   });
 });

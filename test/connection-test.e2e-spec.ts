@@ -21,9 +21,14 @@ describe('Test sign-in', () => {
   let otherConnectionId: string;
 
   async function createConnection(clientId: string): Promise<string> {
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
+      },
+    );
     idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
     return createConnection.id;
   }
@@ -44,15 +49,31 @@ describe('Test sign-in', () => {
   beforeAll(async () => {
     idp = await startTestIdp({
       accounts: [
-        { sub: 'tess-sub', email: 'tess@conntest.com', email_verified: true, given_name: 'Tess', family_name: 'Ter', groups: ['it-admins', 'staff'] },
+        {
+          sub: 'tess-sub',
+          email: 'tess@conntest.com',
+          email_verified: true,
+          given_name: 'Tess',
+          family_name: 'Ter',
+          groups: ['it-admins', 'staff'],
+        },
         { sub: 'outsider-sub', email: 'out@elsewhere-example.com', email_verified: true, given_name: 'Out' },
         { sub: 'no-email-sub', given_name: 'Nomail' },
       ],
     });
     service = await startTestApp();
-    ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Conn Test" }) { id } }'));
+    ({
+      createOrganization: { id: organizationId },
+    } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Conn Test" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'conntest.com');
-    ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
+    ({
+      createApiKey: { secret: orgKey },
+    } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: organizationId },
+    ));
     goodConnectionId = await createConnection('good-app');
     otherConnectionId = await createConnection('other-app');
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
@@ -67,7 +88,10 @@ describe('Test sign-in', () => {
   });
 
   it('reports what the IdP sent and the roles it maps to, marks the connection verified, and creates nobody', async () => {
-    expect((await graphqlOk(service.url, orgKey, VERIFICATION, { id: goodConnectionId })).connection).toEqual({ verifiedAt: null, lastLoginAt: null });
+    expect((await graphqlOk(service.url, orgKey, VERIFICATION, { id: goodConnectionId })).connection).toEqual({
+      verifiedAt: null,
+      lastLoginAt: null,
+    });
     const { browser, callback, testId } = await runTest(goodConnectionId, 'tess-sub');
     expect(callback.status).toBe(200);
     expect(callback.headers.getSetCookie().some((cookie) => cookie.startsWith('sso_session='))).toBe(false);
@@ -89,7 +113,15 @@ describe('Test sign-in', () => {
 
     const { connectionTests } = await graphqlOk(service.url, orgKey, CONNECTION_TESTS, { id: goodConnectionId });
     expect(connectionTests).toEqual([
-      expect.objectContaining({ id: testId, succeeded: true, completedAt: expect.any(String), subject: 'tess-sub', email: 'tess@conntest.com', roles: ['admin'], problems: [] }),
+      expect.objectContaining({
+        id: testId,
+        succeeded: true,
+        completedAt: expect.any(String),
+        subject: 'tess-sub',
+        email: 'tess@conntest.com',
+        roles: ['admin'],
+        problems: [],
+      }),
     ]);
     const { connection } = await graphqlOk(service.url, orgKey, VERIFICATION, { id: goodConnectionId });
     expect(connection.verifiedAt).toEqual(expect.any(String));
@@ -117,7 +149,10 @@ describe('Test sign-in', () => {
       email: 'out@elsewhere-example.com',
       problems: [{ code: 'domain_not_allowed', message: expect.stringContaining('elsewhere-example.com'), blocksLogin: true }],
     });
-    expect((await graphqlOk(service.url, orgKey, VERIFICATION, { id: otherConnectionId })).connection).toEqual({ verifiedAt: null, lastLoginAt: null });
+    expect((await graphqlOk(service.url, orgKey, VERIFICATION, { id: otherConnectionId })).connection).toEqual({
+      verifiedAt: null,
+      lastLoginAt: null,
+    });
   });
 
   it('reports a missing email claim', async () => {
@@ -132,12 +167,22 @@ describe('Test sign-in', () => {
   });
 
   it('reports a login that invite-only would refuse', async () => {
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: false }) { id } }', { id: organizationId });
+    await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: false }) { id } }',
+      { id: organizationId },
+    );
     try {
       const { callback } = await runTest(goodConnectionId, 'tess-sub');
       expect(await callback.json()).toMatchObject({ succeeded: false, problems: [{ code: 'user_not_invited', blocksLogin: true }] });
     } finally {
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: true }) { id } }', { id: organizationId });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: true }) { id } }',
+        { id: organizationId },
+      );
     }
   });
 
@@ -149,8 +194,17 @@ describe('Test sign-in', () => {
   });
 
   it('lets no other organization start or read a test', async () => {
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Conn Test Other" }) { id } }');
-    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: createOrganization.id });
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Conn Test Other" }) { id } }',
+    );
+    const { createApiKey } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: createOrganization.id },
+    );
     const start = await graphql(service.url, createApiKey.secret, TEST_CONNECTION, { id: goodConnectionId });
     expect(errorCode(start)).toBe('NOT_FOUND');
     const read = await graphql(service.url, createApiKey.secret, CONNECTION_TESTS, { id: goodConnectionId });

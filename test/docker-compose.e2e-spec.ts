@@ -39,7 +39,9 @@ describe('docker-compose.yml', () => {
 
   it('sets what production needs, with a configuration the service accepts', () => {
     const environment = compose.services.sso.environment ?? {};
-    expect(Object.keys(environment)).toEqual(expect.arrayContaining(['NODE_ENV', 'DATABASE_URL', 'PUBLIC_URL', 'SECRETS_KEY', 'TRUST_PROXY']));
+    expect(Object.keys(environment)).toEqual(
+      expect.arrayContaining(['NODE_ENV', 'DATABASE_URL', 'PUBLIC_URL', 'SECRETS_KEY', 'TRUST_PROXY']),
+    );
     expect(environment.NODE_ENV).toBe('production');
     expect(environment.SECRETS_KEY).toMatch(/^\$\{SECRETS_KEY:\?/);
     expect(withDefaults(environment.DATABASE_URL)).toMatch(/^postgres:\/\/sso:[^@]+@postgres:5432\/sso$/);

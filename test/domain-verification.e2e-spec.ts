@@ -11,7 +11,8 @@ import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATIONS } from '../src/migrations';
 import { VerifyDomains1795510000000 } from '../src/migrations/1795510000000-VerifyDomains';
 
-const DOMAIN_FIELDS = 'id domain displayDomain organizationId status verifiedAt verificationError verificationMethod nextCheckAt verificationRecord { type name value }';
+const DOMAIN_FIELDS =
+  'id domain displayDomain organizationId status verifiedAt verificationError verificationMethod nextCheckAt verificationRecord { type name value }';
 const ADD = `mutation($organizationId: ID!, $domain: String!) { addDomain(organizationId: $organizationId, domain: $domain) { ${DOMAIN_FIELDS} } }`;
 const VERIFY = `mutation($id: ID!) { verifyDomain(id: $id) { ${DOMAIN_FIELDS} } }`;
 const MARK = `mutation($id: ID!) { markDomainVerified(id: $id) { ${DOMAIN_FIELDS} } }`;
@@ -39,10 +40,20 @@ const DNS_BOUND_MS = 1500;
 const SLOW_MACHINE = { timeoutMs: 30_000 };
 
 async function organization(service: TestApp, name: string): Promise<{ id: string; key: string }> {
-  const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }', { name });
-  const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', {
-    id: createOrganization.id,
-  });
+  const { createOrganization } = await graphqlOk(
+    service.url,
+    PLATFORM_KEY,
+    'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }',
+    { name },
+  );
+  const { createApiKey } = await graphqlOk(
+    service.url,
+    PLATFORM_KEY,
+    'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+    {
+      id: createOrganization.id,
+    },
+  );
   return { id: createOrganization.id, key: createApiKey.secret };
 }
 
@@ -55,11 +66,13 @@ async function verify(service: TestApp, key: string, id: string): Promise<Domain
 }
 
 async function domainRow(databaseUrl: string, id: string) {
-  const [row] = await queryDatabase<{ status: string; verification_error: string | null; check_attempts: number; next_check_at: Date | null; verification_method: string | null }>(
-    databaseUrl,
-    'SELECT status, verification_error, check_attempts, next_check_at, verification_method FROM domains WHERE id = $1',
-    [id],
-  );
+  const [row] = await queryDatabase<{
+    status: string;
+    verification_error: string | null;
+    check_attempts: number;
+    next_check_at: Date | null;
+    verification_method: string | null;
+  }>(databaseUrl, 'SELECT status, verification_error, check_attempts, next_check_at, verification_method FROM domains WHERE id = $1', [id]);
   return row;
 }
 
@@ -97,7 +110,11 @@ describe('Domain verification through DNS', () => {
           organizationId,
           status: 'PENDING',
           verifiedAt: null,
-          verificationRecord: { type: 'TXT', name: '_sso-challenge.pending-claim-test.com', value: expect.stringMatching(/^sso-verification=[A-Za-z0-9_-]{32}$/) },
+          verificationRecord: {
+            type: 'TXT',
+            name: '_sso-challenge.pending-claim-test.com',
+            value: expect.stringMatching(/^sso-verification=[A-Za-z0-9_-]{32}$/),
+          },
         });
       }
       expect(mine.verificationRecord.value).not.toBe(theirs.verificationRecord.value);
@@ -128,7 +145,10 @@ describe('Domain verification through DNS', () => {
       ['a trailing dot', 'trailing-dot-test.com.', /must not end with a dot/],
       ['garbage', '../etc/passwd', /domain name/],
     ])('refuses %s with BAD_USER_INPUT naming domain', async (_case, domain, message) => {
-      const result = await graphql(service.url, PLATFORM_KEY, ADD, { organizationId: (await organization(service, `Bad ${_case}`)).id, domain });
+      const result = await graphql(service.url, PLATFORM_KEY, ADD, {
+        organizationId: (await organization(service, `Bad ${_case}`)).id,
+        domain,
+      });
       expect(result.status).toBeLessThan(500);
       expect(result.errors![0].extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'domain' });
       expect(result.errors![0].message).toMatch(message);
@@ -142,20 +162,32 @@ describe('Domain verification through DNS', () => {
       const { name, value } = claim.verificationRecord;
 
       const noDomain = await verify(service, org.key, claim.id);
-      expect(noDomain).toMatchObject({ status: 'PENDING', verifiedAt: null, verificationError: expect.stringMatching(/^The domain step-by-step-test\.com does not exist in DNS/) });
+      expect(noDomain).toMatchObject({
+        status: 'PENDING',
+        verifiedAt: null,
+        verificationError: expect.stringMatching(/^The domain step-by-step-test\.com does not exist in DNS/),
+      });
 
       dns.addZone('step-by-step-test.com');
-      expect((await verify(service, org.key, claim.id)).verificationError).toMatch(/^No TXT record was found at _sso-challenge\.step-by-step-test\.com\./);
+      expect((await verify(service, org.key, claim.id)).verificationError).toMatch(
+        /^No TXT record was found at _sso-challenge\.step-by-step-test\.com\./,
+      );
 
       dns.publishTxt(name, 'sso-verification=someone-elses-value');
-      expect((await verify(service, org.key, claim.id)).verificationError).toMatch(/has another value \("sso-verification=someone-elses-value"\); set it to the value shown/);
+      expect((await verify(service, org.key, claim.id)).verificationError).toMatch(
+        /has another value \("sso-verification=someone-elses-value"\); set it to the value shown/,
+      );
 
       // Among other TXT records, and split in chunks as DNS hosts do with long values.
       dns.publishTxt(name, 'v=spf1 -all', [value.slice(0, 10), value.slice(10)]);
       const verified = await verify(service, org.key, claim.id);
       expect(verified).toMatchObject({ status: 'VERIFIED', verificationError: null, verificationMethod: 'DNS' });
       expect(Date.now() - Date.parse(verified.verifiedAt!)).toBeLessThan(60_000);
-      expect(await auditActions(service, org.id)).toContainEqual({ action: 'domain.verified', actor: expect.stringMatching(/^api_key:/), targetId: claim.id });
+      expect(await auditActions(service, org.id)).toContainEqual({
+        action: 'domain.verified',
+        actor: expect.stringMatching(/^api_key:/),
+        targetId: claim.id,
+      });
     });
 
     it('answers PENDING with the reason, in bounded time, when the DNS server is silent or failing', async () => {
@@ -168,9 +200,14 @@ describe('Domain verification through DNS', () => {
         const started = Date.now();
         const silent = await verify(service, org.key, claim.id);
         expect(Date.now() - started).toBeLessThan(DNS_BOUND_MS + 1000);
-        expect(silent).toMatchObject({ status: 'PENDING', verificationError: expect.stringMatching(/^The DNS server did not answer \(.+\); the check will be retried\.$/) });
+        expect(silent).toMatchObject({
+          status: 'PENDING',
+          verificationError: expect.stringMatching(/^The DNS server did not answer \(.+\); the check will be retried\.$/),
+        });
         dns.setMode('servfail');
-        expect((await verify(service, org.key, claim.id)).verificationError).toMatch(/did not answer \(the server reported a failure \(SERVFAIL\)\)/);
+        expect((await verify(service, org.key, claim.id)).verificationError).toMatch(
+          /did not answer \(the server reported a failure \(SERVFAIL\)\)/,
+        );
       } finally {
         dns.setMode('answer');
       }
@@ -204,11 +241,25 @@ describe('Domain verification through DNS', () => {
       expect((await verify(service, winner.key, winning.id)).status).toBe('VERIFIED');
 
       const rivalView = (await graphqlOk(service.url, rival.key, DOMAINS, { id: rival.id })).organization.domains as DomainView[];
-      expect(rivalView).toEqual([expect.objectContaining({ id: rivalClaim.id, status: 'FAILED', verificationError: 'This domain was verified by another organization.' })]);
-      const subsidiaryView = (await graphqlOk(service.url, subsidiary.key, DOMAINS, { id: subsidiary.id })).organization.domains as DomainView[];
-      expect(subsidiaryView.find((claim) => claim.id === underClaim.id)).toMatchObject({ status: 'FAILED', verificationError: 'This domain was verified by another organization.' });
+      expect(rivalView).toEqual([
+        expect.objectContaining({
+          id: rivalClaim.id,
+          status: 'FAILED',
+          verificationError: 'This domain was verified by another organization.',
+        }),
+      ]);
+      const subsidiaryView = (await graphqlOk(service.url, subsidiary.key, DOMAINS, { id: subsidiary.id })).organization
+        .domains as DomainView[];
+      expect(subsidiaryView.find((claim) => claim.id === underClaim.id)).toMatchObject({
+        status: 'FAILED',
+        verificationError: 'This domain was verified by another organization.',
+      });
       expect(subsidiaryView.find((claim) => claim.id === lookalike.id)).toMatchObject({ status: 'PENDING' });
-      expect(await auditActions(service, rival.id)).toContainEqual({ action: 'domain.verification_failed', actor: 'system', targetId: rivalClaim.id });
+      expect(await auditActions(service, rival.id)).toContainEqual({
+        action: 'domain.verification_failed',
+        actor: 'system',
+        targetId: rivalClaim.id,
+      });
 
       const refusals = [
         await graphql(service.url, rival.key, VERIFY, { id: rivalClaim.id }),
@@ -223,7 +274,10 @@ describe('Domain verification through DNS', () => {
       }
       // The winner itself may add names under its domain.
       expect((await add(service, winner.key, winner.id, 'eu.first-wins-test.com')).status).toBe('PENDING');
-      const [{ count }] = await queryDatabase<{ count: string }>(service.databaseUrl, "SELECT count(*) FROM domains WHERE domain = 'first-wins-test.com' AND status = 'VERIFIED'");
+      const [{ count }] = await queryDatabase<{ count: string }>(
+        service.databaseUrl,
+        "SELECT count(*) FROM domains WHERE domain = 'first-wins-test.com' AND status = 'VERIFIED'",
+      );
       expect(count).toBe('1');
     });
   });
@@ -235,9 +289,14 @@ describe('Domain verification through DNS', () => {
       const byOrganization = await graphql(service.url, org.key, MARK, { id: claim.id });
       expect(errorCode(byOrganization)).toBe('FORBIDDEN');
       expect((await domainRow(service.databaseUrl, claim.id)).status).toBe('PENDING');
-      const marked = (await graphqlOk<{ markDomainVerified: DomainView }>(service.url, PLATFORM_KEY, MARK, { id: claim.id })).markDomainVerified;
+      const marked = (await graphqlOk<{ markDomainVerified: DomainView }>(service.url, PLATFORM_KEY, MARK, { id: claim.id }))
+        .markDomainVerified;
       expect(marked).toMatchObject({ status: 'VERIFIED', verificationMethod: 'OPERATOR', nextCheckAt: null });
-      expect(await auditActions(service, org.id)).toContainEqual({ action: 'domain.marked_verified', actor: expect.stringMatching(/^api_key:/), targetId: claim.id });
+      expect(await auditActions(service, org.id)).toContainEqual({
+        action: 'domain.marked_verified',
+        actor: expect.stringMatching(/^api_key:/),
+        targetId: claim.id,
+      });
     });
   });
 
@@ -256,9 +315,20 @@ describe('Domain verification through DNS', () => {
     it('only a VERIFIED domain routes /sso/discover, admits logins and counts for require-SSO; a removed one is named when it refuses', async () => {
       const org = await organization(service, 'Routing Verified');
       const claim = await add(service, org.key, org.id, DOMAIN);
-      const { createConnection } = await graphqlOk(service.url, org.key, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-        input: { organizationId: org.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'routing-app', clientSecret: 'routing-secret' },
-      });
+      const { createConnection } = await graphqlOk(
+        service.url,
+        org.key,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+        {
+          input: {
+            organizationId: org.id,
+            type: 'GENERIC_OIDC',
+            discoveryUrl: idp.discoveryUrl,
+            clientId: 'routing-app',
+            clientSecret: 'routing-secret',
+          },
+        },
+      );
       idp.registerClient({ clientId: 'routing-app', clientSecret: 'routing-secret', redirectUris: [createConnection.redirectUri] });
       const discover = () => fetch(`${service.url}/sso/discover?email=vera@${DOMAIN}`, { redirect: 'manual' });
       const login = async () => {
@@ -267,15 +337,30 @@ describe('Domain verification through DNS', () => {
         return browser.get(await idp.signIn(initiate.headers.get('location')!, 'vera'), { accept: 'application/json' });
       };
       const latestAttempt = async () =>
-        (await graphqlOk(service.url, org.key, 'query($id: ID!) { loginAttempts(organizationId: $id, first: 1) { outcome errorCode reason } }', { id: org.id })).loginAttempts[0];
+        (
+          await graphqlOk(
+            service.url,
+            org.key,
+            'query($id: ID!) { loginAttempts(organizationId: $id, first: 1) { outcome errorCode reason } }',
+            { id: org.id },
+          )
+        ).loginAttempts[0];
       const magicLink = () =>
-        fetch(`${service.url}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify({ email: `vera@${DOMAIN}` }) });
+        fetch(`${service.url}/auth/magic-link`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          body: JSON.stringify({ email: `vera@${DOMAIN}` }),
+        });
 
       // PENDING: counts for nothing.
       expect((await discover()).status).toBe(404);
       const pendingLogin = await login();
       expect(((await pendingLogin.json()) as { error: string }).error).toBe('domain_not_allowed');
-      expect(await latestAttempt()).toMatchObject({ outcome: 'REFUSED', errorCode: 'domain_not_allowed', reason: expect.stringMatching(new RegExp(`^${DOMAIN} is not verified \\(PENDING`)) });
+      expect(await latestAttempt()).toMatchObject({
+        outcome: 'REFUSED',
+        errorCode: 'domain_not_allowed',
+        reason: expect.stringMatching(new RegExp(`^${DOMAIN} is not verified \\(PENDING`)),
+      });
 
       // VERIFIED through DNS: routes, admits, and SSO can be required for it.
       dns.addZone(DOMAIN);
@@ -283,7 +368,12 @@ describe('Domain verification through DNS', () => {
       expect((await verify(service, org.key, claim.id)).status).toBe('VERIFIED');
       expect((await discover()).headers.get('location')).toBe(`${service.url}/sso/initiate/${createConnection.id}`);
       expect((await login()).status).toBe(302);
-      await graphqlOk(service.url, org.key, 'mutation($id: ID!) { updateOrganization(id: $id, input: { ssoRequired: true }) { ssoRequired } }', { id: org.id });
+      await graphqlOk(
+        service.url,
+        org.key,
+        'mutation($id: ID!) { updateOrganization(id: $id, input: { ssoRequired: true }) { ssoRequired } }',
+        { id: org.id },
+      );
       const required = await magicLink();
       expect(required.status).toBe(403);
       expect(await required.json()).toMatchObject({ error: 'sso_required' });
@@ -299,7 +389,10 @@ describe('Domain verification through DNS', () => {
       expect((await discover()).status).toBe(404);
       expect((await magicLink()).status).toBe(202);
       expect(((await (await login()).json()) as { error: string }).error).toBe('domain_not_allowed');
-      expect(await latestAttempt()).toMatchObject({ errorCode: 'domain_not_allowed', reason: expect.stringMatching(new RegExp(`^${DOMAIN} was removed from the organization's domains on `)) });
+      expect(await latestAttempt()).toMatchObject({
+        errorCode: 'domain_not_allowed',
+        reason: expect.stringMatching(new RegExp(`^${DOMAIN} was removed from the organization's domains on `)),
+      });
     });
   });
 });
@@ -352,9 +445,15 @@ describe('Background domain checks', () => {
     dns.addZone('background-give-up-test.com');
     await eventually(async () => expect((await domainRow(database.url, claim.id)).status).toBe('FAILED'), SLOW_MACHINE);
     const failed = await domainRow(database.url, claim.id);
-    expect(failed.verification_error).toMatch(/^Not verified within the retry window\. Last check: No TXT record was found at _sso-challenge\.background-give-up-test\.com/);
+    expect(failed.verification_error).toMatch(
+      /^Not verified within the retry window\. Last check: No TXT record was found at _sso-challenge\.background-give-up-test\.com/,
+    );
     expect(failed.next_check_at).toBeNull();
-    expect(await auditActions(service, org.id)).toContainEqual({ action: 'domain.verification_failed', actor: 'system', targetId: claim.id });
+    expect(await auditActions(service, org.id)).toContainEqual({
+      action: 'domain.verification_failed',
+      actor: 'system',
+      targetId: claim.id,
+    });
     // A manual verification later starts it over.
     dns.publishTxt(claim.verificationRecord.name, claim.verificationRecord.value);
     expect((await verify(service, org.key, claim.id)).status).toBe('VERIFIED');
@@ -364,9 +463,20 @@ describe('Background domain checks', () => {
     const org = await organization(service, 'Careless DNS');
     const claim = await add(service, org.key, org.id, 'background-recheck-test.com');
     const idp = await startTestIdp({ accounts: [{ sub: 'rita', email: 'rita@background-recheck-test.com', email_verified: true }] });
-    const { createConnection } = await graphqlOk(service.url, org.key, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId: org.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'recheck-app', clientSecret: 'recheck-secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      org.key,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: {
+          organizationId: org.id,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'recheck-app',
+          clientSecret: 'recheck-secret',
+        },
+      },
+    );
     idp.registerClient({ clientId: 'recheck-app', clientSecret: 'recheck-secret', redirectUris: [createConnection.redirectUri] });
     const login = async () => {
       const browser = new TestBrowser();
@@ -381,16 +491,41 @@ describe('Background domain checks', () => {
     expect((await domainRow(database.url, claim.id)).status).toBe('VERIFIED');
 
     dns.withdrawTxt(claim.verificationRecord.name);
-    await eventually(async () => expect((await domainRow(database.url, claim.id)).verification_error).toMatch(/was not found \(missing since .*\); publish it again/), SLOW_MACHINE);
+    await eventually(
+      async () =>
+        expect((await domainRow(database.url, claim.id)).verification_error).toMatch(
+          /was not found \(missing since .*\); publish it again/,
+        ),
+      SLOW_MACHINE,
+    );
     expect((await domainRow(database.url, claim.id)).status).toBe('VERIFIED');
     await eventually(async () => expect((await domainRow(database.url, claim.id)).status).toBe('PENDING'), SLOW_MACHINE);
     // Then retried like a new claim (its verificationError moves on to the latest check's reason).
-    const [unverified] = await queryDatabase<{ actor: string; details: { reason: string } }>(database.url, "SELECT actor, details FROM audit_events WHERE action = 'domain.unverified' AND target_id = $1", [claim.id]);
-    expect(unverified).toEqual({ actor: 'system', details: expect.objectContaining({ reason: expect.stringMatching(/has been missing since .*, so the domain no longer counts as verified/) }) });
+    const [unverified] = await queryDatabase<{ actor: string; details: { reason: string } }>(
+      database.url,
+      "SELECT actor, details FROM audit_events WHERE action = 'domain.unverified' AND target_id = $1",
+      [claim.id],
+    );
+    expect(unverified).toEqual({
+      actor: 'system',
+      details: expect.objectContaining({
+        reason: expect.stringMatching(/has been missing since .*, so the domain no longer counts as verified/),
+      }),
+    });
     try {
       expect(((await (await login()).json()) as { error: string }).error).toBe('domain_not_allowed');
-      const { loginAttempts } = await graphqlOk(service.url, org.key, 'query($id: ID!) { loginAttempts(organizationId: $id, first: 1) { errorCode reason } }', { id: org.id });
-      expect(loginAttempts[0]).toMatchObject({ errorCode: 'domain_not_allowed', reason: expect.stringMatching(/^background-recheck-test\.com stopped counting as verified on .*: its TXT record went missing \(now (PENDING|FAILED)/) });
+      const { loginAttempts } = await graphqlOk(
+        service.url,
+        org.key,
+        'query($id: ID!) { loginAttempts(organizationId: $id, first: 1) { errorCode reason } }',
+        { id: org.id },
+      );
+      expect(loginAttempts[0]).toMatchObject({
+        errorCode: 'domain_not_allowed',
+        reason: expect.stringMatching(
+          /^background-recheck-test\.com stopped counting as verified on .*: its TXT record went missing \(now (PENDING|FAILED)/,
+        ),
+      });
     } finally {
       await idp.close();
     }
@@ -404,7 +539,10 @@ describe('Background domain checks', () => {
     // Another claim's background checks show rounds going by meanwhile.
     const witness = await add(service, org.key, org.id, 'background-witness-test.com');
     dns.addZone('background-witness-test.com');
-    await eventually(async () => expect((await domainRow(database.url, witness.id)).check_attempts).toBeGreaterThanOrEqual(1), SLOW_MACHINE);
+    await eventually(
+      async () => expect((await domainRow(database.url, witness.id)).check_attempts).toBeGreaterThanOrEqual(1),
+      SLOW_MACHINE,
+    );
     expect(dns.queriesFor(claim.verificationRecord.name)).toBe(before);
     expect((await domainRow(database.url, claim.id)).status).toBe('VERIFIED');
   });
@@ -425,7 +563,9 @@ describe('Background domain checks', () => {
   it('checks each claim on one instance at a time when several run', async () => {
     const org = await organization(service, 'Two Instances');
     dns.addZone('two-instances-test.com');
-    const claims = await Promise.all(Array.from({ length: 6 }, (_, index) => add(service, org.key, org.id, `c${index}.two-instances-test.com`)));
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => add(service, org.key, org.id, `c${index}.two-instances-test.com`)),
+    );
     for (let index = 0; index < claims.length; index++) dns.addZone(`c${index}.two-instances-test.com`);
     const second = await startTestApp({ database, env: { DNS_SERVERS: dns.address, ...FAST_CHECKS } });
     try {
@@ -483,7 +623,17 @@ describe('Upgrade: domains claimed before verification existed', () => {
 
     const service = await startTestApp({ database, env: { DNS_SERVERS: dns.address, ...FAST_CHECKS } });
     try {
-      const after = await queryDatabase<{ id: string; organization_id: string; domain: string; created_at: Date; status: string; verification_method: string; verified_at: Date | null; verification_token: string; next_check_at: Date | null }>(
+      const after = await queryDatabase<{
+        id: string;
+        organization_id: string;
+        domain: string;
+        created_at: Date;
+        status: string;
+        verification_method: string;
+        verified_at: Date | null;
+        verification_token: string;
+        next_check_at: Date | null;
+      }>(
         database.url,
         'SELECT id, organization_id, domain, created_at, status, verification_method, verified_at, verification_token, next_check_at FROM domains ORDER BY domain',
       );
@@ -504,19 +654,40 @@ describe('Upgrade: domains claimed before verification existed', () => {
           verification_token: expect.stringMatching(/^[0-9a-f]{64}$/),
           next_check_at: null,
         });
-        expect(audits.filter((audit) => audit.target_id === row.old.id)).toEqual([{ organization_id: row.old.organization_id, target_id: row.old.id, actor: 'system', details: expect.objectContaining({ domain: row.old.domain }) }]);
+        expect(audits.filter((audit) => audit.target_id === row.old.id)).toEqual([
+          {
+            organization_id: row.old.organization_id,
+            target_id: row.old.id,
+            actor: 'system',
+            details: expect.objectContaining({ domain: row.old.domain }),
+          },
+        ]);
       }
       expect(new Set(after.map((row) => row.verification_token)).size).toBe(after.length);
       // Still routes: a grandfathered domain counts like any verified one.
-      const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-        input: { organizationId: before[0].organization_id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'old', clientSecret: 'old-secret' },
-      });
+      const { createConnection } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+        {
+          input: {
+            organizationId: before[0].organization_id,
+            type: 'GENERIC_OIDC',
+            discoveryUrl: idp.discoveryUrl,
+            clientId: 'old',
+            clientSecret: 'old-secret',
+          },
+        },
+      );
       const discover = await fetch(`${service.url}/sso/discover?email=someone@${before[0].domain}`, { redirect: 'manual' });
       expect(discover.headers.get('location')).toBe(`${service.url}/sso/initiate/${createConnection.id}`);
       // No TXT record was ever asked of them: the background check, busy with a new claim, leaves them alone.
       const witness = await add(service, PLATFORM_KEY, before[0].organization_id, 'upgrade-witness-test.com');
       dns.addZone('upgrade-witness-test.com');
-      await eventually(async () => expect((await domainRow(database.url, witness.id)).check_attempts).toBeGreaterThanOrEqual(1), SLOW_MACHINE);
+      await eventually(
+        async () => expect((await domainRow(database.url, witness.id)).check_attempts).toBeGreaterThanOrEqual(1),
+        SLOW_MACHINE,
+      );
       expect([...dns.queries.keys()].filter((name) => name.endsWith('example-old.com'))).toEqual([]);
     } finally {
       await service.close();

@@ -16,18 +16,44 @@ describe('GraphQL field batching', () => {
 
   async function addOrganizations(count: number): Promise<void> {
     for (let index = 0; index < count; index++, created++) {
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }', { name: `Batch ${created}` });
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', {
-        id: createOrganization.id,
-        domain: `batch-${created}-sso-test.com`,
-      });
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }',
+        { name: `Batch ${created}` },
+      );
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }',
+        {
+          id: createOrganization.id,
+          domain: `batch-${created}-sso-test.com`,
+        },
+      );
       for (const clientId of ['first', 'second']) {
-        const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-          input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: 'batch-secret' },
-        });
-        await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
-          input: { connectionId: createConnection.id, idpGroupId: `group-${created}`, role: 'admin' },
-        });
+        const { createConnection } = await graphqlOk(
+          service.url,
+          PLATFORM_KEY,
+          'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+          {
+            input: {
+              organizationId: createOrganization.id,
+              type: 'GENERIC_OIDC',
+              discoveryUrl: idp.discoveryUrl,
+              clientId,
+              clientSecret: 'batch-secret',
+            },
+          },
+        );
+        await graphqlOk(
+          service.url,
+          PLATFORM_KEY,
+          'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }',
+          {
+            input: { connectionId: createConnection.id, idpGroupId: `group-${created}`, role: 'admin' },
+          },
+        );
       }
     }
   }
@@ -46,10 +72,12 @@ describe('GraphQL field batching', () => {
     // TypeORM hands every statement to its logger, whatever the logging options say.
     dataSource.logger = new Proxy(logger, {
       get: (target, name: keyof TypeOrmLogger) =>
-        name === 'logQuery' ? (query: string, ...rest: unknown[]) => {
-          statements.push(query);
-          return (target.logQuery as (...args: unknown[]) => unknown)(query, ...rest);
-        } : target[name],
+        name === 'logQuery'
+          ? (query: string, ...rest: unknown[]) => {
+              statements.push(query);
+              return (target.logQuery as (...args: unknown[]) => unknown)(query, ...rest);
+            } // eslint-disable-next-line @typescript-eslint/unbound-method -- the proxy hands back the logger's own members
+          : target[name],
     });
   });
 

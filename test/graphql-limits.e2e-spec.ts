@@ -6,7 +6,10 @@ import { queryDatabase, type TestDatabase } from './support/database';
 /** 10 fragments, each spreading the next one 10 times: 10^9 selections once expanded, ~750 bytes written. */
 function fragmentBomb(): string {
   const names = 'abcdefghij';
-  const fragments = Array.from({ length: 9 }, (_, level) => `fragment ${names[level]} on Organization{${`...${names[level + 1]} `.repeat(10)}}`);
+  const fragments = Array.from(
+    { length: 9 },
+    (_, level) => `fragment ${names[level]} on Organization{${`...${names[level + 1]} `.repeat(10)}}`,
+  );
   return `{organizations{...a}} ${fragments.join(' ')} fragment j on Organization{id}`;
 }
 
@@ -44,10 +47,19 @@ describe('GraphQL limits (GraphQL Armor)', () => {
   });
 
   it('refuses 150 aliased mutations in one request, before any of them runs', async () => {
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Aliased" }) { id } }');
-    const { addDomain } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "aliased-test.com") { id } }', {
-      id: createOrganization.id,
-    });
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Aliased" }) { id } }',
+    );
+    const { addDomain } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { addDomain(organizationId: $id, domain: "aliased-test.com") { id } }',
+      {
+        id: createOrganization.id,
+      },
+    );
     const mutations = Array.from({ length: 150 }, (_, index) => `m${index}: removeDomain(id: $id)`).join(' ');
     const result = await graphql(service.url, PLATFORM_KEY, `mutation($id: ID!) { ${mutations} }`, { id: addDomain.id });
     expect(result.status).toBe(400);

@@ -37,11 +37,26 @@ describe('Entra groups overage', () => {
     // An IdP shaped like Entra (issuer <authority>/<tenant>/v2.0) that also serves a Graph-like groups source.
     entra = await startRogueIdp({ issuerPath: `/${TENANT}/v2.0`, clientId: 'overage-app' });
     service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, ENTRA_GRAPH_URL: entra.origin } });
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Overage Test" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Overage Test" }) { id } }',
+    );
     await addVerifiedDomain(service.url, createOrganization.id, 'overage-test.com');
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId: createOrganization.id, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'overage-app', clientSecret: 'overage-secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          organizationId: createOrganization.id,
+          type: 'ENTRA_ID',
+          entraTenant: TENANT,
+          clientId: 'overage-app',
+          clientSecret: 'overage-secret',
+        },
+      },
+    );
     connectionId = createConnection.id;
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId, idpGroupId: 'grp-admins-object-id', role: 'admin' },
@@ -87,7 +102,10 @@ describe('Entra groups overage', () => {
   });
 
   it('signs in with the default role and audits why when Graph cannot be reached', async () => {
-    const unreachableGraph = await startTestApp({ database: service.database, env: { ENTRA_AUTHORITY: entra.origin, ENTRA_GRAPH_URL: 'http://127.0.0.1:9', PUBLIC_URL: service.url } });
+    const unreachableGraph = await startTestApp({
+      database: service.database,
+      env: { ENTRA_AUTHORITY: entra.origin, ENTRA_GRAPH_URL: 'http://127.0.0.1:9', PUBLIC_URL: service.url },
+    });
     entra.behaviour.claims = overageClaims('unreachable-groups');
     try {
       const browser = new TestBrowser();
@@ -121,7 +139,9 @@ describe('Entra groups overage', () => {
 
   describe('in a test sign-in', () => {
     async function testReport(): Promise<Record<string, any>> {
-      const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', { id: connectionId });
+      const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', {
+        id: connectionId,
+      });
       const browser = new TestBrowser();
       const start = await browser.get(testConnection.url);
       const callback = await browser.get(await entra.signIn(start.headers.get('location')!), { accept: 'application/json' });
@@ -145,7 +165,11 @@ describe('Entra groups overage', () => {
       entra.behaviour.claims = overageClaims('tester');
       entra.behaviour.defect = 'bad-signature';
       try {
-        expect(await testReport()).toMatchObject({ succeeded: false, subject: null, problems: [{ code: 'invalid_id_token', blocksLogin: true }] });
+        expect(await testReport()).toMatchObject({
+          succeeded: false,
+          subject: null,
+          problems: [{ code: 'invalid_id_token', blocksLogin: true }],
+        });
       } finally {
         entra.behaviour.defect = 'none';
       }

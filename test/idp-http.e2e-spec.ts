@@ -16,9 +16,20 @@ describe('outbound calls to identity providers', () => {
   let restoreFetch: () => void;
 
   async function newConnection(): Promise<string> {
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: 'rogue-app', clientSecret: 'rogue-secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          organizationId,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: rogue.discoveryUrl,
+          clientId: 'rogue-app',
+          clientSecret: 'rogue-secret',
+        },
+      },
+    );
     return createConnection.id;
   }
 
@@ -43,7 +54,8 @@ describe('outbound calls to identity providers', () => {
       configurable: true,
     });
     restoreFetch = () => Object.defineProperty(http, 'fetch', { value: guardedFetch, configurable: true });
-    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Initrode" }) { id } }')).createOrganization.id;
+    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Initrode" }) { id } }'))
+      .createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, 'initrode-sso-test.com');
   });
 
@@ -70,19 +82,36 @@ describe('outbound calls to identity providers', () => {
     const healthyConnection = await newConnection();
     const other = await startRogueIdp();
     other.behaviour.claims = { sub: 'otto', email: 'otto@initrode-sso-test.com', email_verified: true };
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: other.discoveryUrl, clientId: 'other-app', clientSecret: 'other-secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          organizationId,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: other.discoveryUrl,
+          clientId: 'other-app',
+          clientSecret: 'other-secret',
+        },
+      },
+    );
     const startAtOther = async () => {
       const browser = new TestBrowser();
       const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
       return { browser, callbackUrl: await other.signIn(initiate.headers.get('location')!) };
     };
-    const errorOf = async (response: Response) => ({ status: response.status, error: ((await response.json()) as { error: string }).error });
+    const errorOf = async (response: Response) => ({
+      status: response.status,
+      error: ((await response.json()) as { error: string }).error,
+    });
     try {
       other.behaviour.tokenError = { status: 503, body: { error: 'temporarily_unavailable' } };
       const failing = await startAtOther();
-      expect(await errorOf(await failing.browser.get(failing.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 424, error: 'token_exchange_failed' });
+      expect(await errorOf(await failing.browser.get(failing.callbackUrl, { accept: 'application/json' }))).toEqual({
+        status: 424,
+        error: 'token_exchange_failed',
+      });
 
       other.behaviour.tokenError = undefined;
       other.behaviour.tokenDelayMs = 2_500;
@@ -103,7 +132,10 @@ describe('outbound calls to identity providers', () => {
       other.behaviour.tokenDelayMs = undefined;
       const vanished = await startAtOther();
       await other.close();
-      expect(await errorOf(await vanished.browser.get(vanished.callbackUrl, { accept: 'application/json' }))).toEqual({ status: 424, error: 'token_exchange_failed' });
+      expect(await errorOf(await vanished.browser.get(vanished.callbackUrl, { accept: 'application/json' }))).toEqual({
+        status: 424,
+        error: 'token_exchange_failed',
+      });
       expect((await login(healthyConnection)).status).toBe(302);
     } finally {
       await other.close().catch(() => undefined);

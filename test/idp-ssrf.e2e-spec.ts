@@ -21,7 +21,11 @@ describe('IdP address guard', () => {
   let closedPort: number;
 
   async function discoveryError(service: TestApp, discoveryUrl: string): Promise<{ code?: string; message?: string }> {
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Probe" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Probe" }) { id } }',
+    );
     const result = await graphql(service.url, PLATFORM_KEY, CREATE_CONNECTION, {
       input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl, clientId: 'c', clientSecret: 's' },
     });
@@ -65,7 +69,11 @@ describe('IdP address guard', () => {
       'https://2852039166/.well-known/openid-configuration',
     ];
     for (const url of internal) {
-      expect({ url, ...(await discoveryError(development, url)) }).toEqual({ url, code: 'BAD_USER_INPUT', message: 'discoveryUrl: could not be reached' });
+      expect({ url, ...(await discoveryError(development, url)) }).toEqual({
+        url,
+        code: 'BAD_USER_INPUT',
+        message: 'discoveryUrl: could not be reached',
+      });
     }
   });
 

@@ -15,10 +15,18 @@ describe('input hardening', () => {
   beforeAll(async () => {
     rogue = await startRogueIdp();
     service = await startTestApp({ env: { LOG_LEVEL: 'warn' }, logLines });
-    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Hardened" }) { id } }')).createOrganization.id;
+    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Hardened" }) { id } }'))
+      .createOrganization.id;
     connectionId = (
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-        input: { organizationId, type: 'GENERIC_OIDC', name: 'Rogue', discoveryUrl: rogue.discoveryUrl, clientId: 'rogue-app', clientSecret: 'rogue-secret' },
+        input: {
+          organizationId,
+          type: 'GENERIC_OIDC',
+          name: 'Rogue',
+          discoveryUrl: rogue.discoveryUrl,
+          clientId: 'rogue-app',
+          clientSecret: 'rogue-secret',
+        },
       })
     ).createConnection.id;
   });
@@ -31,29 +39,53 @@ describe('input hardening', () => {
 
   describe('a NUL character', () => {
     it('in the roles API’s email is a 400 naming email', async () => {
-      const response = await fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=a%00`, { headers: { authorization: `Bearer ${PLATFORM_KEY}` } });
+      const response = await fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=a%00`, {
+        headers: { authorization: `Bearer ${PLATFORM_KEY}` },
+      });
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ error: 'bad_user_input', field: 'email' });
     });
 
     it('in any GraphQL argument or input field is BAD_USER_INPUT naming that field', async () => {
       const cases: [string, string, Record<string, unknown>][] = [
-        ['email', 'query($id: ID!, $email: String) { userRoles(organizationId: $id, email: $email) }', { id: organizationId, email: 'a\u0000@x.com' }],
-        ['name', 'mutation($id: ID!, $input: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $input) { id } }', { id: organizationId, input: { name: 'Acme\u0000' } }],
+        [
+          'email',
+          'query($id: ID!, $email: String) { userRoles(organizationId: $id, email: $email) }',
+          { id: organizationId, email: 'a\u0000@x.com' },
+        ],
+        [
+          'name',
+          'mutation($id: ID!, $input: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $input) { id } }',
+          { id: organizationId, input: { name: 'Acme\u0000' } },
+        ],
         [
           'idpGroupId',
           'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }',
           { input: { connectionId, idpGroupId: 'group\u0000', role: 'viewer' } },
         ],
         ['name', 'mutation { createOrganization(input: { name: "Nul\\u0000Inline" }) { id } }', {}],
-        ['domain', 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: organizationId, domain: 'x\u0000.com' }],
-        ['name', 'mutation($id: ID!, $input: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $input) { id } }', { id: organizationId, input: { name: 'half \ud800 pair' } }],
+        [
+          'domain',
+          'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }',
+          { id: organizationId, domain: 'x\u0000.com' },
+        ],
+        [
+          'name',
+          'mutation($id: ID!, $input: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $input) { id } }',
+          { id: organizationId, input: { name: 'half \ud800 pair' } },
+        ],
       ];
       for (const [field, query, variables] of cases) {
         const result = await graphql(service.url, PLATFORM_KEY, query, variables);
-        expect({ query, code: errorCode(result), field: result.errors?.[0].extensions?.field }).toEqual({ query, code: 'BAD_USER_INPUT', field });
+        expect({ query, code: errorCode(result), field: result.errors?.[0].extensions?.field }).toEqual({
+          query,
+          code: 'BAD_USER_INPUT',
+          field,
+        });
       }
-      const [{ name }] = await queryDatabase<{ name: string }>(service.databaseUrl, 'SELECT name FROM organizations WHERE id = $1', [organizationId]);
+      const [{ name }] = await queryDatabase<{ name: string }>(service.databaseUrl, 'SELECT name FROM organizations WHERE id = $1', [
+        organizationId,
+      ]);
       expect(name).toBe('Hardened');
       expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM role_mappings')).toEqual([]);
     });
@@ -87,31 +119,56 @@ describe('input hardening', () => {
     it('is refused as BAD_USER_INPUT naming name, for every name field', async () => {
       const cases: [string, Record<string, unknown>][] = [
         ['mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id } }', { input: { name: '   ' } }],
-        ['mutation($id: ID!, $input: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $input) { id } }', { id: organizationId, input: { name: ' \t ' } }],
+        [
+          'mutation($id: ID!, $input: UpdateOrganizationInput!) { updateOrganization(id: $id, input: $input) { id } }',
+          { id: organizationId, input: { name: ' \t ' } },
+        ],
         [
           'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-          { input: { organizationId, type: 'GENERIC_OIDC', name: '  ', discoveryUrl: rogue.discoveryUrl, clientId: 'c', clientSecret: 's' } },
+          {
+            input: { organizationId, type: 'GENERIC_OIDC', name: '  ', discoveryUrl: rogue.discoveryUrl, clientId: 'c', clientSecret: 's' },
+          },
         ],
-        ['mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }', { id: connectionId, input: { name: '  ' } }],
-        ['mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', { input: { connectionId, idpGroupId: 'g1', name: '   ', role: 'viewer' } }],
+        [
+          'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }',
+          { id: connectionId, input: { name: '  ' } },
+        ],
+        [
+          'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }',
+          { input: { connectionId, idpGroupId: 'g1', name: '   ', role: 'viewer' } },
+        ],
       ];
       for (const [query, variables] of cases) {
         const result = await graphql(service.url, PLATFORM_KEY, query, variables);
-        expect({ query, code: errorCode(result), field: result.errors?.[0].extensions?.field }).toEqual({ query, code: 'BAD_USER_INPUT', field: 'name' });
+        expect({ query, code: errorCode(result), field: result.errors?.[0].extensions?.field }).toEqual({
+          query,
+          code: 'BAD_USER_INPUT',
+          field: 'name',
+        });
       }
       expect(await queryDatabase(service.databaseUrl, "SELECT id FROM organizations WHERE btrim(name) = ''")).toEqual([]);
       expect(await queryDatabase(service.databaseUrl, "SELECT id FROM connections WHERE btrim(name) = ''")).toEqual([]);
     });
 
     it('is stored trimmed when it has words', async () => {
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id name } }', {
-        input: { name: '  Padded Corp  ' },
-      });
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($input: CreateOrganizationInput!) { createOrganization(input: $input) { id name } }',
+        {
+          input: { name: '  Padded Corp  ' },
+        },
+      );
       expect(createOrganization.name).toBe('Padded Corp');
-      const { updateConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { name } }', {
-        id: connectionId,
-        input: { name: ' Rogue IdP ' },
-      });
+      const { updateConnection } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { name } }',
+        {
+          id: connectionId,
+          input: { name: ' Rogue IdP ' },
+        },
+      );
       expect(updateConnection.name).toBe('Rogue IdP');
     });
   });

@@ -53,7 +53,8 @@ describe('Login activity', () => {
 
   const refusalCounts = async () =>
     (await graphqlOk<{ loginRefusalCounts: RefusalCount[] }>(service.url, orgKey, REFUSAL_COUNTS, { organizationId })).loginRefusalCounts;
-  const total = (counts: RefusalCount[], code: string) => counts.filter((row) => row.errorCode === code).reduce((sum, row) => sum + row.count, 0);
+  const total = (counts: RefusalCount[], code: string) =>
+    counts.filter((row) => row.errorCode === code).reduce((sum, row) => sum + row.count, 0);
 
   const attempts = async (key = orgKey, variables: Record<string, unknown> = {}) =>
     (await graphqlOk<{ loginAttempts: Attempt[] }>(service.url, key, ATTEMPTS, { organizationId, ...variables })).loginAttempts;
@@ -66,14 +67,34 @@ describe('Login activity', () => {
       ],
     });
     service = await startTestApp();
-    ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Activity Test" }) { id } }'));
+    ({
+      createOrganization: { id: organizationId },
+    } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Activity Test" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'activity-test.com');
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'activity-app', clientSecret: 'activity-secret-value' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: {
+          organizationId,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'activity-app',
+          clientSecret: 'activity-secret-value',
+        },
+      },
+    );
     connectionId = createConnection.id;
     idp.registerClient({ clientId: 'activity-app', clientSecret: 'activity-secret-value', redirectUris: [createConnection.redirectUri] });
-    ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
+    ({
+      createApiKey: { secret: orgKey },
+    } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: organizationId },
+    ));
   });
 
   afterAll(async () => {
@@ -86,7 +107,14 @@ describe('Login activity', () => {
     const { callback } = await login('amy-sub');
     expect(callback.status).toBe(302);
     const [latest] = await attempts();
-    expect(latest).toMatchObject({ connectionId, outcome: 'SUCCEEDED', errorCode: null, reason: null, subject: 'amy-sub', email: 'amy@activity-test.com' });
+    expect(latest).toMatchObject({
+      connectionId,
+      outcome: 'SUCCEEDED',
+      errorCode: null,
+      reason: null,
+      subject: 'amy-sub',
+      email: 'amy@activity-test.com',
+    });
     expect(latest.correlationId).toBe(callback.headers.get('x-request-id'));
   });
 
@@ -115,12 +143,16 @@ describe('Login activity', () => {
     const replay = await browser.get(callbackUrl, { accept: 'application/json' });
     expect(((await replay.json()) as { error: string }).error).toBe('invalid_state');
 
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', { id: connectionId });
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', {
+      id: connectionId,
+    });
     try {
       const refused = await fetch(`${service.url}/sso/initiate/${connectionId}`, { headers: { accept: 'application/json' } });
       expect(refused.status).toBe(403);
     } finally {
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: ACTIVE }) { id } }', { id: connectionId });
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: ACTIVE }) { id } }', {
+        id: connectionId,
+      });
     }
     expect(await attempts()).toEqual(before);
     const counted = await refusalCounts();
@@ -131,7 +163,10 @@ describe('Login activity', () => {
   it('counts 200 anonymous initiates with a bogus iss in one row a minute, answers 429 past the per-address limit, and stores no attempt for them', async () => {
     const limited = await startTestApp({ database: service.database, env: { SSO_REFUSALS_PER_MINUTE: '50' } });
     try {
-      const [{ rows: rowsBefore }] = await queryDatabase<{ rows: number }>(service.databaseUrl, 'SELECT count(*)::int AS rows FROM login_attempts');
+      const [{ rows: rowsBefore }] = await queryDatabase<{ rows: number }>(
+        service.databaseUrl,
+        'SELECT count(*)::int AS rows FROM login_attempts',
+      );
       const countedBefore = total(await refusalCounts(), 'invalid_request');
       const statuses = await Promise.all(
         Array.from({ length: 200 }, (_, index) =>
@@ -153,7 +188,14 @@ describe('Login activity', () => {
       // One row a minute (two when the flood straddles a minute).
       expect(counted.filter((row) => row.errorCode === 'invalid_request').length).toBeLessThanOrEqual(2);
       // The flooding address is limited, no one else: a person's login starts as usual.
-      expect((await fetch(`${limited.url}/sso/initiate/${connectionId}`, { redirect: 'manual', headers: { 'x-forwarded-for': '203.0.113.201' } })).status).toBe(302);
+      expect(
+        (
+          await fetch(`${limited.url}/sso/initiate/${connectionId}`, {
+            redirect: 'manual',
+            headers: { 'x-forwarded-for': '203.0.113.201' },
+          })
+        ).status,
+      ).toBe(302);
     } finally {
       await limited.close();
     }
@@ -169,7 +211,9 @@ describe('Login activity', () => {
     expect(page.correlationId).toMatch(/^[0-9a-f-]{36}$/);
     const [latest] = await attempts();
     expect(latest).toMatchObject({ errorCode: 'domain_not_allowed', correlationId: page.correlationId });
-    expect(JSON.stringify(await queryDatabase(service.databaseUrl, 'SELECT correlation_id FROM login_attempts'))).not.toContain('chosen-by-the-caller');
+    expect(JSON.stringify(await queryDatabase(service.databaseUrl, 'SELECT correlation_id FROM login_attempts'))).not.toContain(
+      'chosen-by-the-caller',
+    );
   });
 
   it('filters by connection and limits the page', async () => {
@@ -180,12 +224,24 @@ describe('Login activity', () => {
   });
 
   it('shows another organization nothing', async () => {
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Activity Other" }) { id } }');
-    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: createOrganization.id });
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Activity Other" }) { id } }',
+    );
+    const { createApiKey } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: createOrganization.id },
+    );
     const foreign = await graphql(service.url, createApiKey.secret, ATTEMPTS, { organizationId });
     expect(errorCode(foreign)).toBe('FORBIDDEN');
     expect(foreign.data?.loginAttempts ?? null).toBeNull();
-    const ownWithOtherConnection = await graphqlOk<{ loginAttempts: Attempt[] }>(service.url, createApiKey.secret, ATTEMPTS, { organizationId: createOrganization.id, connectionId });
+    const ownWithOtherConnection = await graphqlOk<{ loginAttempts: Attempt[] }>(service.url, createApiKey.secret, ATTEMPTS, {
+      organizationId: createOrganization.id,
+      connectionId,
+    });
     expect(ownWithOtherConnection.loginAttempts).toEqual([]);
     const foreignCounts = await graphql(service.url, createApiKey.secret, REFUSAL_COUNTS, { organizationId });
     expect(errorCode(foreignCounts)).toBe('FORBIDDEN');
@@ -208,7 +264,10 @@ describe('Login activity', () => {
     await service.app.get(LoginActivityService).pruneHourly();
     expect(await queryDatabase(service.databaseUrl, `SELECT count FROM login_refusal_counts WHERE error_code = 'old_code'`)).toEqual([]);
     expect(total(await refusalCounts(), 'invalid_request')).toBeGreaterThan(0);
-    const left = await queryDatabase<{ id: string; correlation_id: string }>(service.databaseUrl, 'SELECT id, correlation_id FROM login_attempts');
+    const left = await queryDatabase<{ id: string; correlation_id: string }>(
+      service.databaseUrl,
+      'SELECT id, correlation_id FROM login_attempts',
+    );
     expect(left.map((row) => row.correlation_id)).not.toContain('old-ref');
     expect(left.map((row) => row.id)).toContain(recent.id);
   });

@@ -23,16 +23,32 @@ describe('SQL statements per login', () => {
   let idp: RogueIdp;
   let connectionId: string;
   let statements: string[] | null = null;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called back with the query runner as `this`
   const original = PostgresQueryRunner.prototype.query;
 
   beforeAll(async () => {
     idp = await startRogueIdp();
     service = await startTestApp();
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Counted" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Counted" }) { id } }',
+    );
     await addVerifiedDomain(service.url, createOrganization.id, 'counted-sso-test.com');
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'app', clientSecret: 'secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          organizationId: createOrganization.id,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'app',
+          clientSecret: 'secret',
+        },
+      },
+    );
     connectionId = createConnection.id;
     PostgresQueryRunner.prototype.query = function (this: PostgresQueryRunner, ...args: Parameters<typeof original>) {
       if (statements && !CONTROL.test(String(args[0]).trim())) statements.push(String(args[0]));

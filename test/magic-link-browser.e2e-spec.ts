@@ -23,7 +23,11 @@ describe('magic links in a real browser', () => {
 
   async function linkFor(email: string): Promise<string> {
     const before = smtp.messages.length;
-    const response = await fetch(`${service.url}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email }) });
+    const response = await fetch(`${service.url}/auth/magic-link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email }),
+    });
     expect(response.status).toBe(202);
     return magicLinkIn(await smtp.waitFor((mail) => smtp.messages.indexOf(mail) >= before && mail.to.includes(email)));
   }
@@ -32,10 +36,16 @@ describe('magic links in a real browser', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     smtp = await startTestSmtpServer();
     service = await startTestApp({ env: { SMTP_URL: smtp.url } });
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Browser Magic" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Browser Magic" }) { id } }',
+    );
     await addVerifiedDomain(service.url, createOrganization.id, 'browser-magic-test.com');
     for (const email of [`vic@${DOMAIN}`, `mal@${DOMAIN}`]) {
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', { input: { organizationId: createOrganization.id, email } });
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
+        input: { organizationId: createOrganization.id, email },
+      });
     }
     // Another site (localhost is not the same site as 127.0.0.1), serving whatever page the test sets.
     attackerSite = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage));
@@ -43,7 +53,14 @@ describe('magic links in a real browser', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 60000);
 
@@ -89,7 +106,11 @@ describe('magic links in a real browser', () => {
     await page.waitForURL(`${service.url}/auth/magic-link/verify`);
     expect(await page.content()).toContain('magic_link_not_confirmed');
     expect((await context.cookies()).some((cookie) => cookie.name === 'sso_session')).toBe(false);
-    const stored = (await queryDatabase<{ used: boolean }>(service.databaseUrl, `SELECT used_at IS NOT NULL AS used FROM magic_links WHERE email = $1`, [`mal@${DOMAIN}`]))[0];
+    const stored = (
+      await queryDatabase<{ used: boolean }>(service.databaseUrl, `SELECT used_at IS NOT NULL AS used FROM magic_links WHERE email = $1`, [
+        `mal@${DOMAIN}`,
+      ])
+    )[0];
     expect(stored).toEqual({ used: false });
     await context.close();
   }, 60000);

@@ -22,7 +22,9 @@ const ACCEPTED = { message: 'If this email address may sign in, a sign-in link i
 function formOf(html: string): { action: string; fields: Record<string, string> } {
   const action = /<form method="post" action="([^"]+)"/.exec(html)?.[1];
   expect(action).toBeDefined();
-  const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]));
+  const fields = Object.fromEntries(
+    [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((match) => [match[1], match[2]]),
+  );
   return { action: action!.replace(/&amp;/g, '&'), fields };
 }
 
@@ -49,7 +51,11 @@ describe('magic links', () => {
   const requestLink = (email: string, options: { ip?: string; returnTo?: string; accept?: string } = {}) =>
     fetch(`${service.url}/auth/magic-link`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-forwarded-for': options.ip ?? freshIp(), ...(options.accept ? { accept: options.accept } : {}) },
+      headers: {
+        'content-type': 'application/json',
+        'x-forwarded-for': options.ip ?? freshIp(),
+        ...(options.accept ? { accept: options.accept } : {}),
+      },
       body: JSON.stringify({ email, ...(options.returnTo ? { returnTo: options.returnTo } : {}) }),
     });
 
@@ -65,9 +71,9 @@ describe('magic links', () => {
   }
 
   const invite = (email: string, role: string, orgId = organizationId) =>
-    graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', { input: { organizationId: orgId, email, role } }).then(
-      (data) => data.inviteUser.id as string,
-    );
+    graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
+      input: { organizationId: orgId, email, role },
+    }).then((data) => data.inviteUser.id as string);
 
   async function refusal(response: Response): Promise<{ error: string; ssoUrl?: string }> {
     expect(response.headers.getSetCookie().some((cookie) => cookie.startsWith('sso_session='))).toBe(false);
@@ -78,16 +84,40 @@ describe('magic links', () => {
     smtp = await startTestSmtpServer();
     idp = await startTestIdp({ accounts: [{ sub: 'sam', email: `sam@${SSO_DOMAIN}`, email_verified: true }] });
     service = await startTestApp({
-      env: { SMTP_URL: smtp.url, MAIL_FROM: 'Magic Test <sso@magic-links-test.com>', APP_URL: `${APP_ORIGIN}/home`, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '3', MAGIC_LINK_RATE_LIMIT_PER_IP: '6' },
+      env: {
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Magic Test <sso@magic-links-test.com>',
+        APP_URL: `${APP_ORIGIN}/home`,
+        MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '3',
+        MAGIC_LINK_RATE_LIMIT_PER_IP: '6',
+      },
     });
-    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Magic Test", jitProvisioning: false }) { id } }')).createOrganization.id;
+    organizationId = (
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { createOrganization(input: { name: "Magic Test", jitProvisioning: false }) { id } }',
+      )
+    ).createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, DOMAIN);
 
-    ssoOrganizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "SSO Only" }) { id } }')).createOrganization.id;
+    ssoOrganizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "SSO Only" }) { id } }'))
+      .createOrganization.id;
     await addVerifiedDomain(service.url, ssoOrganizationId, SSO_DOMAIN);
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId: ssoOrganizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'magic-sso', clientSecret: 'magic-sso-secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: {
+          organizationId: ssoOrganizationId,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'magic-sso',
+          clientSecret: 'magic-sso-secret',
+        },
+      },
+    );
     ssoConnectionId = createConnection.id;
     idp.registerClient({ clientId: 'magic-sso', clientSecret: 'magic-sso-secret', redirectUris: [createConnection.redirectUri] });
   });
@@ -158,7 +188,9 @@ describe('magic links', () => {
     const link = await linkFor(`carol@${DOMAIN}`);
     const browser = new TestBrowser();
     const { action, fields } = formOf(await (await browser.get(link, { accept: 'text/html' })).text());
-    const statuses = await Promise.all(Array.from({ length: 10 }, () => browser.post(action, fields, { accept: 'application/json' }).then((response) => response.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 10 }, () => browser.post(action, fields, { accept: 'application/json' }).then((response) => response.status)),
+    );
     expect(statuses.filter((status) => status === 303)).toHaveLength(1);
     expect(statuses.filter((status) => status === 410)).toHaveLength(9);
   });
@@ -182,7 +214,9 @@ describe('magic links', () => {
       expect(html).toContain('Magic Test');
       expect(formOf(html).fields).toEqual({ token: expect.any(String), confirmation: expect.any(String) });
     }
-    expect(await queryDatabase(service.databaseUrl, 'SELECT used_at FROM magic_links WHERE token_hash = $1', [tokenHash])).toEqual([{ used_at: null }]);
+    expect(await queryDatabase(service.databaseUrl, 'SELECT used_at FROM magic_links WHERE token_hash = $1', [tokenHash])).toEqual([
+      { used_at: null },
+    ]);
     expect((await browser.get(`${service.url}/auth/me`)).status).toBe(401);
     expect((await signInWith(link, browser)).status).toBe(303);
     expect((await browser.get(`${service.url}/auth/me`)).status).toBe(200);
@@ -279,11 +313,18 @@ describe('magic links', () => {
 
   it('makes an invitee accepted through a link known to the roles API at once, past a cached 404', async () => {
     await invite(`uma@${DOMAIN}`, 'viewer');
-    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', {
-      id: organizationId,
-    });
+    const { createApiKey } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
+      {
+        id: organizationId,
+      },
+    );
     const roles = () =>
-      fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(`uma@${DOMAIN}`)}`, { headers: { authorization: `Bearer ${createApiKey.secret}` } });
+      fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(`uma@${DOMAIN}`)}`, {
+        headers: { authorization: `Bearer ${createApiKey.secret}` },
+      });
     // Asked twice: the second answer comes from the cache.
     expect((await roles()).status).toBe(404);
     expect((await roles()).status).toBe(404);
@@ -320,8 +361,12 @@ describe('magic links', () => {
 
   it('limits requests per email address from one client IP, known or not, with a clear 429 for that IP only', async () => {
     await invite(`frank@${DOMAIN}`, 'editor');
-    for (const [email, ip] of [[`frank@${DOMAIN}`, '198.51.100.1'], [`ghost@${DOMAIN}`, '198.51.100.2']]) {
-      for (let attempt = 0; attempt < 3; attempt++) expect((await requestLink(attempt % 2 ? email.toUpperCase() : email, { ip })).status).toBe(202);
+    for (const [email, ip] of [
+      [`frank@${DOMAIN}`, '198.51.100.1'],
+      [`ghost@${DOMAIN}`, '198.51.100.2'],
+    ]) {
+      for (let attempt = 0; attempt < 3; attempt++)
+        expect((await requestLink(attempt % 2 ? email.toUpperCase() : email, { ip })).status).toBe(202);
       const limited = await requestLink(email, { ip });
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -347,7 +392,12 @@ describe('magic links', () => {
       const browser = new TestBrowser();
       const initiate = await browser.get(`${service.url}/sso/initiate/${ssoConnectionId}`);
       expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'sam'))).status).toBe(302);
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { ssoRequired: true }) { ssoRequired } }', { id: ssoOrganizationId });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { updateOrganization(id: $id, input: { ssoRequired: true }) { ssoRequired } }',
+        { id: ssoOrganizationId },
+      );
     });
 
     it('refuses a link request with sso_required and where to sign in, the same for members and strangers', async () => {
@@ -386,15 +436,30 @@ describe('magic links requested from many addresses', () => {
     const smtp = await startTestSmtpServer();
     // The shipped limits: 5 requests per email and address, 30 per address, 1 mail a minute.
     const service = await startTestApp({
-      env: { SMTP_URL: smtp.url, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '5', MAGIC_LINK_RATE_LIMIT_PER_IP: '30', MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: '1' },
+      env: {
+        SMTP_URL: smtp.url,
+        MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '5',
+        MAGIC_LINK_RATE_LIMIT_PER_IP: '30',
+        MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: '1',
+      },
     });
     const member = 'nina@crowded-magic-test.com';
     const ask = (ip: string) =>
-      fetch(`${service.url}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ email: member }) });
+      fetch(`${service.url}/auth/magic-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ email: member }),
+      });
     try {
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Crowded" }) { id } }');
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { createOrganization(input: { name: "Crowded" }) { id } }',
+      );
       await addVerifiedDomain(service.url, createOrganization.id, 'crowded-magic-test.com');
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', { input: { organizationId: createOrganization.id, email: member } });
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
+        input: { organizationId: createOrganization.id, email: member },
+      });
 
       // Strangers ask for the member's links from 40 addresses, one of them until it is refused.
       const strangers = Array.from({ length: 40 }, (_, index) => `192.0.2.${index + 1}`);
@@ -408,9 +473,14 @@ describe('magic links requested from many addresses', () => {
       // ...and the inbox holds one link, under a minute old, that signs them in.
       const first = await smtp.waitFor((mail) => mail.to.includes(member));
       // Every request that reached the member's mail limit has been counted (40 + 4 + 1), yet one mail went out.
-      await eventually(async () => {
-        expect(await queryDatabase(service.databaseUrl, `SELECT points FROM rate_limits WHERE key LIKE 'magic_link_mail:%'`)).toEqual([{ points: 45 }]);
-      }, { timeoutMs: 10_000 });
+      await eventually(
+        async () => {
+          expect(await queryDatabase(service.databaseUrl, `SELECT points FROM rate_limits WHERE key LIKE 'magic_link_mail:%'`)).toEqual([
+            { points: 45 },
+          ]);
+        },
+        { timeoutMs: 10_000 },
+      );
       expect(smtp.messages.filter((mail) => mail.to.includes(member))).toHaveLength(1);
       expect((await signInWith(magicLinkIn(first))).status).toBe(303);
 
@@ -432,7 +502,11 @@ describe('magic links at shutdown', () => {
     const smtp = await startTestSmtpServer();
     const service = await startTestApp({ env: { SMTP_URL: smtp.url } });
     try {
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Closing" }) { id } }');
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { createOrganization(input: { name: "Closing" }) { id } }',
+      );
       await addVerifiedDomain(service.url, createOrganization.id, 'closing-magic-test.com');
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
         input: { organizationId: createOrganization.id, email: 'cleo@closing-magic-test.com' },
@@ -457,7 +531,9 @@ describe('magic links at shutdown', () => {
         await locker.end();
       }
       await closing;
-      expect(magicLinkIn(await smtp.waitFor((mail) => mail.to.includes('cleo@closing-magic-test.com'), 1_000))).toContain('/auth/magic-link/verify?token=');
+      expect(magicLinkIn(await smtp.waitFor((mail) => mail.to.includes('cleo@closing-magic-test.com'), 1_000))).toContain(
+        '/auth/magic-link/verify?token=',
+      );
       expect(await queryDatabase(service.databaseUrl, 'SELECT email FROM magic_links')).toEqual([{ email: 'cleo@closing-magic-test.com' }]);
     } finally {
       await service.database.drop();
@@ -471,12 +547,20 @@ describe('magic links without SMTP_URL', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'magic-outbox-'));
     const service = await startTestApp({ env: { DATA_DIR: dataDir } });
     try {
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Offline" }) { id } }');
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { createOrganization(input: { name: "Offline" }) { id } }',
+      );
       await addVerifiedDomain(service.url, createOrganization.id, 'offline-magic-test.com');
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
         input: { organizationId: createOrganization.id, email: 'olga@offline-magic-test.com' },
       });
-      const response = await fetch(`${service.url}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'olga@offline-magic-test.com' }) });
+      const response = await fetch(`${service.url}/auth/magic-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'olga@offline-magic-test.com' }),
+      });
       expect(response.status).toBe(202);
       const outbox = join(dataDir, 'outbox');
       const files = await eventually(

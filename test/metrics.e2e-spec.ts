@@ -39,12 +39,18 @@ describe('GET /metrics and the health probes', () => {
   });
 
   it('serves request latency per route pattern, roles cache lookups and the database pool in Prometheus text', async () => {
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Metrics Corp" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Metrics Corp" }) { id } }',
+    );
     const rolesUrl = `${service.url}/v1/organizations/${createOrganization.id}/users/${randomUUID()}/roles`;
     expect((await fetch(rolesUrl, { headers: { authorization: `Bearer ${PLATFORM_KEY}` } })).status).toBe(404);
 
     const text = await scrape();
-    expect(text).toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/v1\/organizations\/:organizationId\/users\/:userId\/roles",status="404"\} 1$/m);
+    expect(text).toMatch(
+      /^http_request_duration_seconds_count\{method="GET",route="\/v1\/organizations\/:organizationId\/users\/:userId\/roles",status="404"\} 1$/m,
+    );
     expect(text).toMatch(/^http_request_duration_seconds_count\{method="POST",route="\/graphql",status="200"\} [1-9]/m);
     expect(text).not.toContain(createOrganization.id);
     expect(text).toMatch(/^roles_cache_lookups_total\{result="miss"\} [1-9]/m);

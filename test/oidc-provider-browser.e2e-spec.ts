@@ -21,27 +21,73 @@ describe('an app signing people in through the service with a real browser', () 
     idp = await startTestIdp({
       flavour: 'okta',
       title: 'Demo IdP',
-      accounts: [{ sub: 'dana', email: 'dana@op-browser-example.com', email_verified: true, given_name: 'Dana', family_name: 'Scully', groups: ['Engineering'], password: 'correct horse battery' }],
+      accounts: [
+        {
+          sub: 'dana',
+          email: 'dana@op-browser-example.com',
+          email_verified: true,
+          given_name: 'Dana',
+          family_name: 'Scully',
+          groups: ['Engineering'],
+          password: 'correct horse battery',
+        },
+      ],
     });
     service = await startTestApp();
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "OP Browser Test" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "OP Browser Test" }) { id } }',
+    );
     await addVerifiedDomain(service.url, createOrganization.id, 'op-browser-example.com');
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId: createOrganization.id, type: 'OKTA', oktaDomain: idp.origin, clientId: 'op-browser', clientSecret: 'op-browser-secret' },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: {
+          organizationId: createOrganization.id,
+          type: 'OKTA',
+          oktaDomain: idp.origin,
+          clientId: 'op-browser',
+          clientSecret: 'op-browser-secret',
+        },
+      },
+    );
     idp.registerClient({ clientId: 'op-browser', clientSecret: 'op-browser-secret', redirectUris: [createConnection.redirectUri] });
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId: createConnection.id, idpGroupId: 'Engineering', role: 'admin' },
     });
     demoApp = await startDemoApp();
-    const { createApplication } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }', {
-      input: { name: 'Demo app', redirectUris: [demoApp.redirectUri], postLogoutRedirectUris: [demoApp.postLogoutRedirectUri], initiateLoginUri: demoApp.initiateLoginUri },
+    const { createApplication } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }',
+      {
+        input: {
+          name: 'Demo app',
+          redirectUris: [demoApp.redirectUri],
+          postLogoutRedirectUris: [demoApp.postLogoutRedirectUri],
+          initiateLoginUri: demoApp.initiateLoginUri,
+        },
+      },
+    );
+    await demoApp.connect({
+      issuer: `${service.url}/oidc`,
+      clientId: createApplication.application.clientId,
+      clientSecret: createApplication.clientSecret,
     });
-    await demoApp.connect({ issuer: `${service.url}/oidc`, clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   }, 60000);
 

@@ -34,7 +34,10 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { id clientId name redirectUris postLogoutRedirectUris initiateLoginUri } } }',
       { input },
     );
-    return { ...createApplication.application, clientSecret: createApplication.clientSecret } as Application & { clientSecret: string; redirectUris: string[] };
+    return { ...createApplication.application, clientSecret: createApplication.clientSecret } as Application & {
+      clientSecret: string;
+      redirectUris: string[];
+    };
   };
 
   const relyingParty = (options: { auth?: 'basic' | 'post'; tokenHost?: string } = {}, client = app, redirectUri = `${APP}/callback`) =>
@@ -45,7 +48,11 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
    * pages and, when sent there, the IdP (signed in as `sub`), until the browser is sent back to an
    * app (the URL is returned) or a page is shown (the response is returned).
    */
-  async function follow(browser: TestBrowser, start: string, sub?: string): Promise<{ appUrl?: string; page?: Response; idpVisits: number }> {
+  async function follow(
+    browser: TestBrowser,
+    start: string,
+    sub?: string,
+  ): Promise<{ appUrl?: string; page?: Response; idpVisits: number }> {
     let url = start;
     let idpVisits = 0;
     for (let hop = 0; hop < 20; hop++) {
@@ -62,7 +69,9 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       const html = response.status === 200 ? await response.clone().text() : '';
       if (html.includes('<title>Submitting Callback</title>')) {
         const action = /<form method="post" action="([^"]+)"/.exec(html)![1];
-        const fields = Object.fromEntries([...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((match) => [match[1], match[2]]));
+        const fields = Object.fromEntries(
+          [...html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"\/>/g)].map((match) => [match[1], match[2]]),
+        );
         response = await browser.post(action, fields);
       }
       const location = response.headers.get('location');
@@ -85,11 +94,21 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
     (await queryDatabase<{ id: string }>(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', [email]))[0].id;
 
   async function setUpOrganization(name: string, domain: string, connection: Record<string, unknown>, idp: TestIdp, clientId: string) {
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }', { name });
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }',
+      { name },
+    );
     await addVerifiedDomain(service.url, createOrganization.id, domain);
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId: createOrganization.id, clientId, clientSecret: `${clientId}-secret`, ...connection },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: { organizationId: createOrganization.id, clientId, clientSecret: `${clientId}-secret`, ...connection },
+      },
+    );
     idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
     return { organizationId: createOrganization.id as string, connectionId: createConnection.id as string };
   }
@@ -105,7 +124,12 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
         { sub: 'out', email: 'out@elsewhere-op-test.com', email_verified: true },
       ],
     });
-    okta = await startTestIdp({ flavour: 'okta', accounts: [{ sub: 'gus', email: 'gus@globex-op-test.com', email_verified: true, given_name: 'Gus', family_name: 'Fring', groups: ['Sales'] }] });
+    okta = await startTestIdp({
+      flavour: 'okta',
+      accounts: [
+        { sub: 'gus', email: 'gus@globex-op-test.com', email_verified: true, given_name: 'Gus', family_name: 'Fring', groups: ['Sales'] },
+      ],
+    });
     service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin } });
     issuer = `${service.url}/oidc`;
     acme = await setUpOrganization('Acme OP', 'acme-op-test.com', { type: 'ENTRA_ID', entraTenant: TENANT }, entra, 'acme-op');
@@ -116,7 +140,12 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId: globex.connectionId, idpGroupId: 'Sales', role: 'viewer' },
     });
-    app = await createApplication({ name: 'Product', redirectUris: [`${APP}/callback`], postLogoutRedirectUris: [`${APP}/signed-out`], initiateLoginUri: `${APP}/initiate` });
+    app = await createApplication({
+      name: 'Product',
+      redirectUris: [`${APP}/callback`],
+      postLogoutRedirectUris: [`${APP}/signed-out`],
+      initiateLoginUri: `${APP}/initiate`,
+    });
     otherApp = await createApplication({ name: 'Other product', redirectUris: [`${OTHER_APP}/callback`] });
   });
 
@@ -131,11 +160,28 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
     it('registers an application, shows its secret once and keeps it sealed', async () => {
       const created = await createApplication({ name: 'Registered', redirectUris: ['https://registered.example/cb'] });
       expect(created.clientSecret.length).toBeGreaterThanOrEqual(40);
-      const { applications } = await graphqlOk(service.url, PLATFORM_KEY, '{ applications { id clientId name redirectUris postLogoutRedirectUris initiateLoginUri } }');
-      expect(applications).toContainEqual({ id: created.id, clientId: created.clientId, name: 'Registered', redirectUris: ['https://registered.example/cb'], postLogoutRedirectUris: [], initiateLoginUri: null });
-      const [row] = await queryDatabase<Record<string, string>>(service.databaseUrl, 'SELECT * FROM applications WHERE id = $1', [created.id]);
+      const { applications } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        '{ applications { id clientId name redirectUris postLogoutRedirectUris initiateLoginUri } }',
+      );
+      expect(applications).toContainEqual({
+        id: created.id,
+        clientId: created.clientId,
+        name: 'Registered',
+        redirectUris: ['https://registered.example/cb'],
+        postLogoutRedirectUris: [],
+        initiateLoginUri: null,
+      });
+      const [row] = await queryDatabase<Record<string, string>>(service.databaseUrl, 'SELECT * FROM applications WHERE id = $1', [
+        created.id,
+      ]);
       expect(JSON.stringify(row)).not.toContain(created.clientSecret);
-      const events = await queryDatabase<{ action: string; actor: string }>(service.databaseUrl, 'SELECT action, actor FROM audit_events WHERE target_id = $1', [created.id]);
+      const events = await queryDatabase<{ action: string; actor: string }>(
+        service.databaseUrl,
+        'SELECT action, actor FROM audit_events WHERE target_id = $1',
+        [created.id],
+      );
       expect(events).toEqual([{ action: 'application.created', actor: expect.stringMatching(/^api_key:/) }]);
     });
 
@@ -147,18 +193,41 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
         [{ name: 'x', redirectUris: ['https://app.example.com/cb'], postLogoutRedirectUris: ['not a uri'] }, 'postLogoutRedirectUris'],
         [{ name: 'x', redirectUris: ['https://app.example.com/cb'], initiateLoginUri: 'https://app.example.com/#x' }, 'initiateLoginUri'],
       ] as const) {
-        const result = await graphql(service.url, PLATFORM_KEY, 'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret } }', { input });
+        const result = await graphql(
+          service.url,
+          PLATFORM_KEY,
+          'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret } }',
+          { input },
+        );
         expect(errorCode(result)).toBe('BAD_USER_INPUT');
         expect(result.errors![0].extensions?.field).toBe(field);
       }
-      const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: acme.organizationId });
+      const { createApiKey } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+        { id: acme.organizationId },
+      );
       expect(errorCode(await graphql(service.url, createApiKey.secret, '{ applications { id } }'))).toBe('FORBIDDEN');
-      expect(errorCode(await graphql(service.url, createApiKey.secret, 'mutation { createApplication(input: { name: "x", redirectUris: ["https://a.example/cb"] }) { clientSecret } }'))).toBe('FORBIDDEN');
+      expect(
+        errorCode(
+          await graphql(
+            service.url,
+            createApiKey.secret,
+            'mutation { createApplication(input: { name: "x", redirectUris: ["https://a.example/cb"] }) { clientSecret } }',
+          ),
+        ),
+      ).toBe('FORBIDDEN');
     });
 
     it('rotates a secret (the old one stops working at the token endpoint) and deletes an application', async () => {
       const rotated = await createApplication({ name: 'Rotated', redirectUris: [`${APP}/callback`] });
-      const { rotateApplicationSecret } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { rotateApplicationSecret(id: $id) { clientSecret application { clientId } } }', { id: rotated.id });
+      const { rotateApplicationSecret } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { rotateApplicationSecret(id: $id) { clientSecret application { clientId } } }',
+        { id: rotated.id },
+      );
       expect(rotateApplicationSecret.application.clientId).toBe(rotated.clientId);
       const oldRp = await relyingParty({}, rotated);
       const newRp = await relyingParty({}, { ...rotated, clientSecret: rotateApplicationSecret.clientSecret });
@@ -171,11 +240,16 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       const { appUrl: secondUrl } = await follow(browser, second.url);
       await expect(newRp.finish(secondUrl!, second)).resolves.toHaveProperty('id_token');
 
-      expect((await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { deleteApplication(id: $id) }', { id: rotated.id })).deleteApplication).toBe(true);
+      expect(
+        (await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { deleteApplication(id: $id) }', { id: rotated.id }))
+          .deleteApplication,
+      ).toBe(true);
       const gone = await browser.get((await newRp.start()).url);
       expect(gone.status).toBe(400);
       expect(await gone.text()).toContain('invalid_client');
-      expect(errorCode(await graphql(service.url, PLATFORM_KEY, 'mutation($id: ID!) { deleteApplication(id: $id) }', { id: rotated.id }))).toBe('NOT_FOUND');
+      expect(
+        errorCode(await graphql(service.url, PLATFORM_KEY, 'mutation($id: ID!) { deleteApplication(id: $id) }', { id: rotated.id })),
+      ).toBe('NOT_FOUND');
     });
   });
 
@@ -193,13 +267,18 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       code_challenge_methods_supported: ['S256'],
     });
     expect(discovery.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
-    expect(discovery.claims_supported).toEqual(expect.arrayContaining(['sub', 'email', 'email_verified', 'given_name', 'family_name', 'org', 'roles']));
+    expect(discovery.claims_supported).toEqual(
+      expect.arrayContaining(['sub', 'email', 'email_verified', 'given_name', 'family_name', 'org', 'roles']),
+    );
     const jwks = (await (await fetch(`${issuer}/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
     expect(jwks.keys.length).toBeGreaterThanOrEqual(1);
     expect(jwks.keys.every((key) => key.kid && key.d === undefined)).toBe(true);
     const sessionKeys = (await (await fetch(`${service.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
     expect(jwks.keys.map((key) => key.kid)).not.toContain(sessionKeys.keys[0].kid);
-    const [stored] = await queryDatabase<{ private_jwk_encrypted: string }>(service.databaseUrl, 'SELECT private_jwk_encrypted FROM oidc_signing_keys');
+    const [stored] = await queryDatabase<{ private_jwk_encrypted: string }>(
+      service.databaseUrl,
+      'SELECT private_jwk_encrypted FROM oidc_signing_keys',
+    );
     expect(stored.private_jwk_encrypted).toMatch(/^v1:/);
   });
 
@@ -229,7 +308,12 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
 
     const gus = await signIn(new TestBrowser(), await relyingParty({ auth: 'post' }), 'gus', { organization: globex.organizationId });
     expect(gus.idpVisits).toBe(1);
-    expect(gus.claims).toMatchObject({ sub: await memberId('gus@globex-op-test.com'), email: 'gus@globex-op-test.com', org: globex.organizationId, roles: ['viewer'] });
+    expect(gus.claims).toMatchObject({
+      sub: await memberId('gus@globex-op-test.com'),
+      email: 'gus@globex-op-test.com',
+      org: globex.organizationId,
+      roles: ['viewer'],
+    });
 
     const byConnection = await signIn(new TestBrowser(), rp, 'ben', { connection: acme.connectionId });
     expect(byConnection.claims).toMatchObject({ email: 'ben@acme-op-test.com', org: acme.organizationId, roles: ['editor'] });
@@ -389,7 +473,10 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       const rp = await relyingParty();
       const browser = new TestBrowser();
       const { tokens, claims } = await signIn(browser, rp, 'gus', { login_hint: 'gus@globex-op-test.com' });
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($org: ID!, $user: ID!) { removeMember(organizationId: $org, userId: $user) }', { org: globex.organizationId, user: claims.sub });
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($org: ID!, $user: ID!) { removeMember(organizationId: $org, userId: $user) }', {
+        org: globex.organizationId,
+        user: claims.sub,
+      });
       await expect(rp.userinfo(tokens.access_token, claims.sub)).rejects.toThrow();
       const login = await rp.start();
       const { page, appUrl } = await follow(browser, login.url);
@@ -402,7 +489,9 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
     const rp = await relyingParty();
     for (const target of [`${APP}/initiate`, `${APP}/reports/42`]) {
       const browser = new TestBrowser();
-      const initiate = await browser.get(`${service.url}/sso/initiate/${acme.connectionId}?iss=${encodeURIComponent(entra.issuer)}&target_link_uri=${encodeURIComponent(target)}`);
+      const initiate = await browser.get(
+        `${service.url}/sso/initiate/${acme.connectionId}?iss=${encodeURIComponent(entra.issuer)}&target_link_uri=${encodeURIComponent(target)}`,
+      );
       expect(initiate.status).toBe(302);
       const callback = await browser.get(await entra.signIn(initiate.headers.get('location')!, 'ann'));
       const atApp = new URL(callback.headers.get('location')!);
@@ -414,7 +503,9 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       expect(claims).toMatchObject({ email: 'ann@acme-op-test.com', org: acme.organizationId, roles: ['admin'] });
     }
     const elsewhere = new TestBrowser();
-    const initiate = await elsewhere.get(`${service.url}/sso/initiate/${acme.connectionId}?target_link_uri=${encodeURIComponent('https://unregistered.op-test.example/initiate')}`);
+    const initiate = await elsewhere.get(
+      `${service.url}/sso/initiate/${acme.connectionId}?target_link_uri=${encodeURIComponent('https://unregistered.op-test.example/initiate')}`,
+    );
     const callback = await elsewhere.get(await entra.signIn(initiate.headers.get('location')!, 'ann'));
     expect(callback.headers.get('location')).toBe(service.config.appUrl);
   });

@@ -21,8 +21,14 @@ describe('Okta logins, identity linking and the roles cache', () => {
   let genericConnectionId: string;
 
   const createConnection = async (input: Record<string, unknown>) =>
-    (await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', { input }))
-      .createConnection as { id: string; redirectUri: string };
+    (
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+        { input },
+      )
+    ).createConnection as { id: string; redirectUri: string };
 
   async function signIn(idp: TestIdp, connectionId: string, sub: string, query = '') {
     const browser = new TestBrowser();
@@ -33,21 +39,37 @@ describe('Okta logins, identity linking and the roles cache', () => {
     return { browser, authorizationUrl, callback };
   }
 
-  const me = async (browser: TestBrowser) => (await browser.get(`${service.url}/auth/me`)).json() as Promise<{ user: { id: string; firstName: string; lastName: string } }>;
+  const me = async (browser: TestBrowser) =>
+    (await browser.get(`${service.url}/auth/me`)).json() as Promise<{ user: { id: string; firstName: string; lastName: string } }>;
 
   beforeAll(async () => {
     okta = await startTestIdp({
       flavour: 'okta',
-      accounts: [{ sub: '00u-kim', email: `kim@${DOMAIN}`, email_verified: true, given_name: 'Kim', family_name: 'Park', groups: ['Everyone'] }],
+      accounts: [
+        { sub: '00u-kim', email: `kim@${DOMAIN}`, email_verified: true, given_name: 'Kim', family_name: 'Park', groups: ['Everyone'] },
+      ],
     });
     generic = await startTestIdp({ accounts: [{ sub: 'generic-kim', email: `Kim@${DOMAIN}`, email_verified: true }] });
     service = await startTestApp({ env: { APP_URL: `${APP_ORIGIN}/home` } });
-    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Globex" }) { id } }')).createOrganization.id;
+    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Globex" }) { id } }'))
+      .createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, DOMAIN);
-    const oktaConnection = await createConnection({ organizationId, type: 'OKTA', oktaDomain: okta.origin, clientId: 'okta-app', clientSecret: 'okta-secret' });
+    const oktaConnection = await createConnection({
+      organizationId,
+      type: 'OKTA',
+      oktaDomain: okta.origin,
+      clientId: 'okta-app',
+      clientSecret: 'okta-secret',
+    });
     oktaConnectionId = oktaConnection.id;
     okta.registerClient({ clientId: 'okta-app', clientSecret: 'okta-secret', redirectUris: [oktaConnection.redirectUri] });
-    const genericConnection = await createConnection({ organizationId, type: 'GENERIC_OIDC', discoveryUrl: generic.discoveryUrl, clientId: 'generic-app', clientSecret: 'generic-secret' });
+    const genericConnection = await createConnection({
+      organizationId,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: generic.discoveryUrl,
+      clientId: 'generic-app',
+      clientSecret: 'generic-secret',
+    });
     genericConnectionId = genericConnection.id;
     generic.registerClient({ clientId: 'generic-app', clientSecret: 'generic-secret', redirectUris: [genericConnection.redirectUri] });
   });
@@ -68,13 +90,22 @@ describe('Okta logins, identity linking and the roles cache', () => {
     expect(callback.status).toBe(302);
     expect(callback.headers.get('location')).toBe(target);
 
-    const otherIssuer = await fetch(`${service.url}/sso/initiate/${oktaConnectionId}?iss=${encodeURIComponent(generic.issuer)}`, { headers: { accept: 'application/json' } });
+    const otherIssuer = await fetch(`${service.url}/sso/initiate/${oktaConnectionId}?iss=${encodeURIComponent(generic.issuer)}`, {
+      headers: { accept: 'application/json' },
+    });
     expect(otherIssuer.status).toBe(400);
   });
 
   it('refreshes a returning user’s names from the IdP and keeps the same user', async () => {
     const first = await me((await signIn(okta, oktaConnectionId, '00u-kim')).browser);
-    okta.setAccount({ sub: '00u-kim', email: `kim@${DOMAIN}`, email_verified: true, given_name: 'Kimberly', family_name: 'Park-Lee', groups: ['Everyone'] });
+    okta.setAccount({
+      sub: '00u-kim',
+      email: `kim@${DOMAIN}`,
+      email_verified: true,
+      given_name: 'Kimberly',
+      family_name: 'Park-Lee',
+      groups: ['Everyone'],
+    });
     const second = await me((await signIn(okta, oktaConnectionId, '00u-kim')).browser);
     expect(second.user).toEqual({ ...first.user, firstName: 'Kimberly', lastName: 'Park-Lee' });
   });
@@ -97,8 +128,16 @@ describe('Okta logins, identity linking and the roles cache', () => {
   it('never lets another organization’s IdP sign in as this organization’s user (nOAuth)', async () => {
     const intruder = await startTestIdp({ accounts: [{ sub: 'kim-elsewhere', email: `kim@${DOMAIN}`, email_verified: true }] });
     try {
-      const otherOrganization = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Initech" }) { id } }')).createOrganization.id;
-      const connection = await createConnection({ organizationId: otherOrganization, type: 'GENERIC_OIDC', discoveryUrl: intruder.discoveryUrl, clientId: 'intruder', clientSecret: 'intruder-secret' });
+      const otherOrganization = (
+        await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Initech" }) { id } }')
+      ).createOrganization.id;
+      const connection = await createConnection({
+        organizationId: otherOrganization,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: intruder.discoveryUrl,
+        clientId: 'intruder',
+        clientSecret: 'intruder-secret',
+      });
       intruder.registerClient({ clientId: 'intruder', clientSecret: 'intruder-secret', redirectUris: [connection.redirectUri] });
       const { callback } = await signIn(intruder, connection.id, 'kim-elsewhere');
       expect(callback.status).toBe(403);
@@ -117,8 +156,14 @@ describe('Okta logins, identity linking and the roles cache', () => {
 
     beforeAll(async () => {
       second = await startTestApp({ database: service.database });
-      rolesKey = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: organizationId }))
-        .createApiKey.secret;
+      rolesKey = (
+        await graphqlOk(
+          service.url,
+          PLATFORM_KEY,
+          'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
+          { id: organizationId },
+        )
+      ).createApiKey.secret;
       userId = decodeJwt((await signIn(okta, oktaConnectionId, '00u-kim')).browser.cookie('sso_session')!).sub!;
     });
 
@@ -127,7 +172,9 @@ describe('Okta logins, identity linking and the roles cache', () => {
     });
 
     const rolesOn = async (instance: TestApp, by = `users/${userId}/roles`) => {
-      const response = await fetch(`${instance.url}/v1/organizations/${organizationId}/${by}`, { headers: { authorization: `Bearer ${rolesKey}` } });
+      const response = await fetch(`${instance.url}/v1/organizations/${organizationId}/${by}`, {
+        headers: { authorization: `Bearer ${rolesKey}` },
+      });
       expect(response.status).toBe(200);
       return ((await response.json()) as { roles: string[] }).roles;
     };
@@ -168,10 +215,17 @@ describe('Okta logins, identity linking and the roles cache', () => {
 
     it('forgets a removed member on every instance', async () => {
       expect(await rolesOn(second)).toEqual(['admin']);
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $userId: ID!) { removeMember(organizationId: $id, userId: $userId) }', { id: organizationId, userId });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!, $userId: ID!) { removeMember(organizationId: $id, userId: $userId) }',
+        { id: organizationId, userId },
+      );
       await eventually(
         async () => {
-          const response = await fetch(`${second.url}/v1/organizations/${organizationId}/users/${userId}/roles`, { headers: { authorization: `Bearer ${rolesKey}` } });
+          const response = await fetch(`${second.url}/v1/organizations/${organizationId}/users/${userId}/roles`, {
+            headers: { authorization: `Bearer ${rolesKey}` },
+          });
           expect(response.status).toBe(404);
         },
         { timeoutMs: 3_000 },

@@ -68,8 +68,12 @@ describe('GET /openapi.json', () => {
       ]),
     );
     const initiate = document.paths['/sso/initiate/{connectionId}'].get;
-    expect(initiate.parameters?.map((parameter) => `${parameter.in}:${parameter.name}`).sort()).toEqual(
-      ['path:connectionId', 'query:iss', 'query:login_hint', 'query:return_to', 'query:target_link_uri'],
-    );
+    expect(initiate.parameters?.map((parameter) => `${parameter.in}:${parameter.name}`).sort()).toEqual([
+      'path:connectionId',
+      'query:iss',
+      'query:login_hint',
+      'query:return_to',
+      'query:target_link_uri',
+    ]);
   });
 });

@@ -31,8 +31,8 @@ function startService(env: Record<string, string>, port: number): RunningService
   });
   started.push(child);
   let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   return { child, port, output: () => output, exited };
 }
@@ -174,7 +174,7 @@ describe('the built service as a process', () => {
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
     [{ ALLOWED_RETURN_ORIGINS: 'https://app.example.com/path' }, 'ALLOWED_RETURN_ORIGINS'],
   ])('refuses bad configuration %j with one line naming %s', async (env, variable) => {
-    const service = startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), ...env } as Record<string, string>, 1);
+    const service = startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), ...env }, 1);
     expect(await service.exited).toBe(78);
     const lines = service.output().trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -182,7 +182,10 @@ describe('the built service as a process', () => {
   });
 
   it('refuses a configuration with several problems naming all of them, one line each, and exits 78', async () => {
-    const service = startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), PORT: 'eighty', LOG_LEVEL: 'loud', SECRETS_KEY: 'too-short' }, 1);
+    const service = startService(
+      { DATA_DIR: join(tmpdir(), 'sso-never-used'), PORT: 'eighty', LOG_LEVEL: 'loud', SECRETS_KEY: 'too-short' },
+      1,
+    );
     expect(await service.exited).toBe(78);
     const lines = service.output().trim().split('\n');
     expect(lines.map((line) => /^Configuration error: (\w+): /.exec(line)?.[1])).toEqual(['PORT', 'LOG_LEVEL', 'SECRETS_KEY']);

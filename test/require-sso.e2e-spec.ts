@@ -24,9 +24,14 @@ describe('require SSO without lockouts', () => {
   let second: string;
 
   async function createConnection(clientId: string): Promise<string> {
-    const { createConnection } = await graphqlOk(service.url, orgKey, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      orgKey,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
+      },
+    );
     idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
     return createConnection.id;
   }
@@ -50,11 +55,18 @@ describe('require SSO without lockouts', () => {
   beforeAll(async () => {
     idp = await startTestIdp({ accounts: [{ sub: 'lea', email: `lea@${DOMAIN}`, email_verified: true }] });
     service = await startTestApp();
-    organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Lockout Guard" }) { id } }')).createOrganization.id;
+    organizationId = (
+      await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Lockout Guard" }) { id } }')
+    ).createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, DOMAIN);
-    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }', {
-      input: { organizationId, scopes: ['admin'] },
-    });
+    const { createApiKey } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }',
+      {
+        input: { organizationId, scopes: ['admin'] },
+      },
+    );
     orgKey = createApiKey.secret;
     orgKeyId = createApiKey.apiKey.id;
     first = await createConnection('lockout-first');
@@ -70,7 +82,9 @@ describe('require SSO without lockouts', () => {
   it('refuses ssoRequired before any verified login and allows it after one', async () => {
     refusedForLackOfVerifiedLogin(await graphql(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true }));
     await signInThrough(first);
-    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true })).toEqual({ updateOrganization: { ssoRequired: true } });
+    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true })).toEqual({
+      updateOrganization: { ssoRequired: true },
+    });
   });
 
   it('refuses to deactivate or delete the last verified ACTIVE connection while SSO is required', async () => {
@@ -91,18 +105,33 @@ describe('require SSO without lockouts', () => {
   });
 
   it('lets the organization’s key and, as break-glass, a platform key lift the requirement, each audited as such', async () => {
-    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: false })).toEqual({ updateOrganization: { ssoRequired: false } });
-    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true })).toEqual({ updateOrganization: { ssoRequired: true } });
-    expect(await graphqlOk(service.url, PLATFORM_KEY, SET_SSO_REQUIRED, { id: organizationId, on: false })).toEqual({ updateOrganization: { ssoRequired: false } });
+    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: false })).toEqual({
+      updateOrganization: { ssoRequired: false },
+    });
+    expect(await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true })).toEqual({
+      updateOrganization: { ssoRequired: true },
+    });
+    expect(await graphqlOk(service.url, PLATFORM_KEY, SET_SSO_REQUIRED, { id: organizationId, on: false })).toEqual({
+      updateOrganization: { ssoRequired: false },
+    });
 
     const [platformKey] = await queryDatabase<{ id: string }>(service.databaseUrl, 'SELECT id FROM api_keys WHERE organization_id IS NULL');
-    const { auditEvents } = await graphqlOk(service.url, orgKey, 'query($id: ID!) { auditEvents(organizationId: $id) { action actor targetId } }', { id: organizationId });
+    const { auditEvents } = await graphqlOk(
+      service.url,
+      orgKey,
+      'query($id: ID!) { auditEvents(organizationId: $id) { action actor targetId } }',
+      { id: organizationId },
+    );
     const lifted = auditEvents.filter((event: { action: string }) => event.action === 'organization.sso_requirement_lifted');
     expect(lifted).toEqual([
       { action: 'organization.sso_requirement_lifted', actor: `api_key:${platformKey.id}`, targetId: organizationId },
       { action: 'organization.sso_requirement_lifted', actor: `api_key:${orgKeyId}`, targetId: organizationId },
     ]);
-    expect(auditEvents.some((event: { actor: string; action: string }) => event.actor === `api_key:${orgKeyId}` && event.action === 'organization.updated')).toBe(true);
+    expect(
+      auditEvents.some(
+        (event: { actor: string; action: string }) => event.actor === `api_key:${orgKeyId}` && event.action === 'organization.updated',
+      ),
+    ).toBe(true);
 
     // Without the requirement, the last verified connection may go.
     expect(await graphqlOk(service.url, orgKey, DEACTIVATE, { id: second })).toEqual({ updateConnection: { state: 'INACTIVE' } });
@@ -128,25 +157,40 @@ describe('require SSO without lockouts', () => {
     let spare: string;
 
     const verifiedAtOf = async (id: string) =>
-      (await queryDatabase<{ verified_at: Date | null }>(service.databaseUrl, 'SELECT verified_at FROM connections WHERE id = $1', [id]))[0].verified_at;
+      (await queryDatabase<{ verified_at: Date | null }>(service.databaseUrl, 'SELECT verified_at FROM connections WHERE id = $1', [id]))[0]
+        .verified_at;
 
     const refusedAsUnproven = (result: GraphqlResult, field: string) => {
       expect(errorCode(result)).toBe('BAD_USER_INPUT');
       expect(result.errors![0].extensions!.field).toBe(field);
-      expect(result.errors![0].message).toMatch(/would change the organization’s last ACTIVE connection with a successful sign-in.*requires SSO/);
+      expect(result.errors![0].message).toMatch(
+        /would change the organization’s last ACTIVE connection with a successful sign-in.*requires SSO/,
+      );
     };
 
     async function connectionOf(organization: string, clientId: string): Promise<string> {
-      const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-        input: { organizationId: organization, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
-      });
+      const { createConnection } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+        {
+          input: {
+            organizationId: organization,
+            type: 'GENERIC_OIDC',
+            discoveryUrl: idp.discoveryUrl,
+            clientId,
+            clientSecret: `${clientId}-secret`,
+          },
+        },
+      );
       idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
       return createConnection.id;
     }
 
     beforeAll(async () => {
       otherIdp = await startTestIdp({ accounts: [] });
-      orgId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Rebind Guard" }) { id } }')).createOrganization.id;
+      orgId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Rebind Guard" }) { id } }'))
+        .createOrganization.id;
       await addVerifiedDomain(service.url, orgId, 'rebind-guard-test.com');
       idp.setAccount({ sub: 'rex', email: 'rex@rebind-guard-test.com', email_verified: true });
       guarded = await connectionOf(orgId, 'rebind-guarded');
@@ -163,16 +207,29 @@ describe('require SSO without lockouts', () => {
 
     it('refuses a new client id or IdP on the last verified connection while SSO is required, naming the field', async () => {
       refusedAsUnproven(await graphql(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientId: 'someone-else' } }), 'clientId');
-      refusedAsUnproven(await graphql(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { discoveryUrl: otherIdp.discoveryUrl, issuer: otherIdp.issuer } }), 'discoveryUrl');
+      refusedAsUnproven(
+        await graphql(service.url, PLATFORM_KEY, UPDATE, {
+          id: guarded,
+          input: { discoveryUrl: otherIdp.discoveryUrl, issuer: otherIdp.issuer },
+        }),
+        'discoveryUrl',
+      );
       expect(await verifiedAtOf(guarded)).not.toBeNull();
-      const [row] = await queryDatabase<{ client_id: string; issuer: string }>(service.databaseUrl, 'SELECT client_id, issuer FROM connections WHERE id = $1', [guarded]);
+      const [row] = await queryDatabase<{ client_id: string; issuer: string }>(
+        service.databaseUrl,
+        'SELECT client_id, issuer FROM connections WHERE id = $1',
+        [guarded],
+      );
       expect(row).toEqual({ client_id: 'rebind-guarded', issuer: idp.issuer });
     });
 
     it('keeps the verification through a secret rotation and the same settings saved again', async () => {
       const before = await verifiedAtOf(guarded);
       await graphqlOk(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientSecret: 'a-rotated-secret', name: 'Renamed' } });
-      await graphqlOk(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientId: 'rebind-guarded', discoveryUrl: idp.discoveryUrl } });
+      await graphqlOk(service.url, PLATFORM_KEY, UPDATE, {
+        id: guarded,
+        input: { clientId: 'rebind-guarded', discoveryUrl: idp.discoveryUrl },
+      });
       expect(await verifiedAtOf(guarded)).toEqual(before);
     });
 
@@ -180,17 +237,34 @@ describe('require SSO without lockouts', () => {
       const browser = new TestBrowser();
       const initiate = await browser.get(`${service.url}/sso/initiate/${spare}`);
       expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'rex'))).status).toBe(302);
-      expect(await graphqlOk(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientId: 'rebind-guarded-2' } })).toEqual({ updateConnection: { verifiedAt: null } });
-      const { auditEvents } = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { auditEvents(organizationId: $id) { action targetId } }', { id: orgId });
+      expect(await graphqlOk(service.url, PLATFORM_KEY, UPDATE, { id: guarded, input: { clientId: 'rebind-guarded-2' } })).toEqual({
+        updateConnection: { verifiedAt: null },
+      });
+      const { auditEvents } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'query($id: ID!) { auditEvents(organizationId: $id) { action targetId } }',
+        { id: orgId },
+      );
       expect(auditEvents).toContainEqual({ action: 'connection.updated', targetId: guarded });
       // The changed one no longer counts: the spare is now the last way in.
       refusedAsLastVerified(await graphql(service.url, PLATFORM_KEY, DEACTIVATE, { id: spare }), 'state');
-      refusedAsUnproven(await graphql(service.url, PLATFORM_KEY, UPDATE, { id: spare, input: { discoveryUrl: otherIdp.discoveryUrl, issuer: otherIdp.issuer } }), 'discoveryUrl');
+      refusedAsUnproven(
+        await graphql(service.url, PLATFORM_KEY, UPDATE, {
+          id: spare,
+          input: { discoveryUrl: otherIdp.discoveryUrl, issuer: otherIdp.issuer },
+        }),
+        'discoveryUrl',
+      );
     });
 
     it('decides a deletion on the connection as it is once the organization is locked, not as it was read before', async () => {
       // `guarded` unverified, `spare` the last verified one (as the previous test leaves them).
-      await queryDatabase(service.databaseUrl, "UPDATE connections SET state = 'ACTIVE', verified_at = CASE WHEN id = $2 THEN now() END WHERE id IN ($1, $2)", [guarded, spare]);
+      await queryDatabase(
+        service.databaseUrl,
+        "UPDATE connections SET state = 'ACTIVE', verified_at = CASE WHEN id = $2 THEN now() END WHERE id IN ($1, $2)",
+        [guarded, spare],
+      );
       const admin = new Client({ connectionString: service.databaseUrl });
       await admin.connect();
       try {

@@ -25,9 +25,22 @@ describe('Client secret expiry', () => {
   const inDays = (days: number) => new Date(Date.now() + days * DAY + 60_000).toISOString();
 
   async function createConnection(name: string, clientSecretExpiresAt?: string, organization = organizationId): Promise<string> {
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId: organization, name, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: `app-${name}`, clientSecret: `secret-${name}`, clientSecretExpiresAt },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          organizationId: organization,
+          name,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: rogue.discoveryUrl,
+          clientId: `app-${name}`,
+          clientSecret: `secret-${name}`,
+          clientSecretExpiresAt,
+        },
+      },
+    );
     return createConnection.id;
   }
 
@@ -41,9 +54,18 @@ describe('Client secret expiry', () => {
     rogue = await startRogueIdp();
     rogue.behaviour.claims = { sub: 'sam', email: 'sam@expiry-test.com', email_verified: true };
     service = await startTestApp();
-    ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Expiry Test" }) { id } }'));
+    ({
+      createOrganization: { id: organizationId },
+    } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Expiry Test" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'expiry-test.com');
-    ({ createApiKey: { secret: orgKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId }));
+    ({
+      createApiKey: { secret: orgKey },
+    } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: organizationId },
+    ));
     ids.ok = await createConnection('ok', inDays(90));
     ids.soon = await createConnection('soon', inDays(10));
     ids.expired = await createConnection('expired', inDays(-2));
@@ -58,7 +80,11 @@ describe('Client secret expiry', () => {
 
   it('gives every connection a secret status and the days left', async () => {
     const statuses = await Promise.all(
-      Object.values(ids).map(async (id) => (await graphqlOk(service.url, orgKey, 'query($id: ID!) { connection(id: $id) { secretStatus secretExpiresInDays } }', { id })).connection),
+      Object.values(ids).map(
+        async (id) =>
+          (await graphqlOk(service.url, orgKey, 'query($id: ID!) { connection(id: $id) { secretStatus secretExpiresInDays } }', { id }))
+            .connection,
+      ),
     );
     expect(statuses).toEqual([
       { secretStatus: 'OK', secretExpiresInDays: 91 },
@@ -71,16 +97,29 @@ describe('Client secret expiry', () => {
   it('lists connections by days to expiry, within the caller’s organization', async () => {
     const own = (await graphqlOk(service.url, orgKey, BY_EXPIRY)).connectionsBySecretExpiry as { id: string }[];
     expect(own.map((connection) => connection.id)).toEqual([ids.expired, ids.soon, ids.ok, ids.unknown]);
-    const soon = (await graphqlOk(service.url, orgKey, BY_EXPIRY, { organizationId, withinDays: 30 })).connectionsBySecretExpiry as { id: string }[];
+    const soon = (await graphqlOk(service.url, orgKey, BY_EXPIRY, { organizationId, withinDays: 30 })).connectionsBySecretExpiry as {
+      id: string;
+    }[];
     expect(soon.map((connection) => connection.id)).toEqual([ids.expired, ids.soon]);
 
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Expiry Other" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Expiry Other" }) { id } }',
+    );
     const otherConnection = await createConnection('other', inDays(3), createOrganization.id);
-    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: createOrganization.id });
+    const { createApiKey } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: createOrganization.id },
+    );
     expect(errorCode(await graphql(service.url, createApiKey.secret, BY_EXPIRY, { organizationId }))).toBe('FORBIDDEN');
     const foreignOwn = (await graphqlOk(service.url, createApiKey.secret, BY_EXPIRY)).connectionsBySecretExpiry as { id: string }[];
     expect(foreignOwn.map((connection) => connection.id)).toEqual([otherConnection]);
-    const everything = (await graphqlOk(service.url, PLATFORM_KEY, BY_EXPIRY, { withinDays: 30 })).connectionsBySecretExpiry as { id: string }[];
+    const everything = (await graphqlOk(service.url, PLATFORM_KEY, BY_EXPIRY, { withinDays: 30 })).connectionsBySecretExpiry as {
+      id: string;
+    }[];
     expect(everything.map((connection) => connection.id)).toEqual([ids.expired, otherConnection, ids.soon]);
     expect(errorCode(await graphql(service.url, orgKey, BY_EXPIRY, { withinDays: -1 }))).toBe('BAD_USER_INPUT');
   });
@@ -90,7 +129,10 @@ describe('Client secret expiry', () => {
     const expiresAt = new Date(Date.now() + 60 * DAY);
     const id = await createConnection('watched', expiresAt.toISOString());
     const at = (daysBefore: number) => new Date(expiresAt.getTime() - daysBefore * DAY);
-    const warningsAt = async (daysBefore: number) => (await monitor.checkSecretExpiry(at(daysBefore))).filter((warning) => warning.connectionId === id).map((warning) => warning.threshold);
+    const warningsAt = async (daysBefore: number) =>
+      (await monitor.checkSecretExpiry(at(daysBefore)))
+        .filter((warning) => warning.connectionId === id)
+        .map((warning) => warning.threshold);
 
     expect(await warningsAt(45)).toEqual([]);
     expect(await warningsAt(30)).toEqual([30]);
@@ -108,21 +150,37 @@ describe('Client secret expiry', () => {
 
     // Two instances checking at once: one warning.
     const rotated = new Date(Date.now() + 20 * DAY);
-    await graphqlOk(service.url, orgKey, 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }', {
-      id,
-      input: { clientSecret: 'a-new-secret', clientSecretExpiresAt: rotated.toISOString() },
-    });
+    await graphqlOk(
+      service.url,
+      orgKey,
+      'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }',
+      {
+        id,
+        input: { clientSecret: 'a-new-secret', clientSecretExpiresAt: rotated.toISOString() },
+      },
+    );
     const concurrent = await Promise.all([monitor.checkSecretExpiry(new Date()), monitor.checkSecretExpiry(new Date())]);
-    expect(concurrent.flat().filter((warning) => warning.connectionId === id).map((warning) => warning.threshold)).toEqual([30]);
+    expect(
+      concurrent
+        .flat()
+        .filter((warning) => warning.connectionId === id)
+        .map((warning) => warning.threshold),
+    ).toEqual([30]);
   });
 
   it('does not warn again when the same expiry date is saved again, and does when it changes', async () => {
     const monitor = service.app.get(SecretExpiryMonitor);
     const expiresAt = inDays(20);
     const id = await createConnection('resaved', expiresAt);
-    const warnedNow = async () => (await monitor.checkSecretExpiry(new Date())).filter((warning) => warning.connectionId === id).map((warning) => warning.threshold);
+    const warnedNow = async () =>
+      (await monitor.checkSecretExpiry(new Date())).filter((warning) => warning.connectionId === id).map((warning) => warning.threshold);
     const update = (input: Record<string, unknown>) =>
-      graphqlOk(service.url, orgKey, 'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }', { id, input });
+      graphqlOk(
+        service.url,
+        orgKey,
+        'mutation($id: ID!, $input: UpdateConnectionInput!) { updateConnection(id: $id, input: $input) { id } }',
+        { id, input },
+      );
 
     expect(await warnedNow()).toEqual([30]);
     await update({ name: 'resaved, renamed', clientSecretExpiresAt: expiresAt });
@@ -178,7 +236,12 @@ describe('Client secret expiry', () => {
 
   it('forgets the old expiry date when a new secret comes without one', async () => {
     const id = await createConnection('rotating', inDays(5));
-    const { updateConnection } = await graphqlOk(service.url, orgKey, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "rotated-secret" }) { clientSecretHint clientSecretExpiresAt secretStatus } }', { id });
+    const { updateConnection } = await graphqlOk(
+      service.url,
+      orgKey,
+      'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "rotated-secret" }) { clientSecretHint clientSecretExpiresAt secretStatus } }',
+      { id },
+    );
     expect(updateConnection).toEqual({ clientSecretHint: 'cret', clientSecretExpiresAt: null, secretStatus: 'UNKNOWN' });
   });
 
@@ -190,7 +253,11 @@ describe('Client secret expiry', () => {
       const body = (await expired.json()) as { error: string; hint?: string; correlationId: string };
       expect(body.error).toBe('token_exchange_failed');
       expect(body.hint).toMatch(/client secret has probably expired/);
-      const [attempt] = await queryDatabase<{ reason: string }>(service.databaseUrl, 'SELECT reason FROM login_attempts WHERE correlation_id = $1', [body.correlationId]);
+      const [attempt] = await queryDatabase<{ reason: string }>(
+        service.databaseUrl,
+        'SELECT reason FROM login_attempts WHERE correlation_id = $1',
+        [body.correlationId],
+      );
       expect(attempt.reason).toMatch(/client secret has probably expired/);
 
       const current = await callbackOf(ids.ok);
@@ -207,10 +274,22 @@ describe('Client secret expiry', () => {
   it('rotates a secret in one step: logins use the old one until the new one is saved, then the new one at once', async () => {
     const idp = await startTestIdp({ accounts: [{ sub: 'rita', email: 'rita@expiry-test.com', email_verified: true }] });
     try {
-      const { createConnection } = await graphqlOk(service.url, orgKey, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'rotating-app', clientSecret: 'old-secret-1111' },
-      });
-      const register = (clientSecret: string) => idp.registerClient({ clientId: 'rotating-app', clientSecret, redirectUris: [createConnection.redirectUri] });
+      const { createConnection } = await graphqlOk(
+        service.url,
+        orgKey,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+        {
+          input: {
+            organizationId,
+            type: 'GENERIC_OIDC',
+            discoveryUrl: idp.discoveryUrl,
+            clientId: 'rotating-app',
+            clientSecret: 'old-secret-1111',
+          },
+        },
+      );
+      const register = (clientSecret: string) =>
+        idp.registerClient({ clientId: 'rotating-app', clientSecret, redirectUris: [createConnection.redirectUri] });
       const login = async () => {
         const browser = new TestBrowser();
         const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
@@ -226,7 +305,12 @@ describe('Client secret expiry', () => {
       expect((await early.finish()).status).toBe(424);
       // ...and one finishing after the update uses the new secret, on this instance's cached client too.
       const during = await login();
-      const { updateConnection } = await graphqlOk(service.url, orgKey, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "new-secret-2222" }) { clientSecretHint } }', { id: createConnection.id });
+      const { updateConnection } = await graphqlOk(
+        service.url,
+        orgKey,
+        'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "new-secret-2222" }) { clientSecretHint } }',
+        { id: createConnection.id },
+      );
       expect(updateConnection.clientSecretHint).toBe('2222');
       expect((await during.finish()).status).toBe(302);
     } finally {

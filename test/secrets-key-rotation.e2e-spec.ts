@@ -37,7 +37,11 @@ describe('rotating SECRETS_KEY', () => {
 
   async function loginStatus(service: TestApp): Promise<number> {
     // Each start has its own port, hence its own redirect URI.
-    idp.registerClient({ clientId: 'umbrella', clientSecret: 'umbrella-secret', redirectUris: [`${service.url}/sso/callback/${connectionId}`] });
+    idp.registerClient({
+      clientId: 'umbrella',
+      clientSecret: 'umbrella-secret',
+      redirectUris: [`${service.url}/sso/callback/${connectionId}`],
+    });
     const browser = new TestBrowser();
     const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
     const callback = await browser.get(await idp.signIn(initiate.headers.get('location')!, 'eve'), { accept: 'application/json' });
@@ -54,11 +58,26 @@ describe('rotating SECRETS_KEY', () => {
 
   it('opens what the previous key sealed, reseals it under the new key at start, and then needs only the new key', async () => {
     await withService({ SECRETS_KEY: OLD_KEY.toString('base64') }, async (service) => {
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Umbrella" }) { id } }');
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { createOrganization(input: { name: "Umbrella" }) { id } }',
+      );
       await addVerifiedDomain(service.url, createOrganization.id, 'umbrella-sso-test.com');
-      const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-        input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'umbrella', clientSecret: 'umbrella-secret' },
-      });
+      const { createConnection } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+        {
+          input: {
+            organizationId: createOrganization.id,
+            type: 'GENERIC_OIDC',
+            discoveryUrl: idp.discoveryUrl,
+            clientId: 'umbrella',
+            clientSecret: 'umbrella-secret',
+          },
+        },
+      );
       connectionId = createConnection.id;
       expect(await loginStatus(service)).toBe(302);
     });
@@ -92,10 +111,26 @@ describe('a row sealed with a key the service does not have', () => {
   async function createConnectionUnder(key: Buffer, name: string): Promise<string> {
     const service = await startTestApp({ database, env: { SECRETS_KEY: key.toString('base64') } });
     try {
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }', { name });
-      const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-        input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: name, clientSecret: `${name}-secret` },
-      });
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }',
+        { name },
+      );
+      const { createConnection } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+        {
+          input: {
+            organizationId: createOrganization.id,
+            type: 'GENERIC_OIDC',
+            discoveryUrl: idp.discoveryUrl,
+            clientId: name,
+            clientSecret: `${name}-secret`,
+          },
+        },
+      );
       return createConnection.id;
     } finally {
       await service.close();
@@ -105,16 +140,29 @@ describe('a row sealed with a key the service does not have', () => {
   it('leaves it as it is with one clear warning, reseals the rest, and starts', async () => {
     const known = await createConnectionUnder(OLD_KEY, 'known-key');
     const stray = await createConnectionUnder(STRAY_KEY, 'stray-key');
-    const [strayBefore] = await queryDatabase<{ sealed: string }>(database.url, 'SELECT client_secret_encrypted AS sealed FROM connections WHERE id = $1', [stray]);
+    const [strayBefore] = await queryDatabase<{ sealed: string }>(
+      database.url,
+      'SELECT client_secret_encrypted AS sealed FROM connections WHERE id = $1',
+      [stray],
+    );
 
     const logLines: string[] = [];
-    const service = await startTestApp({ database, logLines, env: { SECRETS_KEY: NEW_KEY.toString('base64'), SECRETS_KEY_PREVIOUS: OLD_KEY.toString('base64'), LOG_LEVEL: 'warn' } });
+    const service = await startTestApp({
+      database,
+      logLines,
+      env: { SECRETS_KEY: NEW_KEY.toString('base64'), SECRETS_KEY_PREVIOUS: OLD_KEY.toString('base64'), LOG_LEVEL: 'warn' },
+    });
     try {
       expect((await fetch(`${service.url}/health`)).status).toBe(200);
-      const rows = await queryDatabase<{ id: string; sealed: string }>(database.url, 'SELECT id, client_secret_encrypted AS sealed FROM connections');
+      const rows = await queryDatabase<{ id: string; sealed: string }>(
+        database.url,
+        'SELECT id, client_secret_encrypted AS sealed FROM connections',
+      );
       expect(rows.find((row) => row.id === known)!.sealed.split(':')[1]).toBe(keyIdOf(NEW_KEY));
       expect(rows.find((row) => row.id === stray)!.sealed).toBe(strayBefore.sealed);
-      const warnings = logLines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((record) => /neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS/.test(record.msg));
+      const warnings = logLines
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((record) => /neither SECRETS_KEY nor in SECRETS_KEY_PREVIOUS/.test(record.msg));
       expect(warnings).toHaveLength(1);
       expect(warnings[0].level).toBe(40);
       expect(warnings[0].msg).toMatch(/^1 row\(s\) of connections\.client_secret_encrypted /);

@@ -22,7 +22,10 @@ describe('security headers', () => {
 
   /** A sign-in error page: HTML, reached with a callback URL that carries a code and state. */
   const errorPage = (service: TestApp) =>
-    fetch(`${service.url}/sso/callback/${randomUUID()}?code=secret-code&state=secret-state`, { headers: { accept: 'text/html' }, redirect: 'manual' });
+    fetch(`${service.url}/sso/callback/${randomUUID()}?code=secret-code&state=secret-state`, {
+      headers: { accept: 'text/html' },
+      redirect: 'manual',
+    });
 
   it('gives an HTML page a strict Content-Security-Policy with no inline script and no framing', async () => {
     const response = await errorPage(plain);

@@ -25,7 +25,19 @@ describe('the service on a real PostgreSQL', () => {
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
     );
     expect(tables.map((row) => row.table_name)).toEqual(
-      expect.arrayContaining(['organizations', 'domains', 'connections', 'role_mappings', 'users', 'memberships', 'api_keys', 'audit_events', 'magic_links', 'login_attempts', 'connection_tests']),
+      expect.arrayContaining([
+        'organizations',
+        'domains',
+        'connections',
+        'role_mappings',
+        'users',
+        'memberships',
+        'api_keys',
+        'audit_events',
+        'magic_links',
+        'login_attempts',
+        'connection_tests',
+      ]),
     );
   });
 

@@ -6,7 +6,8 @@ import { TestBrowser } from './support/browser';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from './support/smtp';
 
-const CREATE_LINK = 'mutation($organizationId: ID!, $hours: Int) { createSetupLink(organizationId: $organizationId, expiresInHours: $hours) { id organizationId url expiresAt } }';
+const CREATE_LINK =
+  'mutation($organizationId: ID!, $hours: Int) { createSetupLink(organizationId: $organizationId, expiresInHours: $hours) { id organizationId url expiresAt } }';
 const REVOKE_LINK = 'mutation($id: ID!) { revokeSetupLink(id: $id) }';
 
 /** A browser that also posts forms (urlencoded), keeping the portal's cookie. */
@@ -51,9 +52,20 @@ describe('Setup links', () => {
     idp = await startTestIdp();
     smtp = await startTestSmtpServer();
     service = await startTestApp({ env: { SMTP_URL: smtp.url } });
-    ({ createOrganization: { id: orgA } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup A" }) { id } }'));
-    ({ createOrganization: { id: orgB } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup B" }) { id } }'));
-    ({ createApiKey: { secret: orgBKey } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: orgB }));
+    ({
+      createOrganization: { id: orgA },
+    } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup A" }) { id } }'));
+    ({
+      createOrganization: { id: orgB },
+    } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup B" }) { id } }'));
+    ({
+      createApiKey: { secret: orgBKey },
+    } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+      { id: orgB },
+    ));
   });
 
   afterAll(async () => {
@@ -72,12 +84,21 @@ describe('Setup links', () => {
     const token = createSetupLink.url.split('/').pop();
     const stored = await queryDatabase(service.databaseUrl, 'SELECT * FROM setup_links WHERE id = $1', [createSetupLink.id]);
     expect(JSON.stringify(stored)).not.toContain(token);
-    const audit = await queryDatabase(service.databaseUrl, "SELECT actor FROM audit_events WHERE action = 'setup_link.created' AND target_id = $1", [createSetupLink.id]);
+    const audit = await queryDatabase(
+      service.databaseUrl,
+      "SELECT actor FROM audit_events WHERE action = 'setup_link.created' AND target_id = $1",
+      [createSetupLink.id],
+    );
     expect(audit).toHaveLength(1);
   });
 
   it('mails the link to the IT contact when asked, and the mailed link opens the portal', async () => {
-    const { createSetupLink } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createSetupLink(organizationId: $id, sendTo: "it@setup-a-example.com") { url } }', { id: orgA });
+    const { createSetupLink } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createSetupLink(organizationId: $id, sendTo: "it@setup-a-example.com") { url } }',
+      { id: orgA },
+    );
     const mail = await smtp.waitFor((message) => message.to.includes('it@setup-a-example.com'));
     expect(mail.subject).toContain('Setup A');
     expect(decodeQuotedPrintable(mail.decoded)).toContain(createSetupLink.url);
@@ -122,7 +143,11 @@ describe('Setup links', () => {
     const reused = await new FormBrowser().post(createSetupLink.url);
     expect(reused.status).toBe(410);
     expect(await reused.text()).toContain('already used');
-    const opened = await queryDatabase(service.databaseUrl, "SELECT count(*)::int AS n FROM audit_events WHERE action = 'setup_link.opened' AND target_id = $1", [createSetupLink.id]);
+    const opened = await queryDatabase(
+      service.databaseUrl,
+      "SELECT count(*)::int AS n FROM audit_events WHERE action = 'setup_link.opened' AND target_id = $1",
+      [createSetupLink.id],
+    );
     expect(opened).toEqual([{ n: 1 }]);
   });
 
@@ -147,14 +172,18 @@ describe('Setup links', () => {
 
   it('a session left idle past its timeout asks for a new link', async () => {
     const { browser, linkId } = await openPortal(orgA);
-    await queryDatabase(service.databaseUrl, "UPDATE setup_sessions SET last_seen_at = now() - interval '31 minutes' WHERE setup_link_id = $1", [linkId]);
+    await queryDatabase(
+      service.databaseUrl,
+      "UPDATE setup_sessions SET last_seen_at = now() - interval '31 minutes' WHERE setup_link_id = $1",
+      [linkId],
+    );
     expect((await browser.get(`${service.url}/setup`)).status).toBe(401);
   });
 
   it('refuses a form posted without the session’s CSRF token, and changes nothing', async () => {
     const { browser } = await openPortal(orgA);
     const before = await queryDatabase(service.databaseUrl, 'SELECT default_role FROM organizations WHERE id = $1', [orgA]);
-    for (const fields of [{ defaultRole: "viewer" }, { defaultRole: "viewer", _csrf: "forged" }] as Record<string, string>[]) {
+    for (const fields of [{ defaultRole: 'viewer' }, { defaultRole: 'viewer', _csrf: 'forged' }] as Record<string, string>[]) {
       const refused = await browser.submit(`${service.url}/setup/roles/defaults`, fields);
       expect(refused.status).toBe(403);
     }
@@ -162,19 +191,40 @@ describe('Setup links', () => {
     const csrf = csrfOf(await (await browser.get(`${service.url}/setup/roles`)).text());
     const saved = await browser.submit(`${service.url}/setup/roles/defaults`, { defaultRole: 'viewer', _csrf: csrf });
     expect(saved.status).toBe(303);
-    expect(await queryDatabase(service.databaseUrl, 'SELECT default_role FROM organizations WHERE id = $1', [orgA])).toEqual([{ default_role: 'viewer' }]);
-    const audit = await queryDatabase(service.databaseUrl, "SELECT actor FROM audit_events WHERE organization_id = $1 AND action = 'organization.updated' ORDER BY at DESC LIMIT 1", [orgA]);
+    expect(await queryDatabase(service.databaseUrl, 'SELECT default_role FROM organizations WHERE id = $1', [orgA])).toEqual([
+      { default_role: 'viewer' },
+    ]);
+    const audit = await queryDatabase(
+      service.databaseUrl,
+      "SELECT actor FROM audit_events WHERE organization_id = $1 AND action = 'organization.updated' ORDER BY at DESC LIMIT 1",
+      [orgA],
+    );
     expect(audit[0]?.actor).toMatch(/^setup_link:/);
   });
 
   it('a portal of organization A cannot touch organization B’s rows by id', async () => {
-    const { createConnection } = await graphqlOk(service.url, orgBKey, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId: orgB, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'b-app', clientSecret: 'b-secret' },
-    });
-    const { createRoleMapping } = await graphqlOk(service.url, orgBKey, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
-      input: { connectionId: createConnection.id, idpGroupId: 'b-admins', role: 'admin' },
-    });
-    const { addDomain } = await graphqlOk(service.url, orgBKey, 'mutation($id: ID!) { addDomain(organizationId: $id, domain: "setup-b-example.com") { id } }', { id: orgB });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      orgBKey,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: { organizationId: orgB, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'b-app', clientSecret: 'b-secret' },
+      },
+    );
+    const { createRoleMapping } = await graphqlOk(
+      service.url,
+      orgBKey,
+      'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }',
+      {
+        input: { connectionId: createConnection.id, idpGroupId: 'b-admins', role: 'admin' },
+      },
+    );
+    const { addDomain } = await graphqlOk(
+      service.url,
+      orgBKey,
+      'mutation($id: ID!) { addDomain(organizationId: $id, domain: "setup-b-example.com") { id } }',
+      { id: orgB },
+    );
     const { browser } = await openPortal(orgA);
     const csrf = csrfOf(await (await browser.get(`${service.url}/setup/roles`)).text());
     const deleted = await browser.submit(`${service.url}/setup/roles/mappings/${createRoleMapping.id}/delete`, { _csrf: csrf });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
@@ -24,7 +24,9 @@ describe('the setup portal in a real browser', () => {
   let dns: TestDnsServer;
   let browser: Browser;
   let organizationId: string;
-  const shots = process.env.UPDATE_SCREENSHOTS ? join(process.cwd(), 'docs', 'setup-portal') : mkdtempSync(join(tmpdir(), 'setup-portal-shots-'));
+  const shots = process.env.UPDATE_SCREENSHOTS
+    ? join(process.cwd(), 'docs', 'setup-portal')
+    : mkdtempSync(join(tmpdir(), 'setup-portal-shots-'));
   /** What a person does in the portal: clicks and typed fields, counted as the test does them. */
   const effort = { clicks: 0, fields: 0, portalMs: 0 };
 
@@ -35,10 +37,22 @@ describe('the setup portal in a real browser', () => {
     idp = await startTestIdp({
       flavour: 'okta',
       title: 'Globex Okta',
-      accounts: [{ sub: ADMIN.sub, email: ADMIN.email, email_verified: true, given_name: 'Hank', family_name: 'Scorpio', groups: ADMIN.groups, password: ADMIN.password }],
+      accounts: [
+        {
+          sub: ADMIN.sub,
+          email: ADMIN.email,
+          email_verified: true,
+          given_name: 'Hank',
+          family_name: 'Scorpio',
+          groups: ADMIN.groups,
+          password: ADMIN.password,
+        },
+      ],
     });
     service = await startTestApp({ env: { DNS_SERVERS: dns.address } });
-    ({ createOrganization: { id: organizationId } } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Globex" }) { id } }'));
+    ({
+      createOrganization: { id: organizationId },
+    } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Globex" }) { id } }'));
     browser = await launchChromium();
   }, 60000);
 
@@ -73,7 +87,12 @@ describe('the setup portal in a real browser', () => {
   }
 
   it('takes an IT admin from the link to a required, working SSO', async () => {
-    const { createSetupLink } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createSetupLink(organizationId: $id) { url } }', { id: organizationId });
+    const { createSetupLink } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { createSetupLink(organizationId: $id) { url } }',
+      { id: organizationId },
+    );
     const context = await browser.newContext();
     const page = await context.newPage();
     await page.goto(createSetupLink.url);
@@ -154,15 +173,32 @@ describe('the setup portal in a real browser', () => {
     await login.goto(`${service.url}/sso/discover?email=${encodeURIComponent(ADMIN.email)}`);
     await signInAtIdp(login);
     await login.waitForURL(`${service.url}/auth/me`);
-    expect(JSON.parse((await login.textContent('body'))!)).toMatchObject({ user: { email: ADMIN.email }, organization: { id: organizationId }, roles: ['admin'] });
+    expect(JSON.parse((await login.textContent('body'))!)).toMatchObject({
+      user: { email: ADMIN.email },
+      organization: { id: organizationId },
+      roles: ['admin'],
+    });
     await employee.close();
 
-    const audit = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { auditEvents(organizationId: $id, first: 100) { action actor } }', { id: organizationId });
-    const portalChanges = audit.auditEvents.filter((event: { action: string }) => !event.action.startsWith('setup_link.') && event.action !== 'organization.created' && !event.action.startsWith('user.') && !event.action.startsWith('login.'));
+    const audit = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'query($id: ID!) { auditEvents(organizationId: $id, first: 100) { action actor } }',
+      { id: organizationId },
+    );
+    const portalChanges = audit.auditEvents.filter(
+      (event: { action: string }) =>
+        !event.action.startsWith('setup_link.') &&
+        event.action !== 'organization.created' &&
+        !event.action.startsWith('user.') &&
+        !event.action.startsWith('login.'),
+    );
     expect(portalChanges.length).toBeGreaterThanOrEqual(5);
     expect(portalChanges.every((event: { actor: string }) => event.actor.startsWith('setup_link:'))).toBe(true);
 
-    process.stdout.write(`setup portal walk-through: ${effort.clicks} clicks, ${effort.fields} fields, ${Math.round(effort.portalMs)} ms on the portal's pages\n`);
+    process.stdout.write(
+      `setup portal walk-through: ${effort.clicks} clicks, ${effort.fields} fields, ${Math.round(effort.portalMs)} ms on the portal's pages\n`,
+    );
     expect(effort.portalMs).toBeLessThan(5 * 60_000);
   }, 120000);
 });

@@ -28,23 +28,45 @@ describe('rate limits shared by instances', () => {
   const newAddress = () => `198.51.100.${++address}`;
 
   /** `count` requests from one address, alternating between the instances: their statuses in order. */
-  async function alternate(count: number, request: (baseUrl: string, ip: string) => Promise<Response>, ip = newAddress()): Promise<number[]> {
+  async function alternate(
+    count: number,
+    request: (baseUrl: string, ip: string) => Promise<Response>,
+    ip = newAddress(),
+  ): Promise<number[]> {
     const statuses: number[] = [];
     for (let index = 0; index < count; index++) statuses.push((await request(index % 2 ? second.url : first.url, ip)).status);
     return statuses;
   }
 
   const discover = (baseUrl: string, ip: string) =>
-    fetch(`${baseUrl}/sso/discover?email=someone@unclaimed-limits-test.com`, { redirect: 'manual', headers: { 'x-forwarded-for': ip, accept: 'application/json' } });
+    fetch(`${baseUrl}/sso/discover?email=someone@unclaimed-limits-test.com`, {
+      redirect: 'manual',
+      headers: { 'x-forwarded-for': ip, accept: 'application/json' },
+    });
 
   beforeAll(async () => {
     idp = await startTestIdp();
     first = await startTestApp({ env: LIMITS });
     second = await startTestApp({ database: first.database, env: LIMITS });
-    const { createOrganization } = await graphqlOk(first.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Limits" }) { id } }');
-    const { createConnection } = await graphqlOk(first.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId: createOrganization.id, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'limits-app', clientSecret: 'limits-secret' },
-    });
+    const { createOrganization } = await graphqlOk(
+      first.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Limits" }) { id } }',
+    );
+    const { createConnection } = await graphqlOk(
+      first.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: {
+          organizationId: createOrganization.id,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'limits-app',
+          clientSecret: 'limits-secret',
+        },
+      },
+    );
     connectionId = createConnection.id;
   });
 
@@ -70,7 +92,11 @@ describe('rate limits shared by instances', () => {
 
   it('shares the magic-link limits per address and per email', async () => {
     const ask = (email: string) => (baseUrl: string, ip: string) =>
-      fetch(`${baseUrl}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': ip }, body: JSON.stringify({ email }) });
+      fetch(`${baseUrl}/auth/magic-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': ip },
+        body: JSON.stringify({ email }),
+      });
     let sent = 0;
     const anyEmail = (baseUrl: string, ip: string) => ask(`person-${++sent}@unclaimed-limits-test.com`)(baseUrl, ip);
     expect(await alternate(5, anyEmail)).toEqual([202, 202, 202, 202, 429]);
@@ -79,7 +105,10 @@ describe('rate limits shared by instances', () => {
 
   it('shares the limit on refusals before the IdP (a bogus iss)', async () => {
     const bogus = (baseUrl: string, ip: string) =>
-      fetch(`${baseUrl}/sso/initiate/${connectionId}?iss=https://bogus.example`, { redirect: 'manual', headers: { 'x-forwarded-for': ip, accept: 'application/json' } });
+      fetch(`${baseUrl}/sso/initiate/${connectionId}?iss=https://bogus.example`, {
+        redirect: 'manual',
+        headers: { 'x-forwarded-for': ip, accept: 'application/json' },
+      });
     expect(await alternate(8, bogus)).toEqual([400, 400, 400, 400, 400, 400, 429, 429]);
   });
 
@@ -108,11 +137,12 @@ describe('rate limits shared by instances', () => {
     const rows = () => queryDatabase<{ key: string; expire: string }>(first.databaseUrl, 'SELECT key, expire FROM rate_limits');
     expect(JSON.stringify(await rows())).not.toContain(ip);
     const running = (await rows()).length;
-    await queryDatabase(first.databaseUrl, `INSERT INTO rate_limits (key, points, expire) VALUES ('sso_ip:ended', 3, $1)`, [Date.now() - 1000]);
+    await queryDatabase(first.databaseUrl, `INSERT INTO rate_limits (key, points, expire) VALUES ('sso_ip:ended', 3, $1)`, [
+      Date.now() - 1000,
+    ]);
     await first.app.get(RateLimitsService).pruneExpired();
     const left = await rows();
     expect(left.map((row) => row.key)).not.toContain('sso_ip:ended');
     expect(left).toHaveLength(running);
   });
 });
-

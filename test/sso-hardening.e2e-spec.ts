@@ -19,9 +19,14 @@ describe('SSO login edges', () => {
   let otherConnectionId: string;
 
   async function createConnection(organizationId: string, clientId: string): Promise<string> {
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', {
-      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
-    });
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+      {
+        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
+      },
+    );
     idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
     return createConnection.id;
   }
@@ -37,10 +42,18 @@ describe('SSO login edges', () => {
     idp = await startTestIdp({ accounts: [{ sub: 'hana', email: `hana@${DOMAIN}`, email_verified: true }] });
     // APP_URL defaults to PUBLIC_URL/auth/me: the service's own origin is an allowed return origin.
     service = await startTestApp();
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Hardening" }) { id } }');
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Hardening" }) { id } }',
+    );
     await addVerifiedDomain(service.url, createOrganization.id, DOMAIN);
     connectionId = await createConnection(createOrganization.id, 'hardening-app');
-    const { createOrganization: other } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Other Hardening" }) { id } }');
+    const { createOrganization: other } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Other Hardening" }) { id } }',
+    );
     otherConnectionId = await createConnection(other.id, 'other-hardening-app');
   });
 
@@ -72,7 +85,9 @@ describe('SSO login edges', () => {
 
     it('still returns to the service’s other pages and, through target_link_uri, alike', async () => {
       const browser = new TestBrowser();
-      const callback = await browser.get(await callbackUrlFor(browser, `?target_link_uri=${encodeURIComponent(`${service.url}/auth/me?from=sso`)}`));
+      const callback = await browser.get(
+        await callbackUrlFor(browser, `?target_link_uri=${encodeURIComponent(`${service.url}/auth/me?from=sso`)}`),
+      );
       expect(callback.headers.get('location')).toBe(`${service.url}/auth/me?from=sso`);
     });
   });
@@ -87,7 +102,10 @@ describe('SSO login edges', () => {
       expect(((await stranger.json()) as { error: string }).error).toBe('invalid_state');
       // ...or with a made-up binding cookie of the right name.
       const cookieName = victim.cookieNames().find((name) => name.startsWith('sso_login_'))!;
-      const forged = await fetch(callbackUrl, { redirect: 'manual', headers: { accept: 'application/json', cookie: `${cookieName}=made-up-binding` } });
+      const forged = await fetch(callbackUrl, {
+        redirect: 'manual',
+        headers: { accept: 'application/json', cookie: `${cookieName}=made-up-binding` },
+      });
       expect(forged.status).toBe(400);
       expect(await queryDatabase(service.databaseUrl, 'SELECT count(*)::int AS states FROM login_states')).toEqual([{ states: 1 }]);
 
@@ -100,7 +118,10 @@ describe('SSO login edges', () => {
     it('is not used up by its callback on another connection', async () => {
       const victim = new TestBrowser();
       const callbackUrl = new URL(await callbackUrlFor(victim));
-      const elsewhere = await fetch(`${service.url}/sso/callback/${otherConnectionId}${callbackUrl.search}`, { redirect: 'manual', headers: { accept: 'application/json' } });
+      const elsewhere = await fetch(`${service.url}/sso/callback/${otherConnectionId}${callbackUrl.search}`, {
+        redirect: 'manual',
+        headers: { accept: 'application/json' },
+      });
       expect(((await elsewhere.json()) as { error: string }).error).toBe('invalid_state');
       expect((await victim.get(callbackUrl.href, { accept: 'application/json' })).status).toBe(302);
     });

@@ -25,8 +25,14 @@ describe('SSO login', () => {
   let rogueConnectionId: string;
 
   const createConnection = async (input: Record<string, unknown>) =>
-    (await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }', { input }))
-      .createConnection as { id: string; redirectUri: string };
+    (
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
+        { input },
+      )
+    ).createConnection as { id: string; redirectUri: string };
 
   /** Initiate at the service, sign in at the IdP, come back: the response of the callback. */
   async function login(browser: TestBrowser, connectionId: string, signIn: (authorizationUrl: string) => Promise<string>, query = '') {
@@ -51,24 +57,51 @@ describe('SSO login', () => {
       tenantId: TENANT,
       accounts: [
         { sub: 'ann', email: 'ann@acme-sso-test.com', email_verified: true, given_name: 'Ann', family_name: 'Lee', groups: ['grp-admins'] },
-        { sub: 'ben', email: 'ben@acme-sso-test.com', email_verified: true, given_name: 'Ben', family_name: 'Ng', groups: ['grp-unmapped'] },
+        {
+          sub: 'ben',
+          email: 'ben@acme-sso-test.com',
+          email_verified: true,
+          given_name: 'Ben',
+          family_name: 'Ng',
+          groups: ['grp-unmapped'],
+        },
         { sub: 'out', email: 'out@elsewhere-example.com', email_verified: true },
         { sub: 'unverified', email: 'unverified@acme-sso-test.com', email_verified: false },
       ],
     });
     rogue = await startRogueIdp();
     // A 1 ms JWKS refetch cooldown, so the key rotation test need not wait one out.
-    service = await startTestApp({ env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, IDP_TIMEOUT_MS: '1500', JWKS_REFETCH_COOLDOWN_MS: '1' } });
-    const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Acme SSO Test" }) { id } }');
+    service = await startTestApp({
+      env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, IDP_TIMEOUT_MS: '1500', JWKS_REFETCH_COOLDOWN_MS: '1' },
+    });
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Acme SSO Test" }) { id } }',
+    );
     organizationId = createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, 'acme-sso-test.com');
-    const entraConnection = await createConnection({ organizationId, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'entra-app', clientSecret: 'entra-secret' });
+    const entraConnection = await createConnection({
+      organizationId,
+      type: 'ENTRA_ID',
+      entraTenant: TENANT,
+      clientId: 'entra-app',
+      clientSecret: 'entra-secret',
+    });
     entraConnectionId = entraConnection.id;
     entra.registerClient({ clientId: 'entra-app', clientSecret: 'entra-secret', redirectUris: [entraConnection.redirectUri] });
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId: entraConnectionId, idpGroupId: 'grp-admins', role: 'admin' },
     });
-    rogueConnectionId = (await createConnection({ organizationId, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: 'rogue-app', clientSecret: 'rogue-secret' })).id;
+    rogueConnectionId = (
+      await createConnection({
+        organizationId,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: rogue.discoveryUrl,
+        clientId: 'rogue-app',
+        clientSecret: 'rogue-secret',
+      })
+    ).id;
   });
 
   afterAll(async () => {
@@ -84,7 +117,8 @@ describe('SSO login', () => {
     const authorization = new URL(initiate.headers.get('location')!);
     expect(authorization.origin + authorization.pathname).toBe(entra.authorizationUrl);
     expect(authorization.searchParams.get('code_challenge_method')).toBe('S256');
-    for (const parameter of ['state', 'nonce', 'code_challenge']) expect(authorization.searchParams.get(parameter)?.length).toBeGreaterThanOrEqual(32);
+    for (const parameter of ['state', 'nonce', 'code_challenge'])
+      expect(authorization.searchParams.get(parameter)?.length).toBeGreaterThanOrEqual(32);
     expect(authorization.searchParams.get('login_hint')).toBe('ben@acme-sso-test.com');
     expect(authorization.searchParams.get('redirect_uri')).toBe(`${service.url}/sso/callback/${entraConnectionId}`);
     const bindingCookie = initiate.headers.getSetCookie().find((cookie) => cookie.startsWith('sso_login_'))!;
@@ -108,7 +142,9 @@ describe('SSO login', () => {
     const { callback } = await login(browser, entraConnectionId, entraSignIn('ann'));
     expect(callback.status).toBe(302);
     const token = browser.cookie('sso_session')!;
-    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${service.url}/.well-known/jwks.json`)), { issuer: service.url });
+    const { payload, protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${service.url}/.well-known/jwks.json`)), {
+      issuer: service.url,
+    });
     expect(protectedHeader).toMatchObject({ alg: 'ES256', kid: expect.any(String) });
     expect(payload).toMatchObject({ org: organizationId, roles: ['admin'], sub: expect.any(String) });
     const viaBearer = await fetch(`${service.url}/auth/me`, { headers: { authorization: `Bearer ${token}` } });
@@ -148,13 +184,20 @@ describe('SSO login', () => {
   });
 
   it('refuses an Entra token from another tenant', async () => {
-    entra.setAccount({ sub: 'guest', email: 'guest@acme-sso-test.com', email_verified: true, extraClaims: { tid: '11111111-2222-4333-8444-555555555555' } });
+    entra.setAccount({
+      sub: 'guest',
+      email: 'guest@acme-sso-test.com',
+      email_verified: true,
+      extraClaims: { tid: '11111111-2222-4333-8444-555555555555' },
+    });
     expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('guest'))).callback)).toBe('invalid_id_token');
   });
 
   it('refuses emails outside the organization’s domains and unverified emails', async () => {
     expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('out'))).callback)).toBe('domain_not_allowed');
-    expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('unverified'))).callback)).toBe('email_not_verified');
+    expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('unverified'))).callback)).toBe(
+      'email_not_verified',
+    );
   });
 
   it('answers unknown and inactive connections with their codes and a page a person can read', async () => {
@@ -165,22 +208,42 @@ describe('SSO login', () => {
     expect(page).not.toMatch(/at \w+ \(|Error:/);
     const notAnId = await fetch(`${service.url}/sso/initiate/<script>`, { headers: { accept: 'application/json' } });
     expect(await errorOf(notAnId)).toBe('unknown_connection');
-    const { createConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'off', clientSecret: 'off' },
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+      {
+        input: { organizationId, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'off', clientSecret: 'off' },
+      },
+    );
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', {
+      id: createConnection.id,
     });
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', { id: createConnection.id });
     const inactive = await fetch(`${service.url}/sso/initiate/${createConnection.id}`, { headers: { accept: 'application/json' } });
     expect(await errorOf(inactive)).toBe('connection_inactive');
   });
 
   it('starts a third-party-initiated login only for the connection’s issuer and returns only to allowed origins', async () => {
-    const wrongIssuer = await fetch(`${service.url}/sso/initiate/${entraConnectionId}?iss=${encodeURIComponent('https://evil.example.net')}`, { headers: { accept: 'application/json' } });
+    const wrongIssuer = await fetch(
+      `${service.url}/sso/initiate/${entraConnectionId}?iss=${encodeURIComponent('https://evil.example.net')}`,
+      { headers: { accept: 'application/json' } },
+    );
     expect(wrongIssuer.status).toBe(400);
     const allowed = new TestBrowser();
     const target = `${APP_ORIGIN}/projects/42`;
-    const { callback } = await login(allowed, entraConnectionId, entraSignIn('ann'), `?iss=${encodeURIComponent(entra.issuer)}&target_link_uri=${encodeURIComponent(target)}`);
+    const { callback } = await login(
+      allowed,
+      entraConnectionId,
+      entraSignIn('ann'),
+      `?iss=${encodeURIComponent(entra.issuer)}&target_link_uri=${encodeURIComponent(target)}`,
+    );
     expect(callback.headers.get('location')).toBe(target);
-    const open = await login(new TestBrowser(), entraConnectionId, entraSignIn('ann'), `?return_to=${encodeURIComponent('https://evil.example.net/steal')}`);
+    const open = await login(
+      new TestBrowser(),
+      entraConnectionId,
+      entraSignIn('ann'),
+      `?return_to=${encodeURIComponent('https://evil.example.net/steal')}`,
+    );
     expect(open.callback.headers.get('location')).toBe(`${APP_ORIGIN}/home`);
   });
 
@@ -204,14 +267,22 @@ describe('SSO login', () => {
       expect(callback.status).toBe(302);
     });
 
-    it.each<IdTokenDefect>(['alg-none', 'bad-signature', 'wrong-iss', 'wrong-aud', 'expired', 'issued-in-future', 'nonce-mismatch', 'nonce-missing', 'unknown-kid', 'wrong-azp'])(
-      'refuses a token with defect %s as invalid_id_token',
-      async (defect) => {
-        rogue.behaviour.defect = defect;
-        const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
-        expect(await errorOf(callback)).toBe('invalid_id_token');
-      },
-    );
+    it.each<IdTokenDefect>([
+      'alg-none',
+      'bad-signature',
+      'wrong-iss',
+      'wrong-aud',
+      'expired',
+      'issued-in-future',
+      'nonce-mismatch',
+      'nonce-missing',
+      'unknown-kid',
+      'wrong-azp',
+    ])('refuses a token with defect %s as invalid_id_token', async (defect) => {
+      rogue.behaviour.defect = defect;
+      const { callback } = await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url));
+      expect(await errorOf(callback)).toBe('invalid_id_token');
+    });
 
     it('accepts a token signed with a key the IdP has just rotated to', async () => {
       rogue.behaviour.defect = 'none';
@@ -227,7 +298,9 @@ describe('SSO login', () => {
       rogue.behaviour.claims = { sub: 'racer', email: 'racer@acme-sso-test.com', email_verified: true };
       try {
         const callbacks = await Promise.all(
-          Array.from({ length: 25 }, () => login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url)).then(({ callback }) => callback.status)),
+          Array.from({ length: 25 }, () =>
+            login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url)).then(({ callback }) => callback.status),
+          ),
         );
         expect(callbacks).toEqual(Array(25).fill(302));
         const counts = await queryDatabase<{ users: string; identities: string; memberships: string; provisioned: string }>(
@@ -265,9 +338,13 @@ describe('SSO login', () => {
       try {
         const browser = new TestBrowser();
         expect((await login(browser, rogueConnectionId, (url) => rogue.signIn(url))).callback.status).toBe(302);
-        expect(((await (await browser.get(`${service.url}/auth/me`)).json()) as { user: { email: string } }).user.email).toBe('quiet@acme-sso-test.com');
+        expect(((await (await browser.get(`${service.url}/auth/me`)).json()) as { user: { email: string } }).user.email).toBe(
+          'quiet@acme-sso-test.com',
+        );
         rogue.behaviour.userinfo = { sub: 'quiet' };
-        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('email_missing');
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe(
+          'email_missing',
+        );
       } finally {
         rogue.behaviour.claims = { sub: 'rogue-user', email: 'rogue@acme-sso-test.com', email_verified: true };
         rogue.behaviour.userinfo = undefined;
@@ -310,7 +387,13 @@ describe('SSO login', () => {
 
     it('does not let a login that began before its connection’s client changed verify the changed connection', async () => {
       rogue.behaviour.defect = 'none';
-      const { id } = await createConnection({ organizationId, type: 'GENERIC_OIDC', discoveryUrl: rogue.discoveryUrl, clientId: 'race-app', clientSecret: 'race-secret' });
+      const { id } = await createConnection({
+        organizationId,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: rogue.discoveryUrl,
+        clientId: 'race-app',
+        clientSecret: 'race-secret',
+      });
       const tokenRequests = () => rogue.requests.filter((request) => request.path.endsWith('/token')).length;
       rogue.behaviour.tokenDelayMs = 1_000;
       try {
@@ -321,12 +404,21 @@ describe('SSO login', () => {
         const callback = browser.get(callbackUrl, { accept: 'application/json' });
         // The callback has read the connection and waits for the IdP: now the client changes.
         await eventually(() => expect(tokenRequests()).toBeGreaterThan(before), { timeoutMs: 5_000, intervalMs: 10 });
-        await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { clientId: "race-app-2" }) { id } }', { id });
+        await graphqlOk(
+          service.url,
+          PLATFORM_KEY,
+          'mutation($id: ID!) { updateConnection(id: $id, input: { clientId: "race-app-2" }) { id } }',
+          { id },
+        );
         expect((await callback).status).toBe(302);
       } finally {
         rogue.behaviour.tokenDelayMs = undefined;
       }
-      const [row] = await queryDatabase<{ verified_at: Date | null; last_login_at: Date | null }>(service.databaseUrl, 'SELECT verified_at, last_login_at FROM connections WHERE id = $1', [id]);
+      const [row] = await queryDatabase<{ verified_at: Date | null; last_login_at: Date | null }>(
+        service.databaseUrl,
+        'SELECT verified_at, last_login_at FROM connections WHERE id = $1',
+        [id],
+      );
       expect(row.verified_at).toBeNull();
       expect(row.last_login_at).not.toBeNull();
     });
@@ -342,7 +434,9 @@ describe('SSO login', () => {
       /** A test sign-in through the rogue connection: the report the callback answers with. */
       type Report = { subject: string | null; email: string | null; succeeded: boolean; problems: { code: string }[] };
       async function testSignIn(): Promise<Report> {
-        const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', { id: rogueConnectionId });
+        const { testConnection } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { testConnection(id: $id) { url } }', {
+          id: rogueConnectionId,
+        });
         const browser = new TestBrowser();
         const start = await browser.get(testConnection.url);
         const report = await browser.get(await rogue.signIn(start.headers.get('location')!), { accept: 'application/json' });
@@ -353,34 +447,64 @@ describe('SSO login', () => {
       it('refuses a login with such a sub as invalid_id_token, and a test sign-in reports it', async () => {
         rogue.behaviour.defect = 'none';
         rogue.behaviour.claims = { sub: LONG_SUB, email: 'long-sub@acme-sso-test.com', email_verified: true };
-        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('invalid_id_token');
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe(
+          'invalid_id_token',
+        );
         const report = await testSignIn();
-        expect(report).toMatchObject({ succeeded: false, subject: null, problems: [expect.objectContaining({ code: 'invalid_id_token' })] });
-        expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', ['long-sub@acme-sso-test.com'])).toEqual([]);
+        expect(report).toMatchObject({
+          succeeded: false,
+          subject: null,
+          problems: [expect.objectContaining({ code: 'invalid_id_token' })],
+        });
+        expect(await queryDatabase(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', ['long-sub@acme-sso-test.com'])).toEqual(
+          [],
+        );
       });
 
       it('refuses a login with such an email as email_missing, and a test sign-in reports it', async () => {
         rogue.behaviour.defect = 'none';
         rogue.behaviour.claims = { sub: 'long-email', email: LONG_EMAIL, email_verified: true };
-        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe('email_missing');
+        expect(await errorOf((await login(new TestBrowser(), rogueConnectionId, (url) => rogue.signIn(url))).callback)).toBe(
+          'email_missing',
+        );
         const report = await testSignIn();
-        expect(report).toMatchObject({ succeeded: false, subject: 'long-email', email: null, problems: [expect.objectContaining({ code: 'email_missing' })] });
+        expect(report).toMatchObject({
+          succeeded: false,
+          subject: 'long-email',
+          email: null,
+          problems: [expect.objectContaining({ code: 'email_missing' })],
+        });
       });
     });
   });
 
   it('refuses an organization that is invite-only to someone not invited, then admits them once invited', async () => {
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: false }) { id } }', { id: organizationId });
+    await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: false }) { id } }',
+      { id: organizationId },
+    );
     entra.setAccount({ sub: 'cat', email: 'cat@acme-sso-test.com', email_verified: true, given_name: 'Cat' });
     try {
       expect(await errorOf((await login(new TestBrowser(), entraConnectionId, entraSignIn('cat'))).callback)).toBe('user_not_invited');
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "cat@acme-sso-test.com", role: "viewer" }) { id } }', { id: organizationId });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "cat@acme-sso-test.com", role: "viewer" }) { id } }',
+        { id: organizationId },
+      );
       const browser = new TestBrowser();
       const { callback } = await login(browser, entraConnectionId, entraSignIn('cat'));
       expect(callback.status).toBe(302);
       expect(decodeJwt(browser.cookie('sso_session')!).roles).toEqual(['viewer']);
     } finally {
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: true }) { id } }', { id: organizationId });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { updateOrganization(id: $id, input: { jitProvisioning: true }) { id } }',
+        { id: organizationId },
+      );
     }
   });
 
@@ -392,11 +516,18 @@ describe('SSO login', () => {
     let api: TestApp;
 
     beforeAll(async () => {
-      api = fastPath ? service : await startTestApp({ database: service.database, env: { ENTRA_AUTHORITY: entra.origin, ROLES_FAST_PATH: 'false' } });
+      api = fastPath
+        ? service
+        : await startTestApp({ database: service.database, env: { ENTRA_AUTHORITY: entra.origin, ROLES_FAST_PATH: 'false' } });
       const browser = new TestBrowser();
       await login(browser, entraConnectionId, entraSignIn('ann'));
       annId = decodeJwt(browser.cookie('sso_session')!).sub!;
-      const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: organizationId });
+      const { createApiKey } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
+        { id: organizationId },
+      );
       rolesKey = createApiKey.secret;
     });
 
@@ -430,9 +561,24 @@ describe('SSO login', () => {
 
     it('answers a warm (cached) request exactly as the first one, and still refuses after it', async () => {
       const path = `/v1/organizations/${organizationId}/users/${annId}/roles`;
-      const { createApiKey: fresh } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: organizationId });
+      const { createApiKey: fresh } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
+        { id: organizationId },
+      );
       const answers = [];
-      for (let i = 0; i < 3; i++) answers.push(await get(path.toUpperCase().replace('/V1/ORGANIZATIONS/', '/v1/organizations/').replace('/USERS/', '/users/').replace('/ROLES', '/roles'), fresh.secret));
+      for (let i = 0; i < 3; i++)
+        answers.push(
+          await get(
+            path
+              .toUpperCase()
+              .replace('/V1/ORGANIZATIONS/', '/v1/organizations/')
+              .replace('/USERS/', '/users/')
+              .replace('/ROLES', '/roles'),
+            fresh.secret,
+          ),
+        );
       const bodies = await Promise.all(answers.map((answer) => answer.text()));
       for (const [i, answer] of answers.entries()) {
         expect(answer.status).toBe(200);
@@ -444,27 +590,54 @@ describe('SSO login', () => {
       }
       expect(JSON.parse(bodies[0])).toEqual({ userId: annId, organizationId, roles: ['admin'], resources: ['*'] });
       expect(answers[0].headers.get('content-length')).toBe(String(Buffer.byteLength(bodies[0])));
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Warm Other Tenant" }) { id } }');
-      const { createApiKey: foreign } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: createOrganization.id });
-      const { createApiKey: adminOnly } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }', { id: organizationId });
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { createOrganization(input: { name: "Warm Other Tenant" }) { id } }',
+      );
+      const { createApiKey: foreign } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
+        { id: createOrganization.id },
+      );
+      const { createApiKey: adminOnly } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
+        { id: organizationId },
+      );
       for (let i = 0; i < 2; i++) {
         expect((await get(path, foreign.secret)).status).toBe(403);
         expect((await get(path)).status).toBe(401);
         expect((await get(path, 'sk_wrong_key')).status).toBe(401);
         expect((await get(path, adminOnly.secret)).status).toBe(200);
-        expect((await fetch(`${api.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${fresh.secret}` } })).status).toBe(200);
+        expect((await fetch(`${api.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${fresh.secret}` } })).status).toBe(
+          200,
+        );
       }
     });
 
     it('refuses a missing or wrong key, another tenant’s key, and answers 404 for non-members', async () => {
       expect((await get(`/v1/organizations/${organizationId}/users/${annId}/roles`)).status).toBe(401);
       expect((await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, 'sk_wrong_key')).status).toBe(401);
-      const { createOrganization } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Other Tenant" }) { id } }');
-      const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }', { id: createOrganization.id });
+      const { createOrganization } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation { createOrganization(input: { name: "Other Tenant" }) { id } }',
+      );
+      const { createApiKey } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
+        { id: createOrganization.id },
+      );
       const foreign = await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, createApiKey.secret);
       expect(foreign.status).toBe(403);
       expect(await foreign.text()).not.toContain('admin');
-      expect((await get(`/v1/organizations/${organizationId}/users/00000000-0000-4000-8000-000000000000/roles`, rolesKey)).status).toBe(404);
+      expect((await get(`/v1/organizations/${organizationId}/users/00000000-0000-4000-8000-000000000000/roles`, rolesKey)).status).toBe(
+        404,
+      );
       expect((await get(`/v1/organizations/${organizationId}/roles?email=nobody@acme-sso-test.com`, rolesKey)).status).toBe(404);
       expect((await get(`/v1/organizations/${organizationId}/users/not-a-uuid/roles`, rolesKey)).status).toBe(400);
     });
@@ -472,21 +645,36 @@ describe('SSO login', () => {
 
   it('finishes a login on a second instance and sees a connection update made on the first at once', async () => {
     // Instances behind one load balancer share PUBLIC_URL, hence the redirect URI.
-    const second = await startTestApp({ database: service.database, env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, PUBLIC_URL: service.url } });
+    const second = await startTestApp({
+      database: service.database,
+      env: { ENTRA_AUTHORITY: entra.origin, APP_URL: `${APP_ORIGIN}/home`, PUBLIC_URL: service.url },
+    });
     try {
       const browser = new TestBrowser();
       const initiate = await browser.get(`${service.url}/sso/initiate/${entraConnectionId}`);
       const callbackUrl = new URL(await entra.signIn(initiate.headers.get('location')!, 'ann'));
       const onSecond = await browser.get(`${second.url}${callbackUrl.pathname}${callbackUrl.search}`);
       expect(onSecond.status).toBe(302);
-      expect((await fetch(`${second.url}/auth/me`, { headers: { authorization: `Bearer ${browser.cookie('sso_session')}` } })).status).toBe(200);
+      expect((await fetch(`${second.url}/auth/me`, { headers: { authorization: `Bearer ${browser.cookie('sso_session')}` } })).status).toBe(
+        200,
+      );
 
       await browser.get(`${second.url}/sso/initiate/${entraConnectionId}`);
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { scopes: ["openid", "email", "profile", "offline_access"] }) { id } }', { id: entraConnectionId });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { updateConnection(id: $id, input: { scopes: ["openid", "email", "profile", "offline_access"] }) { id } }',
+        { id: entraConnectionId },
+      );
       const afterUpdate = await browser.get(`${second.url}/sso/initiate/${entraConnectionId}`);
       expect(new URL(afterUpdate.headers.get('location')!).searchParams.get('scope')).toBe('openid email profile offline_access');
     } finally {
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { scopes: ["openid", "email", "profile"] }) { id } }', { id: entraConnectionId });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { updateConnection(id: $id, input: { scopes: ["openid", "email", "profile"] }) { id } }',
+        { id: entraConnectionId },
+      );
       await second.close();
     }
   });
@@ -511,7 +699,8 @@ describe('SSO login', () => {
 
   describe('members, by hand and across logins', () => {
     const userIdOf = (browser: TestBrowser) => decodeJwt(browser.cookie('sso_session')!).sub!;
-    const rolesAt = async (browser: TestBrowser) => ((await (await browser.get(`${service.url}/auth/me`)).json()) as { roles: string[] }).roles;
+    const rolesAt = async (browser: TestBrowser) =>
+      ((await (await browser.get(`${service.url}/auth/me`)).json()) as { roles: string[] }).roles;
 
     it('applies group mappings at every login: a group removed at the IdP removes its role', async () => {
       entra.setAccount({ sub: 'gus', email: 'gus@acme-sso-test.com', email_verified: true, groups: ['grp-admins'] });
@@ -530,7 +719,13 @@ describe('SSO login', () => {
       await login(browser, entraConnectionId, entraSignIn('hal'));
       const userId = userIdOf(browser);
       const setRoles = 'mutation($input: SetMemberRolesInput!) { setMemberRoles(input: $input) { roles resources } }';
-      expect((await graphqlOk(service.url, PLATFORM_KEY, setRoles, { input: { organizationId, userId, roles: ['viewer'], resources: ['project-1'] } })).setMemberRoles).toEqual({
+      expect(
+        (
+          await graphqlOk(service.url, PLATFORM_KEY, setRoles, {
+            input: { organizationId, userId, roles: ['viewer'], resources: ['project-1'] },
+          })
+        ).setMemberRoles,
+      ).toEqual({
         roles: ['viewer'],
         resources: ['project-1'],
       });
@@ -541,28 +736,69 @@ describe('SSO login', () => {
       const third = new TestBrowser();
       await login(third, entraConnectionId, entraSignIn('hal'));
       expect(await rolesAt(third)).toEqual(['admin']);
-      const { auditEvents } = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { auditEvents(organizationId: $id, first: 100) { action targetId } }', { id: organizationId });
-      expect(auditEvents).toEqual(expect.arrayContaining([{ action: 'member.roles_changed', targetId: userId }, { action: 'user.provisioned', targetId: userId }]));
+      const { auditEvents } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'query($id: ID!) { auditEvents(organizationId: $id, first: 100) { action targetId } }',
+        { id: organizationId },
+      );
+      expect(auditEvents).toEqual(
+        expect.arrayContaining([
+          { action: 'member.roles_changed', targetId: userId },
+          { action: 'user.provisioned', targetId: userId },
+        ]),
+      );
     });
 
     it('takes names from the IdP at every login, the email only for the same identity and only when free, and records each login on the identity', async () => {
-      const me = async (browser: TestBrowser) => (await (await browser.get(`${service.url}/auth/me`)).json()) as { user: { email: string; firstName: string | null; lastName: string | null } };
-      entra.setAccount({ sub: 'kim', email: 'kim@acme-sso-test.com', email_verified: true, given_name: 'Kim', family_name: 'Park', groups: ['grp-admins'] });
+      const me = async (browser: TestBrowser) =>
+        (await (await browser.get(`${service.url}/auth/me`)).json()) as {
+          user: { email: string; firstName: string | null; lastName: string | null };
+        };
+      entra.setAccount({
+        sub: 'kim',
+        email: 'kim@acme-sso-test.com',
+        email_verified: true,
+        given_name: 'Kim',
+        family_name: 'Park',
+        groups: ['grp-admins'],
+      });
       const first = new TestBrowser();
       await login(first, entraConnectionId, entraSignIn('kim'));
       const userId = userIdOf(first);
       expect((await me(first)).user).toMatchObject({ email: 'kim@acme-sso-test.com', firstName: 'Kim', lastName: 'Park' });
-      const [before] = await queryDatabase<{ last_login_at: Date }>(service.databaseUrl, 'SELECT last_login_at FROM sso_identities WHERE user_id = $1', [userId]);
+      const [before] = await queryDatabase<{ last_login_at: Date }>(
+        service.databaseUrl,
+        'SELECT last_login_at FROM sso_identities WHERE user_id = $1',
+        [userId],
+      );
 
       // A returning login with nothing to change still records its groups and time on the identity.
-      entra.setAccount({ sub: 'kim', email: 'kim@acme-sso-test.com', email_verified: true, given_name: 'Kim', family_name: 'Park', groups: ['grp-admins', 'grp-new'] });
+      entra.setAccount({
+        sub: 'kim',
+        email: 'kim@acme-sso-test.com',
+        email_verified: true,
+        given_name: 'Kim',
+        family_name: 'Park',
+        groups: ['grp-admins', 'grp-new'],
+      });
       await login(new TestBrowser(), entraConnectionId, entraSignIn('kim'));
-      const [touched] = await queryDatabase<{ last_login_at: Date; last_groups: string[] }>(service.databaseUrl, 'SELECT last_login_at, last_groups FROM sso_identities WHERE user_id = $1', [userId]);
+      const [touched] = await queryDatabase<{ last_login_at: Date; last_groups: string[] }>(
+        service.databaseUrl,
+        'SELECT last_login_at, last_groups FROM sso_identities WHERE user_id = $1',
+        [userId],
+      );
       expect(touched.last_groups).toEqual(['grp-admins', 'grp-new']);
       expect(touched.last_login_at.getTime()).toBeGreaterThan(before.last_login_at.getTime());
 
       // Another email of the same identity: the user follows it, and keeps the names the IdP no longer sends.
-      entra.setAccount({ sub: 'kim', email: 'kim.park@acme-sso-test.com', email_verified: true, family_name: 'Park-Lee', groups: ['grp-admins'] });
+      entra.setAccount({
+        sub: 'kim',
+        email: 'kim.park@acme-sso-test.com',
+        email_verified: true,
+        family_name: 'Park-Lee',
+        groups: ['grp-admins'],
+      });
       const renamed = new TestBrowser();
       await login(renamed, entraConnectionId, entraSignIn('kim'));
       expect(userIdOf(renamed)).toBe(userId);
@@ -579,7 +815,10 @@ describe('SSO login', () => {
       const page = await clash.get(await entra.signIn(initiate.headers.get('location')!, 'kim'), { accept: 'text/html' });
       expect(page.status).toBe(409);
       expect(await page.text()).toContain('another account here already uses');
-      const accounts = await queryDatabase<{ id: string; email: string }>(service.databaseUrl, "SELECT id, email FROM users WHERE email IN ('kim.park@acme-sso-test.com', 'ann@acme-sso-test.com') ORDER BY email");
+      const accounts = await queryDatabase<{ id: string; email: string }>(
+        service.databaseUrl,
+        "SELECT id, email FROM users WHERE email IN ('kim.park@acme-sso-test.com', 'ann@acme-sso-test.com') ORDER BY email",
+      );
       expect(accounts.map((account) => account.email)).toEqual(['ann@acme-sso-test.com', 'kim.park@acme-sso-test.com']);
       expect(accounts[1].id).toBe(userId);
     });
@@ -597,16 +836,32 @@ describe('SSO login', () => {
       const browser = new TestBrowser();
       await login(browser, entraConnectionId, entraSignIn('ivy'));
       expect((await browser.get(`${service.url}/auth/me`)).status).toBe(200);
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!, $userId: ID!) { removeMember(organizationId: $id, userId: $userId) }', { id: organizationId, userId: userIdOf(browser) });
+      await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!, $userId: ID!) { removeMember(organizationId: $id, userId: $userId) }',
+        { id: organizationId, userId: userIdOf(browser) },
+      );
       expect((await browser.get(`${service.url}/auth/me`)).status).toBe(401);
     });
 
     it('lists pending invitations and revokes one', async () => {
-      const { inviteUser } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "jo@acme-sso-test.com" }) { id } }', { id: organizationId });
-      const listed = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { invitations(organizationId: $id) { id email } }', { id: organizationId });
+      const { inviteUser } = await graphqlOk(
+        service.url,
+        PLATFORM_KEY,
+        'mutation($id: ID!) { inviteUser(input: { organizationId: $id, email: "jo@acme-sso-test.com" }) { id } }',
+        { id: organizationId },
+      );
+      const listed = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { invitations(organizationId: $id) { id email } }', {
+        id: organizationId,
+      });
       expect(listed.invitations).toEqual(expect.arrayContaining([{ id: inviteUser.id, email: 'jo@acme-sso-test.com' }]));
-      expect(await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { revokeInvitation(id: $id) }', { id: inviteUser.id })).toEqual({ revokeInvitation: true });
-      const after = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { invitations(organizationId: $id) { id } }', { id: organizationId });
+      expect(await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { revokeInvitation(id: $id) }', { id: inviteUser.id })).toEqual(
+        { revokeInvitation: true },
+      );
+      const after = await graphqlOk(service.url, PLATFORM_KEY, 'query($id: ID!) { invitations(organizationId: $id) { id } }', {
+        id: organizationId,
+      });
       expect(after.invitations).not.toContainEqual({ id: inviteUser.id });
     });
   });

@@ -123,10 +123,7 @@ describe('test IdP (oidc-provider)', () => {
       return response;
     };
 
-    const loginPageUrl = new URL(
-      (await request(url)).headers.get('location') ?? 'missing redirect to the login page',
-      idp.origin,
-    ).href;
+    const loginPageUrl = new URL((await request(url)).headers.get('location') ?? 'missing redirect to the login page', idp.origin).href;
     const page = await (await request(loginPageUrl)).text();
     expect(page).toContain('<title>Acme sign-in</title>');
     expect(page).toMatch(/<label for="username">[^<]+<\/label>\s*<input id="username"/);
@@ -176,8 +173,7 @@ describe('test IdP (oidc-provider)', () => {
       const { tokens } = await codeFlow(await discover(idp.issuer), (url) => idp.signIn(url, 'alice'));
       return decodeProtectedHeader(tokens.id_token ?? '').kid;
     };
-    const publishedKids = async () =>
-      ((await (await fetch(idp.jwksUrl)).json()) as { keys: { kid: string }[] }).keys.map(({ kid }) => kid);
+    const publishedKids = async () => ((await (await fetch(idp.jwksUrl)).json()) as { keys: { kid: string }[] }).keys.map(({ kid }) => kid);
 
     const firstKid = await signingKid();
     await idp.rotateSigningKey({ keepPrevious: true });

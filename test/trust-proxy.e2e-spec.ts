@@ -18,7 +18,10 @@ describe('TRUST_PROXY', () => {
 
   /** Statuses of LIMIT + 1 requests, each claiming a client IP of its own. */
   async function statusesWithForwardedIps(trustProxy: string | undefined): Promise<number[]> {
-    const env: Record<string, string> = { SSO_RATE_LIMIT_PER_MINUTE: String(LIMIT), ...(trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy }) };
+    const env: Record<string, string> = {
+      SSO_RATE_LIMIT_PER_MINUTE: String(LIMIT),
+      ...(trustProxy === undefined ? {} : { TRUST_PROXY: trustProxy }),
+    };
     const service: TestApp = await startTestApp({ database, env });
     // The counts live in the database and outlast an instance: each case starts from none.
     await queryDatabase(database.url, 'DELETE FROM rate_limits');

@@ -31,10 +31,15 @@ class UsageError extends Error {}
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function readScopes(raw: string | undefined): ApiKeyScope[] {
-  const scopes = (raw ?? 'admin').split(',').map((scope) => scope.trim()).filter(Boolean);
+  const scopes = (raw ?? 'admin')
+    .split(',')
+    .map((scope) => scope.trim())
+    .filter(Boolean);
   const unknown = scopes.filter((scope) => !(API_KEY_SCOPES as readonly string[]).includes(scope));
   if (scopes.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--scopes must be a comma list of ${API_KEY_SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
+    throw new UsageError(
+      `--scopes must be a comma list of ${API_KEY_SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`,
+    );
   }
   return scopes as ApiKeyScope[];
 }
@@ -54,7 +59,8 @@ function parseCommand(argv: string[]): Command {
     case 'create-key': {
       if (rest.length > 0) throw new UsageError(`create-key takes no positional arguments, got "${rest.join(' ')}"`);
       const scopes = readScopes(values.scopes);
-      if (values.org !== undefined && !UUID.test(values.org)) throw new UsageError(`--org must be an organization id (a UUID), got "${values.org}"`);
+      if (values.org !== undefined && !UUID.test(values.org))
+        throw new UsageError(`--org must be an organization id (a UUID), got "${values.org}"`);
       return async ({ apiKeys }) => {
         const { apiKey, secret } = await apiKeys.create(OPERATOR, { organizationId: values.org ?? null, scopes });
         console.log(`Created ${apiKey.organizationId ? `an API key of organization ${apiKey.organizationId}` : 'a platform API key'}`);
@@ -107,7 +113,10 @@ async function run(argv: string[]): Promise<number> {
 
   // Beside a running service, use its embedded PostgreSQL; otherwise start one for the command.
   let embedded: EmbeddedDatabase | undefined;
-  const databaseUrl = config.databaseUrl ?? urlOfRunningEmbeddedPostgres(config.dataDir) ?? (embedded = await startEmbeddedPostgres({ dataDir: config.dataDir })).url;
+  const databaseUrl =
+    config.databaseUrl ??
+    urlOfRunningEmbeddedPostgres(config.dataDir) ??
+    (embedded = await startEmbeddedPostgres({ dataDir: config.dataDir })).url;
   const context = await NestFactory.createApplicationContext(AdminCliModule.forRoot({ ...config, databaseUrl }, logger), {
     logger: new PinoNestLogger(logger.child({ component: 'nest' })),
     abortOnError: false,

@@ -6,7 +6,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiKey } from './entities/api-key.entity';
-import { Caller, CallerAuthenticator, actorOf, type ApiKeyScope, assertCanActOn, isPlatformCaller, withinCallerScope } from '../common/caller';
+import {
+  Caller,
+  CallerAuthenticator,
+  actorOf,
+  type ApiKeyScope,
+  assertCanActOn,
+  isPlatformCaller,
+  withinCallerScope,
+} from '../common/caller';
 import { BackgroundWork } from '../common/background-work';
 import { LOGGER } from '../logging/logger';
 import { ApiKeyRevocations } from './api-key-revocations';
@@ -46,7 +54,9 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
-    this.background = new BackgroundWork((error) => logger.warn({ err: { message: (error as Error).message } }, 'could not record an API key use'));
+    this.background = new BackgroundWork((error) =>
+      logger.warn({ err: { message: (error as Error).message } }, 'could not record an API key use'),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -184,7 +194,10 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
   }
 
   /** Creates a key and returns its secret, which is shown this once and stored only hashed. */
-  async create(caller: Caller, input: { organizationId?: string | null; scopes: ApiKeyScope[] }): Promise<{ apiKey: ApiKey; secret: string }> {
+  async create(
+    caller: Caller,
+    input: { organizationId?: string | null; scopes: ApiKeyScope[] },
+  ): Promise<{ apiKey: ApiKey; secret: string }> {
     const organizationId = input.organizationId ?? null;
     if (organizationId === null && !isPlatformCaller(caller)) {
       throw new ForbiddenError('only a platform key may create platform keys');

@@ -25,7 +25,7 @@ export function deleteAudited<T extends { id: string; organizationId: string }>(
     const row = await manager.findOneBy(entity, withinCallerScope(caller, { id }) as FindOptionsWhere<T>);
     if (!row) throw new NotFoundError(options.label);
     await options.beforeDelete?.(manager, row);
-    await manager.delete(entity, { id } as FindOptionsWhere<T>);
+    await manager.delete(entity, { id });
     await audit.record(manager, {
       organizationId: row.organizationId,
       actor: actorOf(caller),

@@ -5,7 +5,15 @@ import { ApiBearerAuth, ApiCookieAuth, ApiOperation, ApiResponse, ApiTags } from
 const SIGNED_IN_MEMBER = {
   type: 'object',
   properties: {
-    user: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, email: { type: 'string' }, firstName: { type: 'string', nullable: true }, lastName: { type: 'string', nullable: true } } },
+    user: {
+      type: 'object',
+      properties: {
+        id: { type: 'string', format: 'uuid' },
+        email: { type: 'string' },
+        firstName: { type: 'string', nullable: true },
+        lastName: { type: 'string', nullable: true },
+      },
+    },
     organization: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, slug: { type: 'string' } } },
     roles: { type: 'array', items: { type: 'string' }, example: ['editor'] },
   },
@@ -35,10 +43,13 @@ export class AuthController {
   ) {}
 
   @Get('auth/me')
-  @ApiOperation({ summary: 'The signed-in person: user, organization and roles', description: 'With the session cookie or `Authorization: Bearer <session token>`.' })
+  @ApiOperation({
+    summary: 'The signed-in person: user, organization and roles',
+    description: 'With the session cookie or `Authorization: Bearer <session token>`.',
+  })
   @ApiCookieAuth('session')
   @ApiBearerAuth('session-token')
-  @ApiResponse({ status: 200, description: 'the session\'s member', schema: SIGNED_IN_MEMBER })
+  @ApiResponse({ status: 200, description: "the session's member", schema: SIGNED_IN_MEMBER })
   @ApiResponse({ status: 401, description: '`{"error":"unauthenticated"}`: no valid session' })
   async me(@Req() request: Request, @Res() response: Response): Promise<void> {
     const token = tokenOf(request);

@@ -24,9 +24,28 @@ import { ConnectionTestsModule } from '../connection-tests/connection-tests.modu
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]), ConnectionsModule, ApiKeysModule, AuditModule, DomainsModule, ProvisioningModule, LoginActivityModule, ConnectionTestsModule, RateLimitsModule],
+  imports: [
+    TypeOrmModule.forFeature([LoginState, Session, SigningKey, ClientAssertionKey]),
+    ConnectionsModule,
+    ApiKeysModule,
+    AuditModule,
+    DomainsModule,
+    ProvisioningModule,
+    LoginActivityModule,
+    ConnectionTestsModule,
+    RateLimitsModule,
+  ],
   controllers: [SsoController, AuthController],
-  providers: [SsoService, LoginStateService, OidcClientFactory, SessionsService, SigningKeysService, ClientAssertionKeysService, ClientAssertionKeysResolver, SsoRateLimitGuard],
+  providers: [
+    SsoService,
+    LoginStateService,
+    OidcClientFactory,
+    SessionsService,
+    SigningKeysService,
+    ClientAssertionKeysService,
+    ClientAssertionKeysResolver,
+    SsoRateLimitGuard,
+  ],
   exports: [SessionsService, SsoService],
 })
 export class AuthModule {}

@@ -24,7 +24,10 @@ export class ClientAssertionKeysResolver {
   constructor(private readonly keys: ClientAssertionKeysService) {}
 
   /** Platform key only: the key is the service's, shared by every organization's PRIVATE_KEY_JWT connections. */
-  @Mutation(() => ClientAssertionKeyInfo, { description: 'Platform key only: publishes a new private_key_jwt key at clientJwksUri at once; it signs client assertions from an hour later, so IdPs that cache the JWKS have seen it.' })
+  @Mutation(() => ClientAssertionKeyInfo, {
+    description:
+      'Platform key only: publishes a new private_key_jwt key at clientJwksUri at once; it signs client assertions from an hour later, so IdPs that cache the JWKS have seen it.',
+  })
   async rotateClientAssertionKey(@CurrentCaller() caller: Caller): Promise<ClientAssertionKeyInfo> {
     if (!isPlatformCaller(caller)) throw new ForbiddenError('only a platform API key may rotate the service’s client assertion key');
     const key = await this.keys.rotate(actorOf(caller));

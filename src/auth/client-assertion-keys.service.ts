@@ -127,5 +127,8 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
  * for IdPs to have seen it, else the oldest published (the very first key signs at once).
  */
 export function signingKeyAmong<T extends { createdAt: Date }>(publishedNewestFirst: T[], now: Date): T {
-  return publishedNewestFirst.find((key) => now.getTime() - key.createdAt.getTime() >= SIGNS_AFTER_PUBLISHED_MS) ?? publishedNewestFirst[publishedNewestFirst.length - 1];
+  return (
+    publishedNewestFirst.find((key) => now.getTime() - key.createdAt.getTime() >= SIGNS_AFTER_PUBLISHED_MS) ??
+    publishedNewestFirst[publishedNewestFirst.length - 1]
+  );
 }

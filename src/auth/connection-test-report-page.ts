@@ -22,7 +22,8 @@ export function sendConnectionTestReport(request: Request, response: Response, t
     response.json(report);
     return;
   }
-  const row = (label: string, value: string | null) => `<tr><th>${escapeHtml(label)}</th><td>${value === null || value === '' ? '<em>none</em>' : escapeHtml(value)}</td></tr>`;
+  const row = (label: string, value: string | null) =>
+    `<tr><th>${escapeHtml(label)}</th><td>${value === null || value === '' ? '<em>none</em>' : escapeHtml(value)}</td></tr>`;
   const problems = test.problems.length
     ? `<ul>${test.problems.map((problem) => `<li><code>${escapeHtml(problem.code)}</code> ${escapeHtml(problem.message)}${problem.blocksLogin ? ' (a login would be refused)' : ''}${problem.advice ? `<br>${escapeHtml(problem.advice)}` : ''}</li>`).join('')}</ul>`
     : '<p>None.</p>';

@@ -3,7 +3,11 @@ import type { AppConfig } from '../config/app-config';
 import type { StartedLogin } from './login-state.service';
 
 /** Sends the browser to the IdP with the login's browser-binding cookie (see LoginStateService). */
-export function redirectToIdp(response: Response, config: Pick<AppConfig, 'publicUrl'>, { url, login }: { url: URL; login: StartedLogin }): void {
+export function redirectToIdp(
+  response: Response,
+  config: Pick<AppConfig, 'publicUrl'>,
+  { url, login }: { url: URL; login: StartedLogin },
+): void {
   response.cookie(login.bindingCookieName, login.bindingCookieValue, {
     httpOnly: true,
     // Lax: the IdP's redirect back is a top-level cross-site GET, which Strict would strip.

@@ -69,7 +69,17 @@ export class LoginStateService {
     await this.states.query(
       `INSERT INTO login_states (state_hash, connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, continuation, expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [sha256(state), connectionId, sha256(binding), nonce, this.cipher.seal(codeVerifier), returnTo, connectionTestId, continuation, new Date(Date.now() + LOGIN_STATE_TTL_MS)],
+      [
+        sha256(state),
+        connectionId,
+        sha256(binding),
+        nonce,
+        this.cipher.seal(codeVerifier),
+        returnTo,
+        connectionTestId,
+        continuation,
+        new Date(Date.now() + LOGIN_STATE_TTL_MS),
+      ],
     );
     return {
       state,
@@ -88,7 +98,8 @@ export class LoginStateService {
    */
   async consume(connectionId: string, state: string | undefined, binding: string | undefined): Promise<ConsumedLogin> {
     if (!state || state.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'no state in the callback');
-    if (!binding || binding.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the callback reached a browser that did not start this login');
+    if (!binding || binding.length > 200)
+      throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the callback reached a browser that did not start this login');
     // TypeORM answers a DELETE with [rows, affected].
     const [deleted] = (await this.states.query(
       `DELETE FROM login_states WHERE state_hash = $1 AND connection_id = $2 AND browser_binding_hash = $3 AND expires_at > now()
@@ -102,8 +113,8 @@ export class LoginStateService {
       nonce: row.nonce,
       codeVerifier: this.cipher.open(row.code_verifier_encrypted),
       returnTo: row.return_to,
-      connectionTestId: row.connection_test_id as string | null,
-      continuation: row.continuation as string | null,
+      connectionTestId: row.connection_test_id,
+      continuation: row.continuation,
     };
   }
 

@@ -15,7 +15,10 @@ describe(verifyRefetchingOnce.name, () => {
 
   it('refetches once and verifies again when a known key fails the signature', async () => {
     const keys = keySet(false);
-    const verify = jest.fn<() => Promise<string>>().mockRejectedValueOnce(new errors.JWSSignatureVerificationFailed()).mockResolvedValueOnce('claims');
+    const verify = jest
+      .fn<() => Promise<string>>()
+      .mockRejectedValueOnce(new errors.JWSSignatureVerificationFailed())
+      .mockResolvedValueOnce('claims');
     await expect(verifyRefetchingOnce(verify, keys)).resolves.toBe('claims');
     expect(keys.reload).toHaveBeenCalledTimes(1);
     expect(verify).toHaveBeenCalledTimes(2);
@@ -30,13 +33,17 @@ describe(verifyRefetchingOnce.name, () => {
 
   it('does not refetch within the cooldown', async () => {
     const keys = keySet(true);
-    await expect(verifyRefetchingOnce(() => Promise.reject(new errors.JWSSignatureVerificationFailed()), keys)).rejects.toBeInstanceOf(errors.JWSSignatureVerificationFailed);
+    await expect(verifyRefetchingOnce(() => Promise.reject(new errors.JWSSignatureVerificationFailed()), keys)).rejects.toBeInstanceOf(
+      errors.JWSSignatureVerificationFailed,
+    );
     expect(keys.reload).not.toHaveBeenCalled();
   });
 
   it('does not refetch for other failures (expired, wrong audience)', async () => {
     const keys = keySet(false);
-    await expect(verifyRefetchingOnce(() => Promise.reject(new errors.JWTExpired('expired', {})), keys)).rejects.toBeInstanceOf(errors.JWTExpired);
+    await expect(verifyRefetchingOnce(() => Promise.reject(new errors.JWTExpired('expired', {})), keys)).rejects.toBeInstanceOf(
+      errors.JWTExpired,
+    );
     expect(keys.reload).not.toHaveBeenCalled();
   });
 });

@@ -5,7 +5,12 @@ import { createRemoteJWKSet, customFetch as joseCustomFetch, errors as joseError
 import { Connection } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { IdpHttpClient, isLoopbackHost } from '../connections/idp-http';
-import { acceptedIdTokenAlgorithms, effectiveTokenEndpointAuthMethod, isSymmetricAlgorithm, TokenEndpointAuthMethod } from '../connections/token-security';
+import {
+  acceptedIdTokenAlgorithms,
+  effectiveTokenEndpointAuthMethod,
+  isSymmetricAlgorithm,
+  TokenEndpointAuthMethod,
+} from '../connections/token-security';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ClientAssertionKeysService } from './client-assertion-keys.service';
 
@@ -47,9 +52,12 @@ export class OidcClientFactory {
       undefined,
       this.clientAuthentication(connection),
     );
-    configuration[oidc.customFetch] = this.http.fetch as unknown as oidc.CustomFetch;
+    configuration[oidc.customFetch] = this.http.fetch;
     configuration.timeout = Math.ceil(this.config.idpTimeoutMs / 1000);
-    if (!this.config.production && [connection.issuer, connection.tokenUrl, connection.jwksUrl].every((url) => isLoopbackHost(new URL(url).hostname))) {
+    if (
+      !this.config.production &&
+      [connection.issuer, connection.tokenUrl, connection.jwksUrl].every((url) => isLoopbackHost(new URL(url).hostname))
+    ) {
       oidc.allowInsecureRequests(configuration);
     }
     this.cache.set(cacheKey, configuration);
@@ -67,7 +75,12 @@ export class OidcClientFactory {
     const secret = this.connections.clientSecretOf(connection);
     const keyFor: JWTVerifyGetKey = (header, token) =>
       isSymmetricAlgorithm(header.alg ?? '') && secret !== null ? new TextEncoder().encode(secret) : keySet(header, token);
-    const verify = () => jwtVerify(idToken, keyFor, { algorithms: acceptedIdTokenAlgorithms(connection), issuer: connection.issuer, audience: connection.clientId });
+    const verify = () =>
+      jwtVerify(idToken, keyFor, {
+        algorithms: acceptedIdTokenAlgorithms(connection),
+        issuer: connection.issuer,
+        audience: connection.clientId,
+      });
     await verifyRefetchingOnce(verify, keySet);
   }
 
@@ -86,10 +99,15 @@ export class OidcClientFactory {
       case TokenEndpointAuthMethod.CLIENT_SECRET_POST:
         return oidc.ClientSecretPost(secret());
       case TokenEndpointAuthMethod.PRIVATE_KEY_JWT:
+        // openid-client awaits the client authentication it is given, though its type says void.
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
         return async (as, client, body, headers) => {
           const signingKey = await this.assertionKeys.signingKey();
           // OIDC Core §9: the audience is the token endpoint, what Okta and Entra ID insist on.
-          const audienceIsTokenEndpoint = { [oidc.modifyAssertion]: (_header: unknown, payload: Record<string, unknown>) => void (payload.aud = connection.tokenUrl) };
+          const audienceIsTokenEndpoint = {
+            [oidc.modifyAssertion]: (_header: unknown, payload: Record<string, unknown>) => void (payload.aud = connection.tokenUrl),
+          };
+          // eslint-disable-next-line @typescript-eslint/await-thenable -- PrivateKeyJwt's ClientAuth signs asynchronously
           await oidc.PrivateKeyJwt(signingKey, audienceIsTokenEndpoint)(as, client, body, headers);
         };
       default: {

@@ -83,7 +83,15 @@ export class SessionsService {
        JOIN organizations o ON o.id = m.organization_id
        WHERE s.id = $1 AND s.user_id = $2 AND s.organization_id = $3 AND s.expires_at > $4`,
       [claims.sessionId, claims.userId, claims.organizationId, new Date()],
-    )) as { id: string; email: string; first_name: string | null; last_name: string | null; organization_id: string; slug: string; roles: string[] }[];
+    )) as {
+      id: string;
+      email: string;
+      first_name: string | null;
+      last_name: string | null;
+      organization_id: string;
+      slug: string;
+      roles: string[];
+    }[];
     const row = rows[0];
     if (!row) return undefined;
     return {

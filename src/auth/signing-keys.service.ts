@@ -2,7 +2,17 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, createLocalJWKSet, type JWK, type JWTPayload, type CryptoKey } from 'jose';
+import {
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  createLocalJWKSet,
+  type JWK,
+  type JWTPayload,
+  type CryptoKey,
+} from 'jose';
 import { SigningKey } from './entities/signing-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -91,7 +101,12 @@ export class SigningKeysService implements OnApplicationBootstrap {
     const [newest] = rows;
     const privateKey = (await importJWK(JSON.parse(this.cipher.open(newest.privateJwkEncrypted)) as JWK, ALGORITHM)) as CryptoKey;
     const publicJwks = rows.map((row) => row.publicJwk as JWK);
-    return { current: { kid: newest.id, privateKey }, publicJwks, verificationKeys: createLocalJWKSet({ keys: publicJwks }), loadedAt: Date.now() };
+    return {
+      current: { kid: newest.id, privateKey },
+      publicJwks,
+      verificationKeys: createLocalJWKSet({ keys: publicJwks }),
+      loadedAt: Date.now(),
+    };
   }
 
   /** One new key, even when several instances decide to rotate at once. */

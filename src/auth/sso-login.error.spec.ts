@@ -4,7 +4,13 @@ import { AlgorithmRefusal } from '../connections/token-security';
 
 describe(advise.name, () => {
   it('names the client authentication used and announced, and the override', () => {
-    const advice = advise({ kind: 'client_authentication_refused', oauthError: 'invalid_client', used: 'client_secret_basic', announced: ['client_secret_post'], overridden: true });
+    const advice = advise({
+      kind: 'client_authentication_refused',
+      oauthError: 'invalid_client',
+      used: 'client_secret_basic',
+      announced: ['client_secret_post'],
+      overridden: true,
+    });
     expect(advice).toContain('authenticated with client_secret_basic (the connection’s tokenEndpointAuthMethod)');
     expect(advice).toContain('the IdP announces client_secret_post.');
     expect(advice).toContain('(client_secret_post or private_key_jwt)');
@@ -12,7 +18,13 @@ describe(advise.name, () => {
   });
 
   it('leaves the Basic encoding note out for other methods and says when nothing is announced', () => {
-    const advice = advise({ kind: 'client_authentication_refused', oauthError: 'unauthorized_client', used: 'client_secret_post', announced: null, overridden: false });
+    const advice = advise({
+      kind: 'client_authentication_refused',
+      oauthError: 'unauthorized_client',
+      used: 'client_secret_post',
+      announced: null,
+      overridden: false,
+    });
     expect(advice).not.toContain('%2D');
     expect(advice).toContain('announces nothing (no discovery document, or the list is absent)');
   });
@@ -26,7 +38,9 @@ describe(advise.name, () => {
   });
 
   it('is the error’s hint, apart from its detail', () => {
-    const error = new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, 'internal detail', { diagnosis: { kind: 'client_secret_expired', expiredOn: '2026-01-01' } });
+    const error = new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, 'internal detail', {
+      diagnosis: { kind: 'client_secret_expired', expiredOn: '2026-01-01' },
+    });
     expect(error.hint).toContain('expired (on 2026-01-01)');
     expect(error.detail).toBe('internal detail');
     expect(new SsoLoginError(SsoErrorCode.IDP_ERROR, 'x').hint).toBeUndefined();
@@ -53,7 +67,10 @@ describe(explainTransportFailure.name, () => {
 
 describe(refusalOf.name, () => {
   it('keeps a login error’s code and detail', () => {
-    expect(refusalOf(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is absent'))).toEqual({ code: 'email_not_verified', detail: 'email_verified is absent' });
+    expect(refusalOf(new SsoLoginError(SsoErrorCode.EMAIL_NOT_VERIFIED, 'email_verified is absent'))).toEqual({
+      code: 'email_not_verified',
+      detail: 'email_verified is absent',
+    });
   });
 
   it('records an unexpected error as idp_error, the code the person was shown, without its message', () => {

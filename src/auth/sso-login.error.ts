@@ -28,30 +28,63 @@ interface Explanation {
 export function explain(code: SsoErrorCode): Explanation {
   switch (code) {
     case SsoErrorCode.INVALID_STATE:
-      return { status: 400, title: 'This sign-in link has expired or was already used', advice: 'Start signing in again from the application.' };
+      return {
+        status: 400,
+        title: 'This sign-in link has expired or was already used',
+        advice: 'Start signing in again from the application.',
+      };
     case SsoErrorCode.IDP_ERROR:
       return { status: 400, title: 'Your identity provider reported a problem', advice: 'Try again; if it persists, tell your IT admin.' };
     case SsoErrorCode.TOKEN_EXCHANGE_FAILED:
       // 4xx as the contract asks of every callback failure; 424: the sign-in depended on the IdP's answer.
-      return { status: 424, title: 'Your identity provider did not complete the sign-in', advice: 'Tell your IT admin: the identity provider refused this application’s token request, so the SSO connection and the application registered at the IdP do not match.' };
+      return {
+        status: 424,
+        title: 'Your identity provider did not complete the sign-in',
+        advice:
+          'Tell your IT admin: the identity provider refused this application’s token request, so the SSO connection and the application registered at the IdP do not match.',
+      };
     case SsoErrorCode.INVALID_ID_TOKEN:
-      return { status: 401, title: 'The sign-in could not be verified', advice: 'Tell your IT admin: the identity provider sent a token this service could not verify.' };
+      return {
+        status: 401,
+        title: 'The sign-in could not be verified',
+        advice: 'Tell your IT admin: the identity provider sent a token this service could not verify.',
+      };
     case SsoErrorCode.EMAIL_MISSING:
-      return { status: 403, title: 'Your identity provider did not share your email address', advice: 'Tell your IT admin to release the email claim to this application.' };
+      return {
+        status: 403,
+        title: 'Your identity provider did not share your email address',
+        advice: 'Tell your IT admin to release the email claim to this application.',
+      };
     case SsoErrorCode.EMAIL_NOT_VERIFIED:
-      return { status: 403, title: 'Your email address is not verified', advice: 'Verify your email address with your identity provider, or ask your IT admin.' };
+      return {
+        status: 403,
+        title: 'Your email address is not verified',
+        advice: 'Verify your email address with your identity provider, or ask your IT admin.',
+      };
     case SsoErrorCode.DOMAIN_NOT_ALLOWED:
-      return { status: 403, title: 'Your email domain is not allowed for this organization', advice: 'Sign in with your work account, or ask your IT admin to add your domain.' };
+      return {
+        status: 403,
+        title: 'Your email domain is not allowed for this organization',
+        advice: 'Sign in with your work account, or ask your IT admin to add your domain.',
+      };
     case SsoErrorCode.USER_NOT_INVITED:
       return { status: 403, title: 'You have not been invited to this organization', advice: 'Ask your IT admin for an invitation.' };
     case SsoErrorCode.CONNECTION_INACTIVE:
       return { status: 403, title: 'Single sign-on is switched off for this organization', advice: 'Tell your IT admin.' };
     case SsoErrorCode.UNKNOWN_CONNECTION:
-      return { status: 404, title: 'This single sign-on link is not known', advice: 'Check the link, or start from the application’s sign-in page.' };
+      return {
+        status: 404,
+        title: 'This single sign-on link is not known',
+        advice: 'Check the link, or start from the application’s sign-in page.',
+      };
     case SsoErrorCode.INVALID_REQUEST:
       return { status: 400, title: 'The sign-in request is not valid', advice: 'Start signing in again from the application.' };
     case SsoErrorCode.NO_SSO_FOR_DOMAIN:
-      return { status: 404, title: 'No single sign-on is set up for your email domain', advice: 'Sign in another way, or ask your IT admin.' };
+      return {
+        status: 404,
+        title: 'No single sign-on is set up for your email domain',
+        advice: 'Sign in another way, or ask your IT admin.',
+      };
     case SsoErrorCode.EMAIL_IN_USE:
       // 409: the sign-in conflicts with another account; nothing was merged or changed.
       return {
@@ -82,9 +115,16 @@ export type SsoDiagnosis =
       overridden: boolean;
     }
   | { kind: 'client_secret_expired'; expiredOn: string }
-  | { kind: 'id_token_algorithm_refused'; alg: string; refusal: AlgorithmRefusal; announced: readonly string[] | null; accepted: readonly string[] };
+  | {
+      kind: 'id_token_algorithm_refused';
+      alg: string;
+      refusal: AlgorithmRefusal;
+      announced: readonly string[] | null;
+      accepted: readonly string[];
+    };
 
-const list = (values: readonly string[] | null) => (values === null ? 'nothing (no discovery document, or the list is absent)' : values.length ? values.join(', ') : 'nothing');
+const list = (values: readonly string[] | null) =>
+  values === null ? 'nothing (no discovery document, or the list is absent)' : values.length ? values.join(', ') : 'nothing';
 
 /** What the IT admin should change, for each diagnosis: the one place these words live. */
 export function advise(diagnosis: SsoDiagnosis): string {
@@ -147,7 +187,8 @@ export function explainTransportFailure(failure: IdpTransportFailure): Pick<Expl
     case 'refused':
       return {
         title: 'Your identity provider could not be reached',
-        advice: 'Its server refused the connection. Try again in a moment; if it persists, tell your IT admin: the identity provider may be down, or the connection’s token URL wrong.',
+        advice:
+          'Its server refused the connection. Try again in a moment; if it persists, tell your IT admin: the identity provider may be down, or the connection’s token URL wrong.',
       };
     case 'unreachable':
       return {
@@ -195,5 +236,7 @@ export class SsoLoginError extends Error {
  * unexpected error none of its message (it may carry internals).
  */
 export function refusalOf(error: unknown): { code: SsoErrorCode; detail: string } {
-  return error instanceof SsoLoginError ? { code: error.code, detail: error.detail } : { code: SsoErrorCode.IDP_ERROR, detail: 'unexpected error; see the service log' };
+  return error instanceof SsoLoginError
+    ? { code: error.code, detail: error.detail }
+    : { code: SsoErrorCode.IDP_ERROR, detail: 'unexpected error; see the service log' };
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Logger, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 
 const ERROR_PAGE = { description: 'an error page (HTML), or `{"error": <code>}` with Accept: application/json' };
@@ -28,7 +28,6 @@ function firstString(value: unknown): string | undefined {
 @Controller('sso')
 @UseGuards(SsoRateLimitGuard)
 export class SsoController {
-
   constructor(
     private readonly sso: SsoService,
     private readonly assertionKeys: ClientAssertionKeysService,
@@ -36,31 +35,41 @@ export class SsoController {
   ) {}
 
   @Get('initiate/:connectionId')
-  @ApiOperation({ summary: 'Start a login: 302 to the IdP (code flow, PKCE S256, state, nonce)', description: 'With `iss`, a third-party-initiated login (what Okta\'s "Initiate login URI" sends).' })
+  @ApiOperation({
+    summary: 'Start a login: 302 to the IdP (code flow, PKCE S256, state, nonce)',
+    description: 'With `iss`, a third-party-initiated login (what Okta\'s "Initiate login URI" sends).',
+  })
   @ApiParam({ name: 'connectionId', format: 'uuid' })
   @ApiQuery({ name: 'login_hint', required: false, description: 'passed on to the IdP' })
   @ApiQuery({ name: 'target_link_uri', required: false, description: 'where to land after login (an allowed origin)' })
   @ApiQuery({ name: 'return_to', required: false, description: 'the same as target_link_uri' })
-  @ApiQuery({ name: 'iss', required: false, description: 'the IdP\'s issuer, for a third-party-initiated login; another issuer gives 400' })
-  @ApiResponse({ status: 302, description: 'to the IdP\'s authorization endpoint, with the login\'s browser-binding cookie' })
+  @ApiQuery({ name: 'iss', required: false, description: "the IdP's issuer, for a third-party-initiated login; another issuer gives 400" })
+  @ApiResponse({ status: 302, description: "to the IdP's authorization endpoint, with the login's browser-binding cookie" })
   @ApiResponse({ status: 400, ...ERROR_PAGE })
   @ApiResponse({ status: 404, description: 'unknown_connection' })
   @ApiResponse({ status: 429, description: 'too many logins from this IP' })
   async initiate(@Param('connectionId') connectionId: string, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(request, response, connectionId, async (correlationId) => {
       const query = request.query;
-      const started = await this.sso.initiate(connectionId, {
-        loginHint: firstString(query.login_hint),
-        returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
-        iss: firstString(query.iss),
-      }, { correlationId, clientIp: request.ip ?? 'unknown' });
+      const started = await this.sso.initiate(
+        connectionId,
+        {
+          loginHint: firstString(query.login_hint),
+          returnTo: firstString(query.target_link_uri) ?? firstString(query.return_to),
+          iss: firstString(query.iss),
+        },
+        { correlationId, clientIp: request.ip ?? 'unknown' },
+      );
       redirectToIdp(response, this.config, started);
     });
   }
 
   /** An admin's one-time test sign-in link (from the testConnection mutation). */
   @Get('test/:token')
-  @ApiOperation({ summary: 'A test sign-in started by the testConnection mutation', description: 'Goes to the IdP and ends on a report page (JSON with Accept: application/json).' })
+  @ApiOperation({
+    summary: 'A test sign-in started by the testConnection mutation',
+    description: 'Goes to the IdP and ends on a report page (JSON with Accept: application/json).',
+  })
   @ApiParam({ name: 'token', description: 'the one-time token testConnection returned' })
   @ApiResponse({ status: 302, description: 'to the IdP' })
   @ApiResponse({ status: 404, description: 'unknown or used token' })
@@ -71,7 +80,11 @@ export class SsoController {
   }
 
   @Get('callback/:connectionId')
-  @ApiOperation({ summary: 'The redirect URI handed to IdPs: checks the answer, signs the person in', description: 'Success sets the session cookie and 302s to the return target. Failure: a 4xx, no cookie, and a body naming one callback error code.' })
+  @ApiOperation({
+    summary: 'The redirect URI handed to IdPs: checks the answer, signs the person in',
+    description:
+      'Success sets the session cookie and 302s to the return target. Failure: a 4xx, no cookie, and a body naming one callback error code.',
+  })
   @ApiParam({ name: 'connectionId', format: 'uuid' })
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'state', required: false })
@@ -88,7 +101,9 @@ export class SsoController {
       const binding = bindingCookie ? firstString(request.cookies?.[bindingCookie]) : undefined;
       if (bindingCookie) response.clearCookie(bindingCookie, { path: '/sso/callback/' });
       const strategy = new ConnectionStrategy(connectionId, () =>
-        this.sso.callback(connectionId, currentUrl, binding, { correlationId, clientIp: request.ip ?? 'unknown' }, (ms) => recordServerTiming(response, 'idp', ms)),
+        this.sso.callback(connectionId, currentUrl, binding, { correlationId, clientIp: request.ip ?? 'unknown' }, (ms) =>
+          recordServerTiming(response, 'idp', ms),
+        ),
       );
       const outcome = await authenticate(strategy, request, response);
       response.setHeader('Cache-Control', 'no-store');
@@ -106,7 +121,7 @@ export class SsoController {
    * connection's clientJwksUri). Cached briefly: a rotation keeps the previous key published.
    */
   @Get('client-jwks.json')
-  @ApiOperation({ summary: 'The public keys of the service\'s client assertions (private_key_jwt), for IdPs to verify them' })
+  @ApiOperation({ summary: "The public keys of the service's client assertions (private_key_jwt), for IdPs to verify them" })
   @ApiResponse({ status: 200, description: '`{"keys":[...]}`' })
   async clientJwks(@Res() response: Response): Promise<void> {
     response.setHeader('Cache-Control', 'public, max-age=300');
@@ -114,7 +129,7 @@ export class SsoController {
   }
 
   @Get('discover')
-  @ApiOperation({ summary: 'Home-realm discovery: 302 to the initiate URI of the connection that owns the email\'s domain' })
+  @ApiOperation({ summary: "Home-realm discovery: 302 to the initiate URI of the connection that owns the email's domain" })
   @ApiQuery({ name: 'email', required: true, description: 'a work email; its verified domain picks the organization' })
   @ApiResponse({ status: 302, description: 'to /sso/initiate/:connectionId' })
   @ApiResponse({ status: 404, description: 'no_sso_for_domain' })
@@ -124,7 +139,12 @@ export class SsoController {
     });
   }
 
-  private async handle(request: Request, response: Response, connectionId: string | undefined, work: (correlationId: string) => Promise<void>): Promise<void> {
+  private async handle(
+    request: Request,
+    response: Response,
+    connectionId: string | undefined,
+    work: (correlationId: string) => Promise<void>,
+  ): Promise<void> {
     // The service's own request id: in the log line, on the error page and in the login activity
     // alike; a caller's X-Request-Id is only logged beside it.
     const correlationId = String(request.id ?? randomUUID());
@@ -136,7 +156,10 @@ export class SsoController {
       if (error instanceof RateLimitedError) throw error;
       // One log line per failure: its cause goes into the request's own line.
       if (error instanceof SsoLoginError) {
-        noteRequestFailure(response, { level: 'warn', cause: `sign-in failed: ${error.code} (connection ${connectionId ?? '-'}${clientRef}): ${error.detail}` });
+        noteRequestFailure(response, {
+          level: 'warn',
+          cause: `sign-in failed: ${error.code} (connection ${connectionId ?? '-'}${clientRef}): ${error.detail}`,
+        });
         if (error.continuation) {
           response.setHeader('Cache-Control', 'no-store');
           response.redirect(302, continuationWithError(error.continuation, error.code));
@@ -148,7 +171,11 @@ export class SsoController {
       // A database outage is not the IdP's fault: the one filter answers it as "briefly unavailable".
       const known = asDomainError(error, this.config);
       if (known instanceof DatabaseUnavailableError) throw known;
-      noteRequestFailure(response, { level: 'error', cause: `sign-in failed unexpectedly (connection ${connectionId ?? '-'}${clientRef})`, err: error });
+      noteRequestFailure(response, {
+        level: 'error',
+        cause: `sign-in failed unexpectedly (connection ${connectionId ?? '-'}${clientRef})`,
+        err: error,
+      });
       sendSsoError(request, response, new SsoLoginError(SsoErrorCode.IDP_ERROR, 'unexpected error'), correlationId);
     }
   }

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Connection, ConnectionState } from '../connections/entities/connection.entity';
+import { Connection, ConnectionState, ConnectionType } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { PRESETS } from '../connections/presets';
 import { GroupsSourceService } from '../connections/groups-source.service';
@@ -11,7 +11,13 @@ import { DomainsService } from '../domains/domains.service';
 import { LoginStateService, type ConsumedLogin, type StartedLogin } from './login-state.service';
 import { OidcClientFactory } from './oidc-client.factory';
 import { advise, refusalOf, SsoErrorCode, SsoLoginError, type SsoDiagnosis } from './sso-login.error';
-import { acceptedIdTokenAlgorithms, AlgorithmRefusal, algorithmRefusal, effectiveTokenEndpointAuthMethod, usesClientSecret } from '../connections/token-security';
+import {
+  acceptedIdTokenAlgorithms,
+  AlgorithmRefusal,
+  algorithmRefusal,
+  effectiveTokenEndpointAuthMethod,
+  usesClientSecret,
+} from '../connections/token-security';
 import { normalizeEmail } from '../common/email';
 import { LoginRefusalCode, LoginRefusedError } from '../provisioning/login-refused.error';
 import { safeReturnTarget } from './return-target';
@@ -112,7 +118,11 @@ export class SsoService {
    * A login whose callback continues at `continuation` (a URL of this service, never a return
    * target): the same checks, provisioning and session as any login.
    */
-  async initiateContinued(connectionId: string, request: ContinuedLoginRequest, context: RequestContext): Promise<{ url: URL; login: StartedLogin }> {
+  async initiateContinued(
+    connectionId: string,
+    request: ContinuedLoginRequest,
+    context: RequestContext,
+  ): Promise<{ url: URL; login: StartedLogin }> {
     if (!request.continuation.startsWith(`${this.config.publicUrl}/`)) throw new Error('a continuation must be a URL of this service');
     return this.beforeIdp(context, async () => {
       const connection = await this.knownConnection(connectionId);
@@ -151,10 +161,13 @@ export class SsoService {
   ): Promise<CallbackOutcome> {
     const { connection, login } = await this.beforeIdp(context, async () => {
       const known = await this.knownConnection(connectionId);
-      const consumed = await this.counted(known, () => this.loginStates.consume(known.id, currentUrl.searchParams.get('state') ?? undefined, binding));
+      const consumed = await this.counted(known, () =>
+        this.loginStates.consume(known.id, currentUrl.searchParams.get('state') ?? undefined, binding),
+      );
       return { connection: known, login: consumed };
     });
-    if (login.connectionTestId !== null) return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
+    if (login.connectionTestId !== null)
+      return { kind: 'test', test: await this.finishTest(connection, login, login.connectionTestId, currentUrl) };
     const facts: LoginAttemptFacts = { subject: null, email: null };
     const correlationId = context.correlationId;
     try {
@@ -163,7 +176,9 @@ export class SsoService {
         const { profile, problems } = await this.assess(connection, login, currentUrl, onIdpWait);
         Object.assign(facts, { subject: profile.subject, email: profile.email });
         if (problems.length || profile.email === null) throw problems[0];
-        const member = await this.asSsoError(connection, profile.email, () => this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email! }));
+        const member = await this.asSsoError(connection, profile.email, () =>
+          this.provisioning.provisionSsoLogin(connection, { ...profile, email: profile.email! }),
+        );
         const session = await this.sessions.issue(member, `sso:${connection.id}`);
         await this.connections.recordLogin(connection);
         return { kind: 'session' as const, session, returnTo: login.continuation ?? login.returnTo };
@@ -213,7 +228,12 @@ export class SsoService {
   /** The same checks as a login, every problem reported rather than the first thrown, and nothing created. */
   private async finishTest(connection: Connection, login: ConsumedLogin, testId: string, currentUrl: URL): Promise<ConnectionTest> {
     const empty = { subject: null, email: null, firstName: null, lastName: null, groups: [], roles: [] };
-    const problem = (error: SsoLoginError) => ({ code: error.code as string, message: error.detail, blocksLogin: true, ...(error.hint ? { advice: error.hint } : {}) });
+    const problem = (error: SsoLoginError) => ({
+      code: error.code as string,
+      message: error.detail,
+      blocksLogin: true,
+      ...(error.hint ? { advice: error.hint } : {}),
+    });
     let report: ConnectionTestReport;
     try {
       const { profile, problems } = await this.assess(connection, login, currentUrl);
@@ -221,7 +241,9 @@ export class SsoService {
       let roles: string[] = [];
       if (seen.email !== null) {
         try {
-          roles = await this.asSsoError(connection, seen.email, () => this.provisioning.previewSsoLogin(connection, { ...profile, email: seen.email! }));
+          roles = await this.asSsoError(connection, seen.email, () =>
+            this.provisioning.previewSsoLogin(connection, { ...profile, email: seen.email! }),
+          );
         } catch (error) {
           // The login decision's refusal (domain, unverified email, not invited...), as a login would get it.
           if (!(error instanceof SsoLoginError)) throw error;
@@ -230,7 +252,11 @@ export class SsoService {
       }
       report = { ...seen, issuer: connection.issuer, roles, problems: problems.map(problem) };
       if (groupsUnavailable) {
-        report.problems.push({ code: 'groups_overage', message: `the IdP sent the groups by reference and they could not be fetched (${groupsUnavailable}); logins get the fallback role`, blocksLogin: false });
+        report.problems.push({
+          code: 'groups_overage',
+          message: `the IdP sent the groups by reference and they could not be fetched (${groupsUnavailable}); logins get the fallback role`,
+          blocksLogin: false,
+        });
       }
     } catch (error) {
       if (!(error instanceof SsoLoginError)) throw error;
@@ -279,7 +305,10 @@ export class SsoService {
       return await work();
     } catch (error) {
       if (!(error instanceof LoginRefusedError)) throw error;
-      const detail = error.code === LoginRefusalCode.DOMAIN_NOT_ALLOWED ? await this.domains.whyEmailNotOwned(connection.organizationId, email) : error.detail;
+      const detail =
+        error.code === LoginRefusalCode.DOMAIN_NOT_ALLOWED
+          ? await this.domains.whyEmailNotOwned(connection.organizationId, email)
+          : error.detail;
       throw new SsoLoginError(ssoCodeOf(error.code), detail, { cause: error });
     }
   }
@@ -291,7 +320,8 @@ export class SsoService {
       result = await work();
     } catch (error) {
       // With the database unavailable there is nowhere to record it (and no point waiting again).
-      if (!(asDomainError(error, this.config) instanceof DatabaseUnavailableError)) await this.loginActivity.record(connection, correlationId, facts, refusalOf(error));
+      if (!(asDomainError(error, this.config) instanceof DatabaseUnavailableError))
+        await this.loginActivity.record(connection, correlationId, facts, refusalOf(error));
       throw error;
     }
     this.loginActivity.recordSuccessAfterResponse(connection, correlationId, facts);
@@ -305,15 +335,26 @@ export class SsoService {
    * test sign-in can report it. Whether the email is trusted and its domain allowed is the login
    * decision's (provisioning/login-decision.ts).
    */
-  private async assess(connection: Connection, login: ConsumedLogin, currentUrl: URL, onIdpWait?: (ms: number) => void): Promise<LoginAssessment> {
+  private async assess(
+    connection: Connection,
+    login: ConsumedLogin,
+    currentUrl: URL,
+    onIdpWait?: (ms: number) => void,
+  ): Promise<LoginAssessment> {
     const idpError = currentUrl.searchParams.get('error');
     if (idpError) {
-      throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the IdP answered ${idpError.slice(0, 100)}: ${(currentUrl.searchParams.get('error_description') ?? '').slice(0, 300)}`);
+      throw new SsoLoginError(
+        SsoErrorCode.IDP_ERROR,
+        `the IdP answered ${idpError.slice(0, 100)}: ${(currentUrl.searchParams.get('error_description') ?? '').slice(0, 300)}`,
+      );
     }
     // RFC 9207: the response names its issuer, so a response from another IdP (mix-up) is refused.
     const responseIssuer = currentUrl.searchParams.get('iss');
     if (responseIssuer !== null ? responseIssuer !== connection.issuer : connection.issuerResponseParameter) {
-      throw new SsoLoginError(SsoErrorCode.IDP_ERROR, `the authorization response's iss is ${responseIssuer ?? 'missing'}, expected ${connection.issuer}`);
+      throw new SsoLoginError(
+        SsoErrorCode.IDP_ERROR,
+        `the authorization response's iss is ${responseIssuer ?? 'missing'}, expected ${connection.issuer}`,
+      );
     }
     const configuration = this.clients.configurationFor(connection);
     const callbackUrl = new URL(this.connections.redirectUri(connection));
@@ -336,10 +377,12 @@ export class SsoService {
       await this.clients.verifyIdTokenSignature(connection, tokens.id_token!);
     } catch (error) {
       if (error instanceof joseErrors.JOSEAlgNotAllowed) throw idTokenAlgorithmRefused(connection, algorithmOf(tokens.id_token!), error);
-      throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, { cause: error });
+      throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `signature check failed: ${error instanceof Error ? error.message : error}`, {
+        cause: error,
+      });
     }
     const claims = await this.claimsOf(connection, configuration, tokens);
-    if (connection.type === 'ENTRA_ID') {
+    if (connection.type === ConnectionType.ENTRA_ID) {
       const tenantInIssuer = /\/([0-9a-f-]{36})\/v2\.0$/i.exec(connection.issuer)?.[1];
       if (tenantInIssuer && String(claims.tid ?? '').toLowerCase() !== tenantInIssuer.toLowerCase()) {
         throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the token’s tid is not the connection’s tenant');
@@ -347,11 +390,20 @@ export class SsoService {
     }
     // The identity is keyed by (connection, sub): a sub too long to store identifies no one here.
     const subject = String(claims.sub);
-    if (subject.length > MAX_SUBJECT_LENGTH) throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `the sub claim is longer than ${MAX_SUBJECT_LENGTH} characters`);
+    if (subject.length > MAX_SUBJECT_LENGTH)
+      throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `the sub claim is longer than ${MAX_SUBJECT_LENGTH} characters`);
     const problems: SsoLoginError[] = [];
-    const emailClaim = ['email', ...PRESETS[connection.type].emailFallbackClaims].map((name) => claims[name]).find((value) => typeof value === 'string' && value.includes('@'));
+    const emailClaim = ['email', ...PRESETS[connection.type].emailFallbackClaims]
+      .map((name) => claims[name])
+      .find((value) => typeof value === 'string' && value.includes('@'));
     const email = typeof emailClaim === 'string' && emailClaim.trim().length <= MAX_EMAIL_LENGTH ? normalizeEmail(emailClaim) : null;
-    if (email === null) problems.push(new SsoLoginError(SsoErrorCode.EMAIL_MISSING, typeof emailClaim === 'string' ? `the email claim is longer than ${MAX_EMAIL_LENGTH} characters` : 'no email claim'));
+    if (email === null)
+      problems.push(
+        new SsoLoginError(
+          SsoErrorCode.EMAIL_MISSING,
+          typeof emailClaim === 'string' ? `the email claim is longer than ${MAX_EMAIL_LENGTH} characters` : 'no email claim',
+        ),
+      );
     const groups = await this.groupsSource.groupsOf(connection, claims, tokens.access_token);
     return {
       profile: {
@@ -381,7 +433,8 @@ export class SsoService {
         const userinfo = await oidc.fetchUserInfo(configuration, tokens.access_token, idClaims.sub);
         // Userinfo only fills gaps, and never with claim references (`_claim_names`): an overage
         // is believed only from the signed ID token.
-        for (const [name, value] of Object.entries(userinfo)) if (claims[name] === undefined && !name.startsWith('_claim_')) claims[name] = value;
+        for (const [name, value] of Object.entries(userinfo))
+          if (claims[name] === undefined && !name.startsWith('_claim_')) claims[name] = value;
       } catch (error) {
         this.logger.warn(`userinfo of connection ${connection.id} failed: ${error instanceof Error ? error.message : error}`);
       }
@@ -435,7 +488,10 @@ function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginE
   const method = effectiveTokenEndpointAuthMethod(connection);
   if (oauthError === 'invalid_client' && usesClientSecret(method) && expiresAt && expiresAt.getTime() <= Date.now()) {
     const diagnosis: SsoDiagnosis = { kind: 'client_secret_expired', expiredOn: expiresAt.toISOString().slice(0, 10) };
-    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${advise(diagnosis)}`, { cause: error, diagnosis });
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (invalid_client): ${advise(diagnosis)}`, {
+      cause: error,
+      diagnosis,
+    });
   }
   if (oauthError === 'invalid_client' || oauthError === 'unauthorized_client') {
     const diagnosis: SsoDiagnosis = {
@@ -445,12 +501,20 @@ function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginE
       announced: connection.tokenEndpointAuthMethodsSupported,
       overridden: connection.tokenEndpointAuthMethod !== null,
     };
-    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the IdP refused the client (${oauthError}, authenticated with ${method}): ${message}`, { cause: error, diagnosis });
+    return new SsoLoginError(
+      SsoErrorCode.TOKEN_EXCHANGE_FAILED,
+      `the IdP refused the client (${oauthError}, authenticated with ${method}): ${message}`,
+      { cause: error, diagnosis },
+    );
   }
   // The token endpoint could not be reached in time, refused, or answered nonsense.
   const cause = (error as { cause?: unknown }).cause;
   const transport = (error instanceof IdpRequestError ? error : cause instanceof IdpRequestError ? cause : undefined)?.transport;
-  if (transport) return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the token request failed: ${transportReason(transport)}`, { cause: error, transport });
+  if (transport)
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, `the token request failed: ${transportReason(transport)}`, {
+      cause: error,
+      transport,
+    });
   if (
     error instanceof IdpRequestError ||
     cause instanceof IdpRequestError ||
@@ -459,13 +523,17 @@ function classifyGrantFailure(error: unknown, connection: Connection): SsoLoginE
     (error as { code?: string }).code === 'OAUTH_RESPONSE_IS_NOT_CONFORM' ||
     /timed? ?out|abort/i.test(message)
   ) {
-    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
+    return new SsoLoginError(SsoErrorCode.TOKEN_EXCHANGE_FAILED, cause instanceof Error ? `${message} (${cause.message})` : message, {
+      cause: error,
+    });
   }
   if (error instanceof oidc.AuthorizationResponseError) return new SsoLoginError(SsoErrorCode.IDP_ERROR, message, { cause: error });
   // Everything else openid-client checks after the exchange is the ID token: its alg header first, then its claims.
   const refusedAlg = refusedAlgorithmOf(error);
   if (refusedAlg !== undefined) return idTokenAlgorithmRefused(connection, refusedAlg, error);
-  return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, cause instanceof Error ? `${message} (${cause.message})` : message, { cause: error });
+  return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, cause instanceof Error ? `${message} (${cause.message})` : message, {
+    cause: error,
+  });
 }
 
 /** The `alg` openid-client refused an ID token for (its error, or that error's cause, says so), if that was the failure. */
@@ -482,6 +550,12 @@ function refusedAlgorithmOf(error: unknown): string | undefined {
 /** An ID token signed with an algorithm the connection does not accept, and what to change for it. */
 function idTokenAlgorithmRefused(connection: Connection, alg: string, error: unknown): SsoLoginError {
   const refusal = algorithmRefusal(alg, connection) ?? AlgorithmRefusal.NOT_ANNOUNCED;
-  const diagnosis: SsoDiagnosis = { kind: 'id_token_algorithm_refused', alg, refusal, announced: connection.idTokenSigningAlgValuesSupported, accepted: acceptedIdTokenAlgorithms(connection) };
+  const diagnosis: SsoDiagnosis = {
+    kind: 'id_token_algorithm_refused',
+    alg,
+    refusal,
+    announced: connection.idTokenSigningAlgValuesSupported,
+    accepted: acceptedIdTokenAlgorithms(connection),
+  };
   return new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, `the ID token is signed with ${alg} (${refusal})`, { cause: error, diagnosis });
 }

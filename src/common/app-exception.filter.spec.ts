@@ -18,7 +18,10 @@ function httpHost(): { host: ArgumentsHost; answer: { status?: number; body?: un
       answer.body = body;
     },
   };
-  const host = { getType: () => 'http', switchToHttp: () => ({ getRequest: () => ({}), getResponse: () => response }) } as unknown as ArgumentsHost;
+  const host = {
+    getType: () => 'http',
+    switchToHttp: () => ({ getRequest: () => ({}), getResponse: () => response }),
+  } as unknown as ArgumentsHost;
   return { host, answer };
 }
 
@@ -53,7 +56,11 @@ describe(AppExceptionFilter.name, () => {
 
 describe(loggableError.name, () => {
   it('keeps an ordinary error’s message and stack', () => {
-    expect(loggableError(new TypeError('boom'))).toMatchObject({ type: 'TypeError', message: 'boom', stack: expect.stringContaining('boom') });
+    expect(loggableError(new TypeError('boom'))).toMatchObject({
+      type: 'TypeError',
+      message: 'boom',
+      stack: expect.stringContaining('boom'),
+    });
   });
 });
 

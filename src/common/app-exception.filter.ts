@@ -94,7 +94,12 @@ export function sendServiceUnavailable(request: Request, response: Response, err
     );
     return;
   }
-  response.json({ error: 'service_unavailable', message: error.message, retryAfterSeconds: error.retryAfterSeconds, correlationId: reference });
+  response.json({
+    error: 'service_unavailable',
+    message: error.message,
+    retryAfterSeconds: error.retryAfterSeconds,
+    correlationId: reference,
+  });
 }
 
 /**
@@ -111,7 +116,9 @@ export class AppExceptionFilter implements ExceptionFilter {
 
   catch(thrown: unknown, host: ArgumentsHost): GraphQLError | void {
     const isGraphql = host.getType<string>() === 'graphql';
-    const request = isGraphql ? GqlArgumentsHost.create(host).getContext<{ req?: Request }>()?.req : host.switchToHttp().getRequest<Request>();
+    const request = isGraphql
+      ? GqlArgumentsHost.create(host).getContext<{ req?: Request }>()?.req
+      : host.switchToHttp().getRequest<Request>();
     const response = isGraphql ? request?.res : host.switchToHttp().getResponse<Response>();
     const exception = asDomainError(thrown, this.config);
     if (exception instanceof AppError) {

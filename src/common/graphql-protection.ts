@@ -70,7 +70,7 @@ export function graphqlProtection(production: boolean): {
     maxDirectives: { n: GRAPHQL_LIMITS.maxDirectives, ...reportAs('directives') },
     blockFieldSuggestion: { enabled: production },
   }).protect();
-    // Armor is typed against Apollo's CommonJS declarations, Nest against its ESM ones: the same objects.
+  // Armor is typed against Apollo's CommonJS declarations, Nest against its ESM ones: the same objects.
   const apolloPlugins = [...plugins, tokenRefusalPlugin] as unknown as NonNullable<ApolloDriverConfig['plugins']>;
   return { plugins: apolloPlugins, validationRules, parseOptions: { maxTokens: GRAPHQL_LIMITS.maxTokens } };
 }

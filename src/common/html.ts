@@ -17,7 +17,9 @@ const PAGE_STYLES = {
  * The Content-Security-Policy sources of the pages' only inline content, their two style
  * blocks, by hash: no 'unsafe-inline', and no script at all.
  */
-export const PAGE_STYLE_SOURCES: string[] = Object.values(PAGE_STYLES).map((style) => `'sha256-${createHash('sha256').update(style).digest('base64')}'`);
+export const PAGE_STYLE_SOURCES: string[] = Object.values(PAGE_STYLES).map(
+  (style) => `'sha256-${createHash('sha256').update(style).digest('base64')}'`,
+);
 
 /**
  * A whole page in the service's one plain look, for the few pages people see (sign-in errors,

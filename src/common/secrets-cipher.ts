@@ -19,7 +19,9 @@ export class SecretsCipher {
   private readonly keyId: string;
   private readonly keys: Map<string, Buffer>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'secretsKey'> & Partial<Pick<AppConfig, 'previousSecretsKeys'>>) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'secretsKey'> & Partial<Pick<AppConfig, 'previousSecretsKeys'>>,
+  ) {
     this.keyId = keyIdOf(config.secretsKey);
     this.keys = new Map([...(config.previousSecretsKeys ?? []), config.secretsKey].map((key) => [keyIdOf(key), key]));
   }
@@ -28,7 +30,9 @@ export class SecretsCipher {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.config.secretsKey, iv);
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', this.keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join(':');
+    return ['v1', this.keyId, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join(
+      ':',
+    );
   }
 
   open(sealed: string): string {
@@ -51,7 +55,10 @@ export class SecretsCipher {
    */
   async resealWithCurrentKey(dataSource: DataSource, table: string, column: string): Promise<number> {
     if (this.keys.size === 1) return 0;
-    const stale: { id: string; sealed: string }[] = await dataSource.query(`SELECT id, ${column} AS sealed FROM ${table} WHERE ${column} NOT LIKE $1`, [`v1:${this.keyId}:%`]);
+    const stale: { id: string; sealed: string }[] = await dataSource.query(
+      `SELECT id, ${column} AS sealed FROM ${table} WHERE ${column} NOT LIKE $1`,
+      [`v1:${this.keyId}:%`],
+    );
     let resealed = 0;
     let unknown = 0;
     for (const row of stale) {
@@ -59,7 +66,11 @@ export class SecretsCipher {
         unknown++;
         continue;
       }
-      const result: [unknown[], number] = await dataSource.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} = $3`, [this.seal(this.open(row.sealed)), row.id, row.sealed]);
+      const result: [unknown[], number] = await dataSource.query(`UPDATE ${table} SET ${column} = $1 WHERE id = $2 AND ${column} = $3`, [
+        this.seal(this.open(row.sealed)),
+        row.id,
+        row.sealed,
+      ]);
       resealed += result[1];
     }
     if (unknown) {

@@ -11,6 +11,7 @@ type TimedResponse = ServerResponse & { [EXTRA]?: Record<string, number> };
  */
 export function serverTiming(_request: IncomingMessage, response: ServerResponse, next: () => void): void {
   const started = performance.now();
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- re-applied to this same response below
   const writeHead = response.writeHead;
   response.writeHead = function (this: TimedResponse, ...args: unknown[]) {
     if (!this.headersSent) {
@@ -19,7 +20,7 @@ export function serverTiming(_request: IncomingMessage, response: ServerResponse
       this.setHeader('Server-Timing', value);
     }
     return (writeHead as (...a: unknown[]) => ServerResponse).apply(this, args);
-  } as ServerResponse['writeHead'];
+  };
   next();
 }
 

@@ -21,7 +21,9 @@ describe(StorableTextPipe.name, () => {
   const pipe = new StorableTextPipe();
 
   it('names a scalar argument by its name and an input field by its own path', () => {
-    expect(() => pipe.transform('a\0', { type: 'query', data: 'email' })).toThrow(new BadInputError('email', 'must not contain NUL characters or invalid Unicode'));
+    expect(() => pipe.transform('a\0', { type: 'query', data: 'email' })).toThrow(
+      new BadInputError('email', 'must not contain NUL characters or invalid Unicode'),
+    );
     expect(() => pipe.transform({ name: 'a\0' }, { type: 'body', data: 'input' })).toThrow(/^name: /);
   });
 

@@ -26,17 +26,27 @@ describe(loadConfig.name, () => {
   });
 
   it('refuses a limit that is not a positive whole number, naming the variable', () => {
-    expect(() => loadConfig({ SECRETS_KEY: KEY, SSO_REFUSALS_PER_MINUTE: '0' })).toThrow('SSO_REFUSALS_PER_MINUTE: must be a positive whole number, got "0"');
-    expect(() => loadConfig({ SECRETS_KEY: KEY, MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: 'many' })).toThrow('MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE');
+    expect(() => loadConfig({ SECRETS_KEY: KEY, SSO_REFUSALS_PER_MINUTE: '0' })).toThrow(
+      'SSO_REFUSALS_PER_MINUTE: must be a positive whole number, got "0"',
+    );
+    expect(() => loadConfig({ SECRETS_KEY: KEY, MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE: 'many' })).toThrow(
+      'MAGIC_LINK_MAILS_PER_EMAIL_PER_MINUTE',
+    );
   });
 
   it('reads DATABASE_STATEMENT_TIMEOUT_MS and refuses a value that is not a positive whole number', () => {
     expect(loadConfig({ SECRETS_KEY: KEY, DATABASE_STATEMENT_TIMEOUT_MS: '1500' }).databaseStatementTimeoutMs).toBe(1500);
-    expect(() => loadConfig({ SECRETS_KEY: KEY, DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow('DATABASE_STATEMENT_TIMEOUT_MS: must be a positive whole number, got "0"');
+    expect(() => loadConfig({ SECRETS_KEY: KEY, DATABASE_STATEMENT_TIMEOUT_MS: '0' })).toThrow(
+      'DATABASE_STATEMENT_TIMEOUT_MS: must be a positive whole number, got "0"',
+    );
   });
 
   it('reads the mail settings', () => {
-    const config = loadConfig({ SECRETS_KEY: KEY, SMTP_URL: 'smtps://user:pw@mail.example.com:465', MAIL_FROM: 'Acme SSO <sso@example.com>' });
+    const config = loadConfig({
+      SECRETS_KEY: KEY,
+      SMTP_URL: 'smtps://user:pw@mail.example.com:465',
+      MAIL_FROM: 'Acme SSO <sso@example.com>',
+    });
     expect(config.smtpUrl).toBe('smtps://user:pw@mail.example.com:465');
     expect(config.mailFrom).toBe('Acme SSO <sso@example.com>');
   });
@@ -103,24 +113,26 @@ describe(loadConfig.name, () => {
 
   it('reads DNS_SERVERS: system resolvers by default, addresses with optional ports', () => {
     expect(loadConfig({ SECRETS_KEY: KEY }).domainVerification.dnsServers).toEqual([]);
-    expect(loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353,::1,[2001:db8::1]:53' }).domainVerification.dnsServers).toEqual([
-      '1.1.1.1',
-      '127.0.0.1:5353',
-      '::1',
-      '[2001:db8::1]:53',
-    ]);
+    expect(
+      loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: '1.1.1.1, 127.0.0.1:5353,::1,[2001:db8::1]:53' }).domainVerification.dnsServers,
+    ).toEqual(['1.1.1.1', '127.0.0.1:5353', '::1', '[2001:db8::1]:53']);
   });
 
-  it.each(['dns.example.com', '1.1.1.1:0', '1.1.1.1:70000', '1.1.1', '[::1]x', '1.1.1.1,,'])('refuses DNS_SERVERS=%j naming the variable', (value) => {
-    expect(() => loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: value })).toThrow(/^DNS_SERVERS: /);
-  });
+  it.each(['dns.example.com', '1.1.1.1:0', '1.1.1.1:70000', '1.1.1', '[::1]x', '1.1.1.1,,'])(
+    'refuses DNS_SERVERS=%j naming the variable',
+    (value) => {
+      expect(() => loadConfig({ SECRETS_KEY: KEY, DNS_SERVERS: value })).toThrow(/^DNS_SERVERS: /);
+    },
+  );
 
   it('has the documented domain verification timings by default and refuses a retry maximum below the first retry', () => {
     const timings = loadConfig({ SECRETS_KEY: KEY }).domainVerification;
     expect(timings.pendingGiveUpMs).toBe(14 * 24 * 3600 * 1000);
     expect(timings.recheckMs).toBe(30 * 24 * 3600 * 1000);
     expect(timings.recordGraceMs).toBe(7 * 24 * 3600 * 1000);
-    expect(() => loadConfig({ SECRETS_KEY: KEY, DOMAIN_PENDING_RETRY_FIRST_MS: '1000', DOMAIN_PENDING_RETRY_MAX_MS: '10' })).toThrow(/^DOMAIN_PENDING_RETRY_MAX_MS: /);
+    expect(() => loadConfig({ SECRETS_KEY: KEY, DOMAIN_PENDING_RETRY_FIRST_MS: '1000', DOMAIN_PENDING_RETRY_MAX_MS: '10' })).toThrow(
+      /^DOMAIN_PENDING_RETRY_MAX_MS: /,
+    );
   });
 
   it('names every bad variable at once, one line each, and writes no key for a refused configuration', () => {

@@ -246,7 +246,10 @@ function readMailFrom(env: Env, publicUrl: string): string {
   const raw = env.MAIL_FROM?.trim();
   if (!raw) return `no-reply@${new URL(publicUrl).hostname}`;
   if (/[\r\n]/.test(raw) || !/^(?:[^<>@,]*<[^<>@\s,]+@[^<>@\s,]+>|[^<>@\s,]+@[^<>@\s,]+)$/.test(raw)) {
-    throw new ConfigProblem('MAIL_FROM', `must be one address such as sso@example.com or "SSO <sso@example.com>", got ${JSON.stringify(raw)}`);
+    throw new ConfigProblem(
+      'MAIL_FROM',
+      `must be one address such as sso@example.com or "SSO <sso@example.com>", got ${JSON.stringify(raw)}`,
+    );
   }
   return raw;
 }
@@ -269,7 +272,10 @@ function readDnsServers(env: Env): string[] {
     const version = isIP(host);
     const portOk = port === undefined || (Number(port) >= 1 && Number(port) <= 65535);
     if (version === 0 || !portOk) {
-      throw new ConfigProblem('DNS_SERVERS', `must be a comma list of IP addresses, each optionally with :port (e.g. 1.1.1.1,10.0.0.53:5353); "${value}" is not one`);
+      throw new ConfigProblem(
+        'DNS_SERVERS',
+        `must be a comma list of IP addresses, each optionally with :port (e.g. 1.1.1.1,10.0.0.53:5353); "${value}" is not one`,
+      );
     }
     return value;
   });
@@ -312,7 +318,10 @@ function readTrustProxy(env: Env): string[] | number | false {
   if (raw === '') return ['loopback'];
   if (raw === 'false') return false;
   if (raw === 'true') {
-    throw new ConfigProblem('TRUST_PROXY', 'must not be true (any client could then choose its IP); give the proxies’ addresses or CIDRs, or a hop count');
+    throw new ConfigProblem(
+      'TRUST_PROXY',
+      'must not be true (any client could then choose its IP); give the proxies’ addresses or CIDRs, or a hop count',
+    );
   }
   if (/^\d+$/.test(raw)) {
     const hops = Number(raw);
@@ -325,7 +334,10 @@ function readTrustProxy(env: Env): string[] | number | false {
     const version = isIP(address);
     const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 6 ? 128 : 32));
     if (TRUST_PROXY_RANGE_NAMES.includes(value) || (version !== 0 && prefixOk && rest.length === 0)) return value;
-    throw new ConfigProblem('TRUST_PROXY', `must be loopback, false, a hop count, or a comma list of IP addresses and CIDRs; "${value}" is none of these`);
+    throw new ConfigProblem(
+      'TRUST_PROXY',
+      `must be loopback, false, a hop count, or a comma list of IP addresses and CIDRs; "${value}" is none of these`,
+    );
   });
 }
 
@@ -344,7 +356,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   };
   const production = env.NODE_ENV === 'production';
   const port = check(() => readPort(env), 3000);
-  const publicUrl = check(() => withoutTrailingSlash(readUrl('PUBLIC_URL', env.PUBLIC_URL || `http://localhost:${port}`).href), `http://localhost:${port}`);
+  const publicUrl = check(
+    () => withoutTrailingSlash(readUrl('PUBLIC_URL', env.PUBLIC_URL || `http://localhost:${port}`).href),
+    `http://localhost:${port}`,
+  );
   const appUrl = check(() => readUrl('APP_URL', env.APP_URL || `${publicUrl}/auth/me`).href, `${publicUrl}/auth/me`);
   const dataDir = resolve(env.DATA_DIR || '.data');
   const bootstrapAdminApiKey = env.BOOTSTRAP_ADMIN_API_KEY || undefined;
@@ -380,8 +395,14 @@ export function loadConfig(env: Env = process.env): AppConfig {
     secretsKey: Buffer.alloc(0),
     previousSecretsKeys: check(() => readPreviousSecretsKeys(env), []),
     bootstrapAdminApiKey,
-    entraGraphUrl: check(() => withoutTrailingSlash(readUrl('ENTRA_GRAPH_URL', env.ENTRA_GRAPH_URL || 'https://graph.microsoft.com').href), ''),
-    entraAuthority: check(() => withoutTrailingSlash(readUrl('ENTRA_AUTHORITY', env.ENTRA_AUTHORITY || 'https://login.microsoftonline.com').href), ''),
+    entraGraphUrl: check(
+      () => withoutTrailingSlash(readUrl('ENTRA_GRAPH_URL', env.ENTRA_GRAPH_URL || 'https://graph.microsoft.com').href),
+      '',
+    ),
+    entraAuthority: check(
+      () => withoutTrailingSlash(readUrl('ENTRA_AUTHORITY', env.ENTRA_AUTHORITY || 'https://login.microsoftonline.com').href),
+      '',
+    ),
     production,
     logLevel,
     trustProxy: check(() => readTrustProxy(env), false),

@@ -12,7 +12,10 @@ const START_LINK_TTL_MS = 15 * 60 * 1000;
 const MAX_TESTS_PER_PAGE = 100;
 
 /** What a test sign-in learned; the test succeeded when no problem blocks a login. */
-export type ConnectionTestReport = Pick<ConnectionTest, 'issuer' | 'subject' | 'email' | 'firstName' | 'lastName' | 'groups' | 'roles' | 'problems'>;
+export type ConnectionTestReport = Pick<
+  ConnectionTest,
+  'issuer' | 'subject' | 'email' | 'firstName' | 'lastName' | 'groups' | 'roles' | 'problems'
+>;
 
 @Injectable()
 export class ConnectionTestsService {

@@ -17,7 +17,18 @@ import { ConnectionFieldsOfOrganization } from './connection-fields.resolver';
 @Global()
 @Module({
   imports: [TypeOrmModule.forFeature([Connection]), AuditModule],
-  providers: [ConnectionsService, ConnectionsResolver, IdpMetadataService, IdpHttpClient, GroupsSourceService, SecretExpiryMonitor, SecretsCipher, RequestBatcher, ConnectionFieldsOfOrganization, { provide: SsoReadiness, useExisting: ConnectionsService }],
+  providers: [
+    ConnectionsService,
+    ConnectionsResolver,
+    IdpMetadataService,
+    IdpHttpClient,
+    GroupsSourceService,
+    SecretExpiryMonitor,
+    SecretsCipher,
+    RequestBatcher,
+    ConnectionFieldsOfOrganization,
+    { provide: SsoReadiness, useExisting: ConnectionsService },
+  ],
   exports: [ConnectionsService, IdpHttpClient, GroupsSourceService, SecretsCipher, SsoReadiness],
 })
 export class ConnectionsModule {}

@@ -59,7 +59,9 @@ export class ConnectionsResolver {
     return this.connectionsService.initiateLoginUri(connection);
   }
 
-  @ResolveField(() => TokenEndpointAuthMethod, { description: 'The method token requests use: tokenEndpointAuthMethod, or else the one chosen from what the IdP announces.' })
+  @ResolveField(() => TokenEndpointAuthMethod, {
+    description: 'The method token requests use: tokenEndpointAuthMethod, or else the one chosen from what the IdP announces.',
+  })
   effectiveTokenEndpointAuthMethod(@Parent() connection: Connection): TokenEndpointAuthMethod {
     return effectiveTokenEndpointAuthMethod(connection);
   }

@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, Not, Repository } from 'typeorm';
 import { LRUCache } from 'lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Connection, ConnectionState } from './entities/connection.entity';
+import { Connection, ConnectionState, ConnectionType } from './entities/connection.entity';
 import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
 import { PRESETS, type PresetInput } from './presets';
 import { IdpMetadataService, type IdpEndpoints } from './idp-metadata.service';
@@ -20,7 +20,16 @@ import { missingClientSecret } from './token-security';
 /** A verified connection's last login is written at most this often per instance: a minute-grained signal, not a log. */
 const RECORD_LOGIN_EVERY_MS = 60_000;
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
-const ENDPOINT_FIELDS = ['entraTenant', 'oktaDomain', 'authorizationServerId', 'discoveryUrl', 'issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
+const ENDPOINT_FIELDS = [
+  'entraTenant',
+  'oktaDomain',
+  'authorizationServerId',
+  'discoveryUrl',
+  'issuer',
+  'authorizationUrl',
+  'tokenUrl',
+  'jwksUrl',
+] as const;
 /** Which client at which IdP a login goes through: a sign-in proves these, and a change leaves them unproven. */
 const MANUAL_FIELDS = ['issuer', 'authorizationUrl', 'tokenUrl', 'jwksUrl'] as const;
 const LOGIN_PATH_FIELDS = ['clientId', 'tokenEndpointAuthMethod', ...ENDPOINT_FIELDS] as const;
@@ -100,7 +109,10 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
     await this.connections
       .createQueryBuilder()
       .update()
-      .set({ lastLoginAt: () => 'now()', verifiedAt: () => 'CASE WHEN version = :version THEN COALESCE(verified_at, now()) ELSE verified_at END' })
+      .set({
+        lastLoginAt: () => 'now()',
+        verifiedAt: () => 'CASE WHEN version = :version THEN COALESCE(verified_at, now()) ELSE verified_at END',
+      })
       .where('id = :id', { id })
       .setParameter('version', version)
       .execute();
@@ -129,12 +141,16 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
    */
   bySecretExpiry(caller: Caller, organizationId: string | undefined, withinDays: number | undefined): Promise<Connection[]> {
     if (organizationId) assertCanActOn(caller, organizationId);
-    if (withinDays !== undefined && (withinDays < 0 || withinDays > 3650)) throw new BadInputError('withinDays', 'must be between 0 and 3650');
+    if (withinDays !== undefined && (withinDays < 0 || withinDays > 3650))
+      throw new BadInputError('withinDays', 'must be between 0 and 3650');
     const scope = organizationId ?? caller.organizationId;
-    const query = this.connections.createQueryBuilder('connection').orderBy('connection.client_secret_expires_at', 'ASC', 'NULLS LAST').addOrderBy('connection.created_at', 'ASC');
+    const query = this.connections
+      .createQueryBuilder('connection')
+      .orderBy('connection.client_secret_expires_at', 'ASC', 'NULLS LAST')
+      .addOrderBy('connection.created_at', 'ASC');
     if (scope) query.andWhere('connection.organization_id = :scope', { scope });
     if (withinDays !== undefined) {
-      query.andWhere("connection.client_secret_expires_at <= now() + make_interval(days => :withinDays)", { withinDays });
+      query.andWhere('connection.client_secret_expires_at <= now() + make_interval(days => :withinDays)', { withinDays });
     }
     return query.take(1000).getMany();
   }
@@ -193,11 +209,13 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
     const deactivates = input.state === ConnectionState.INACTIVE;
     return this.dataSource.transaction(async (manager) => {
       // The organization before the connection, the order deleteConnection locks them in too.
-      const organization = deactivates || endpointsChanged || input.clientId != null ? await this.lockOrganization(manager, current.organizationId) : null;
+      const organization =
+        deactivates || endpointsChanged || input.clientId != null ? await this.lockOrganization(manager, current.organizationId) : null;
       const connection = await manager.findOne(Connection, { where: { id }, lock: { mode: 'pessimistic_write' } });
       if (!connection) throw new NotFoundError('connection');
       const rebound = loginPathChanges(connection, input, endpoints);
-      if (organization && deactivates) await this.assertNotLastVerified(manager, organization, connection, 'state', LAST_VERIFIED_CONNECTION);
+      if (organization && deactivates)
+        await this.assertNotLastVerified(manager, organization, connection, 'state', LAST_VERIFIED_CONNECTION);
       if (organization && rebound.length) {
         const field = rebound.find((name) => input[name] != null) ?? rebound[0];
         await this.assertNotLastVerified(manager, organization, connection, field, LAST_VERIFIED_CONNECTION_CHANGED);
@@ -218,7 +236,8 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
       set('groupsClaim', input.groupsClaim);
       set('scopes', input.scopes ? normaliseScopes(input.scopes) : undefined);
       set('state', input.state);
-      if (input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== connection.tokenEndpointAuthMethod) set('tokenEndpointAuthMethod', input.tokenEndpointAuthMethod);
+      if (input.tokenEndpointAuthMethod !== undefined && input.tokenEndpointAuthMethod !== connection.tokenEndpointAuthMethod)
+        set('tokenEndpointAuthMethod', input.tokenEndpointAuthMethod);
       set('allowSymmetricIdTokenSignature', input.allowSymmetricIdTokenSignature);
       if (input.clientSecret != null) {
         if (!input.clientSecret.trim()) throw new BadInputError('clientSecret', 'must not be empty');
@@ -278,7 +297,13 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
   }
 
   /** Refuses to take the last verified ACTIVE connection out of service, or to unprove it, while SSO is required. */
-  private async assertNotLastVerified(manager: EntityManager, organization: Organization, connection: Connection, field: string, reason: string): Promise<void> {
+  private async assertNotLastVerified(
+    manager: EntityManager,
+    organization: Organization,
+    connection: Connection,
+    field: string,
+    reason: string,
+  ): Promise<void> {
     if (!organization.ssoRequired || connection.state !== ConnectionState.ACTIVE || !connection.verifiedAt) return;
     if (await this.hasVerifiedConnection(manager, organization.id, connection.id)) return;
     throw new BadInputError(field, reason);
@@ -286,7 +311,13 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
 
   private async resolveEndpoints(type: Connection['type'], input: PresetInput): Promise<IdpEndpoints> {
     const location = PRESETS[type].locate(input, this.config);
-    const field = input.discoveryUrl ? 'discoveryUrl' : type === 'ENTRA_ID' ? 'entraTenant' : type === 'OKTA' ? 'oktaDomain' : 'issuer';
+    const field = input.discoveryUrl
+      ? 'discoveryUrl'
+      : type === ConnectionType.ENTRA_ID
+        ? 'entraTenant'
+        : type === ConnectionType.OKTA
+          ? 'oktaDomain'
+          : 'issuer';
     return this.metadata.resolve(location, field);
   }
 
@@ -333,7 +364,15 @@ function loginPathChanges(connection: Connection, input: UpdateConnectionInput, 
     entraTenant: input.entraTenant?.trim().toLowerCase() || undefined,
     oktaDomain: input.oktaDomain?.trim() || undefined,
     authorizationServerId: input.authorizationServerId?.trim() || undefined,
-    ...(endpoints ? { discoveryUrl: endpoints.discoveryUrl, issuer: endpoints.issuer, authorizationUrl: endpoints.authorizationUrl, tokenUrl: endpoints.tokenUrl, jwksUrl: endpoints.jwksUrl } : {}),
+    ...(endpoints
+      ? {
+          discoveryUrl: endpoints.discoveryUrl,
+          issuer: endpoints.issuer,
+          authorizationUrl: endpoints.authorizationUrl,
+          tokenUrl: endpoints.tokenUrl,
+          jwksUrl: endpoints.jwksUrl,
+        }
+      : {}),
   };
   return LOGIN_PATH_FIELDS.filter((field) => next[field] !== undefined && next[field] !== connection[field]);
 }

@@ -44,7 +44,11 @@ export class GroupsSourceService {
     try {
       response = await this.http.fetch(endpoint, {
         method: source.method,
-        headers: { authorization: `Bearer ${accessToken}`, accept: 'application/json', ...(source.body ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          accept: 'application/json',
+          ...(source.body ? { 'content-type': 'application/json' } : {}),
+        },
         ...(source.body ? { body: JSON.stringify(source.body) } : {}),
       });
     } catch {

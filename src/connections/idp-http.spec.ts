@@ -3,20 +3,39 @@ import { createServer, type Server } from 'node:http';
 import { IdpHttpClient, IdpRequestError, isAllowedIdpAddress, isLoopbackHost } from './idp-http';
 
 describe(isAllowedIdpAddress.name, () => {
-  it.each(['10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', 'fe80::1', 'fd00::1', 'fc00::1', '::ffff:169.254.169.254', '::ffff:10.0.0.1', '[::ffff:a9fe:a9fe]', '0.0.0.0', '::', '100.64.0.1', '224.0.0.1', 'not-an-ip'])(
-    'refuses %s in every mode',
+  it.each([
+    '10.1.2.3',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.1.1',
+    '169.254.169.254',
+    'fe80::1',
+    'fd00::1',
+    'fc00::1',
+    '::ffff:169.254.169.254',
+    '::ffff:10.0.0.1',
+    '[::ffff:a9fe:a9fe]',
+    '0.0.0.0',
+    '::',
+    '100.64.0.1',
+    '224.0.0.1',
+    'not-an-ip',
+  ])('refuses %s in every mode', (address) => {
+    expect(isAllowedIdpAddress(address, true)).toBe(false);
+    expect(isAllowedIdpAddress(address, false)).toBe(false);
+  });
+
+  it.each(['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])(
+    'allows loopback %s only when told to (outside production)',
     (address) => {
-      expect(isAllowedIdpAddress(address, true)).toBe(false);
+      expect(isAllowedIdpAddress(address, true)).toBe(true);
       expect(isAllowedIdpAddress(address, false)).toBe(false);
     },
   );
 
-  it.each(['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])('allows loopback %s only when told to (outside production)', (address) => {
-    expect(isAllowedIdpAddress(address, true)).toBe(true);
-    expect(isAllowedIdpAddress(address, false)).toBe(false);
-  });
-
-  it.each(['8.8.8.8', '20.190.128.1', '2606:4700::1111', '172.32.0.1'])('allows public %s', (address) => expect(isAllowedIdpAddress(address, false)).toBe(true));
+  it.each(['8.8.8.8', '20.190.128.1', '2606:4700::1111', '172.32.0.1'])('allows public %s', (address) =>
+    expect(isAllowedIdpAddress(address, false)).toBe(true),
+  );
 
   it('knows loopback hosts', () => {
     expect(isLoopbackHost('localhost')).toBe(true);
@@ -59,7 +78,13 @@ describe(IdpHttpClient.name, () => {
 
   it('refuses private and metadata addresses outside production too, by address', async () => {
     const client = new IdpHttpClient({ production: false, idpTimeoutMs: 2000 });
-    for (const url of ['http://169.254.169.254/latest/meta-data/', 'http://10.0.0.1/', 'http://[fd00::1]/', 'http://[::ffff:169.254.169.254]/', 'http://2852039166/']) {
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data/',
+      'http://10.0.0.1/',
+      'http://[fd00::1]/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://2852039166/',
+    ]) {
       await expect(client.fetch(url)).rejects.toThrow(/could not be reached$/);
     }
     await client.close();

@@ -59,7 +59,8 @@ export function transportFailureOf(error: unknown, timeoutMs: number): IdpTransp
   if (chain.some((each) => each instanceof AddressNotAllowedError)) return undefined;
   const codes = chain.map((each) => (each as { code?: unknown } | undefined)?.code);
   const names = chain.map((each) => (each as { name?: unknown } | undefined)?.name);
-  if (names.includes('TimeoutError') || codes.some((code) => typeof code === 'string' && TIMEOUT_CODES.has(code))) return { kind: 'timeout', afterMs: timeoutMs };
+  if (names.includes('TimeoutError') || codes.some((code) => typeof code === 'string' && TIMEOUT_CODES.has(code)))
+    return { kind: 'timeout', afterMs: timeoutMs };
   if (codes.includes('ECONNREFUSED')) return { kind: 'refused' };
   const code = codes.find((each) => typeof each === 'string') as string | undefined;
   return { kind: 'unreachable', code: code ?? (error instanceof Error ? error.name : 'error') };
@@ -125,11 +126,17 @@ export class IdpHttpClient {
     if (isIP(literal) && !isAllowedIdpAddress(literal, !this.config.production)) {
       throw new IdpRequestError(target.origin, { cause: new AddressNotAllowedError(`${literal} is not a public address`) });
     }
-    const signal = init.signal ? AbortSignal.any([AbortSignal.timeout(this.config.idpTimeoutMs), init.signal]) : AbortSignal.timeout(this.config.idpTimeoutMs);
-    const headers: Record<string, string> = init.headers instanceof Headers ? Object.fromEntries(init.headers.entries()) : { ...(init.headers as Record<string, string> | undefined) };
+    const signal = init.signal
+      ? AbortSignal.any([AbortSignal.timeout(this.config.idpTimeoutMs), init.signal])
+      : AbortSignal.timeout(this.config.idpTimeoutMs);
+    const headers: Record<string, string> =
+      init.headers instanceof Headers
+        ? Object.fromEntries(init.headers.entries())
+        : { ...(init.headers as Record<string, string> | undefined) };
     let body = init.body as string | Uint8Array | URLSearchParams | null | undefined;
     if (body instanceof URLSearchParams) {
-      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+      if (!Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
+        headers['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
       body = body.toString();
     }
     let response: Dispatcher.ResponseData;

@@ -33,7 +33,10 @@ export class IdpMetadataService {
     }
     const loopbackHttp = url.protocol === 'http:' && !this.config.production && isLoopbackHost(url.hostname);
     if (url.protocol !== 'https:' && !loopbackHttp) {
-      throw new BadInputError(field, this.config.production ? 'must be an https URL' : 'must be an https URL (http only for loopback hosts)');
+      throw new BadInputError(
+        field,
+        this.config.production ? 'must be an https URL' : 'must be an https URL (http only for loopback hosts)',
+      );
     }
     if (url.username || url.password) throw new BadInputError(field, 'must not carry credentials');
     return url;
@@ -50,7 +53,14 @@ export class IdpMetadataService {
       if (!Array.isArray((jwks as { keys?: unknown }).keys) || (jwks as { keys: unknown[] }).keys.length === 0) {
         throw new BadInputError('jwksUrl', 'does not serve a JWKS with keys');
       }
-      return { ...location, discoveryUrl: null, userinfoUrl: null, issuerResponseParameter: false, tokenEndpointAuthMethodsSupported: null, idTokenSigningAlgValuesSupported: null };
+      return {
+        ...location,
+        discoveryUrl: null,
+        userinfoUrl: null,
+        issuerResponseParameter: false,
+        tokenEndpointAuthMethodsSupported: null,
+        idTokenSigningAlgValuesSupported: null,
+      };
     }
     this.assertIdpUrl(location.discoveryUrl, field);
     const document = (await this.fetchJson(location.discoveryUrl, field)) as Record<string, unknown>;

@@ -6,7 +6,9 @@ describe('groups sources', () => {
   const entra = PRESETS[ConnectionType.ENTRA_ID].groupsSource!;
 
   it('asks Microsoft Graph, wherever it is configured, for the signed-in user’s groups', () => {
-    expect(entra.url({ entraAuthority: 'https://login.example.test', entraGraphUrl: 'https://graph.example.test' })).toBe('https://graph.example.test/v1.0/me/getMemberObjects');
+    expect(entra.url({ entraAuthority: 'https://login.example.test', entraGraphUrl: 'https://graph.example.test' })).toBe(
+      'https://graph.example.test/v1.0/me/getMemberObjects',
+    );
   });
 
   it('reads getMemberObjects answers as ids or objects with an id, and refuses other shapes', () => {

@@ -125,7 +125,12 @@ const okta: Preset = {
       throw new BadInputError('authorizationServerId', 'must be an Okta authorization server id such as default');
     }
     const issuer = serverId ? `${base.origin}/oauth2/${serverId}` : base.origin;
-    return { kind: 'discovery', discoveryUrl: `${issuer}${WELL_KNOWN}`, expectedIssuer: issuer, acceptsIssuer: (found) => found === issuer };
+    return {
+      kind: 'discovery',
+      discoveryUrl: `${issuer}${WELL_KNOWN}`,
+      expectedIssuer: issuer,
+      acceptsIssuer: (found) => found === issuer,
+    };
   },
   emailFallbackClaims: [],
   groupsSource: null,

@@ -62,7 +62,9 @@ export class SecretExpiryMonitor {
         const warning = await this.warnIfDue(connection, now);
         if (warning) warnings.push(warning);
       } catch (error) {
-        this.logger.error(`secret expiry warning for connection ${connection.id} failed: ${error instanceof Error ? error.message : error}`);
+        this.logger.error(
+          `secret expiry warning for connection ${connection.id} failed: ${error instanceof Error ? error.message : error}`,
+        );
       }
     }
     return warnings;

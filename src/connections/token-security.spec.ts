@@ -24,7 +24,12 @@ describe(effectiveTokenEndpointAuthMethod.name, () => {
     [POST, ['client_secret_basic'], POST],
     [JWT, null, JWT],
   ] as const)('override %s, IdP announces %j: %s', (override, announced, expected) => {
-    expect(effectiveTokenEndpointAuthMethod({ tokenEndpointAuthMethod: override, tokenEndpointAuthMethodsSupported: announced === null ? null : [...announced] })).toBe(expected);
+    expect(
+      effectiveTokenEndpointAuthMethod({
+        tokenEndpointAuthMethod: override,
+        tokenEndpointAuthMethodsSupported: announced === null ? null : [...announced],
+      }),
+    ).toBe(expected);
   });
 
   it('needs the client secret for every method but private_key_jwt', () => {
@@ -34,13 +39,24 @@ describe(effectiveTokenEndpointAuthMethod.name, () => {
 
 describe(acceptedIdTokenAlgorithms.name, () => {
   it('accepts every asymmetric algorithm when the IdP announces none', () => {
-    expect(acceptedIdTokenAlgorithms({ idTokenSigningAlgValuesSupported: null, allowSymmetricIdTokenSignature: true })).toEqual([...ASYMMETRIC_ID_TOKEN_ALGORITHMS]);
+    expect(acceptedIdTokenAlgorithms({ idTokenSigningAlgValuesSupported: null, allowSymmetricIdTokenSignature: true })).toEqual([
+      ...ASYMMETRIC_ID_TOKEN_ALGORITHMS,
+    ]);
   });
 
   it('accepts the announced asymmetric ones, never none, HS only when announced and opted in', () => {
     const announced = ['ES512', 'PS384', 'HS256', 'none', 'RS256'];
-    expect(acceptedIdTokenAlgorithms({ idTokenSigningAlgValuesSupported: announced, allowSymmetricIdTokenSignature: false })).toEqual(['RS256', 'PS384', 'ES512']);
-    expect(acceptedIdTokenAlgorithms({ idTokenSigningAlgValuesSupported: announced, allowSymmetricIdTokenSignature: true })).toEqual(['RS256', 'PS384', 'ES512', 'HS256']);
+    expect(acceptedIdTokenAlgorithms({ idTokenSigningAlgValuesSupported: announced, allowSymmetricIdTokenSignature: false })).toEqual([
+      'RS256',
+      'PS384',
+      'ES512',
+    ]);
+    expect(acceptedIdTokenAlgorithms({ idTokenSigningAlgValuesSupported: announced, allowSymmetricIdTokenSignature: true })).toEqual([
+      'RS256',
+      'PS384',
+      'ES512',
+      'HS256',
+    ]);
   });
 });
 
@@ -57,7 +73,12 @@ describe(algorithmRefusal.name, () => {
     ['HS256', { idTokenSigningAlgValuesSupported: null, allowSymmetricIdTokenSignature: true }, AlgorithmRefusal.NOT_ANNOUNCED],
     ['ES512', settings, AlgorithmRefusal.NOT_ANNOUNCED],
   ] as const)('%s with %j: %s', (alg, given, expected) => {
-    expect(algorithmRefusal(alg, { ...given, idTokenSigningAlgValuesSupported: given.idTokenSigningAlgValuesSupported ? [...given.idTokenSigningAlgValuesSupported] : null })).toBe(expected);
+    expect(
+      algorithmRefusal(alg, {
+        ...given,
+        idTokenSigningAlgValuesSupported: given.idTokenSigningAlgValuesSupported ? [...given.idTokenSigningAlgValuesSupported] : null,
+      }),
+    ).toBe(expected);
   });
 });
 
@@ -70,17 +91,30 @@ describe(announcedList.name, () => {
 });
 
 describe(missingClientSecret.name, () => {
-  const base = { tokenEndpointAuthMethod: null, tokenEndpointAuthMethodsSupported: ['client_secret_basic', 'private_key_jwt'], allowSymmetricIdTokenSignature: false, hasClientSecret: false };
+  const base = {
+    tokenEndpointAuthMethod: null,
+    tokenEndpointAuthMethodsSupported: ['client_secret_basic', 'private_key_jwt'],
+    allowSymmetricIdTokenSignature: false,
+    hasClientSecret: false,
+  };
 
   it('asks for the secret when the chosen method needs one', () => {
-    expect(missingClientSecret(base)).toEqual({ field: 'clientSecret', reason: expect.stringContaining('client_secret_basic (chosen from what the IdP announces)') });
-    expect(missingClientSecret({ ...base, tokenEndpointAuthMethod: POST })).toEqual({ field: 'clientSecret', reason: expect.stringMatching(/^is required for client_secret_post;/) });
+    expect(missingClientSecret(base)).toEqual({
+      field: 'clientSecret',
+      reason: expect.stringContaining('client_secret_basic (chosen from what the IdP announces)'),
+    });
+    expect(missingClientSecret({ ...base, tokenEndpointAuthMethod: POST })).toEqual({
+      field: 'clientSecret',
+      reason: expect.stringMatching(/^is required for client_secret_post;/),
+    });
   });
 
   it('lets private_key_jwt go without one, unless HS ID tokens are allowed', () => {
     expect(missingClientSecret({ ...base, tokenEndpointAuthMethod: JWT })).toBeNull();
     expect(missingClientSecret({ ...base, tokenEndpointAuthMethodsSupported: ['private_key_jwt'] })).toBeNull();
-    expect(missingClientSecret({ ...base, tokenEndpointAuthMethod: JWT, allowSymmetricIdTokenSignature: true })?.field).toBe('allowSymmetricIdTokenSignature');
+    expect(missingClientSecret({ ...base, tokenEndpointAuthMethod: JWT, allowSymmetricIdTokenSignature: true })?.field).toBe(
+      'allowSymmetricIdTokenSignature',
+    );
   });
 
   it('is satisfied by a secret', () => {

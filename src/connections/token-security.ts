@@ -15,7 +15,19 @@ registerEnumType(TokenEndpointAuthMethod, {
 });
 
 /** Every asymmetric JWS algorithm an ID token may be signed with (RFC 7518, RFC 8037, RFC 9864). */
-export const ASYMMETRIC_ID_TOKEN_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const ASYMMETRIC_ID_TOKEN_ALGORITHMS = [
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+] as const;
 /** Signed with the client secret: accepted only when the IdP announces them and the connection opts in. */
 export const SYMMETRIC_ID_TOKEN_ALGORITHMS = ['HS256', 'HS384', 'HS512'] as const;
 
@@ -38,7 +50,8 @@ export interface ClientAuthenticationSettings extends Pick<IdpAnnouncements, 'to
 export function effectiveTokenEndpointAuthMethod(settings: ClientAuthenticationSettings): TokenEndpointAuthMethod {
   if (settings.tokenEndpointAuthMethod) return settings.tokenEndpointAuthMethod;
   const announced = settings.tokenEndpointAuthMethodsSupported;
-  if (announced === null || announced.includes(TokenEndpointAuthMethod.CLIENT_SECRET_BASIC)) return TokenEndpointAuthMethod.CLIENT_SECRET_BASIC;
+  if (announced === null || announced.includes(TokenEndpointAuthMethod.CLIENT_SECRET_BASIC))
+    return TokenEndpointAuthMethod.CLIENT_SECRET_BASIC;
   if (announced.includes(TokenEndpointAuthMethod.CLIENT_SECRET_POST)) return TokenEndpointAuthMethod.CLIENT_SECRET_POST;
   if (announced.includes(TokenEndpointAuthMethod.PRIVATE_KEY_JWT)) return TokenEndpointAuthMethod.PRIVATE_KEY_JWT;
   return TokenEndpointAuthMethod.CLIENT_SECRET_BASIC;
@@ -61,7 +74,10 @@ export interface IdTokenSignatureSettings extends Pick<IdpAnnouncements, 'idToke
 export function acceptedIdTokenAlgorithms(settings: IdTokenSignatureSettings): string[] {
   const announced = settings.idTokenSigningAlgValuesSupported;
   const asymmetric = ASYMMETRIC_ID_TOKEN_ALGORITHMS.filter((alg) => announced === null || announced.includes(alg));
-  const symmetric = settings.allowSymmetricIdTokenSignature && announced !== null ? SYMMETRIC_ID_TOKEN_ALGORITHMS.filter((alg) => announced.includes(alg)) : [];
+  const symmetric =
+    settings.allowSymmetricIdTokenSignature && announced !== null
+      ? SYMMETRIC_ID_TOKEN_ALGORITHMS.filter((alg) => announced.includes(alg))
+      : [];
   return [...asymmetric, ...symmetric];
 }
 
@@ -95,7 +111,8 @@ export function announcedList(value: unknown): string[] | null {
   return strings.slice(0, 50);
 }
 
-export interface ClientCredentialSettings extends ClientAuthenticationSettings, Pick<IdTokenSignatureSettings, 'allowSymmetricIdTokenSignature'> {
+export interface ClientCredentialSettings
+  extends ClientAuthenticationSettings, Pick<IdTokenSignatureSettings, 'allowSymmetricIdTokenSignature'> {
   hasClientSecret: boolean;
 }
 
@@ -105,7 +122,10 @@ export function missingClientSecret(settings: ClientCredentialSettings): { field
   const method = effectiveTokenEndpointAuthMethod(settings);
   if (usesClientSecret(method)) {
     const chosen = settings.tokenEndpointAuthMethod ? '' : ' (chosen from what the IdP announces)';
-    return { field: 'clientSecret', reason: `is required for ${method}${chosen}; only tokenEndpointAuthMethod PRIVATE_KEY_JWT works without one` };
+    return {
+      field: 'clientSecret',
+      reason: `is required for ${method}${chosen}; only tokenEndpointAuthMethod PRIVATE_KEY_JWT works without one`,
+    };
   }
   if (settings.allowSymmetricIdTokenSignature) {
     return { field: 'allowSymmetricIdTokenSignature', reason: 'needs a client secret: HS256–512 ID tokens are signed with it' };

@@ -164,7 +164,9 @@ async function stopOrphanedServer(clusterDir: string, log: (message: string) => 
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (processIsAlive(pid)) {
-    throw new EmbeddedPostgresError(`an orphaned PostgreSQL (pid ${pid}) still holds ${clusterDir} after SIGINT; stop it (kill ${pid}) and start again`);
+    throw new EmbeddedPostgresError(
+      `an orphaned PostgreSQL (pid ${pid}) still holds ${clusterDir} after SIGINT; stop it (kill ${pid}) and start again`,
+    );
   }
 }
 
@@ -269,7 +271,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (existsSync(clusterDir)) {
       // initdb was interrupted (the service killed during its first start): nothing was ever
       // stored there, and initdb refuses a folder that is not empty.
-      (options.warn ?? log)(`the PostgreSQL folder ${clusterDir} is an unfinished initialisation (a first start was interrupted); initialising it again`);
+      (options.warn ?? log)(
+        `the PostgreSQL folder ${clusterDir} is an unfinished initialisation (a first start was interrupted); initialising it again`,
+      );
       rmSync(clusterDir, { recursive: true, force: true });
     }
     try {

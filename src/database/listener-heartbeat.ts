@@ -17,7 +17,7 @@ export function listenerClientConfig(connectionString: string | undefined, appli
     keepAliveInitialDelayMillis: 1_000,
     connectionTimeoutMillis: HEARTBEAT_DEADLINE_MS,
     query_timeout: HEARTBEAT_DEADLINE_MS + 500,
-  } as ClientConfig;
+  };
 }
 
 /**

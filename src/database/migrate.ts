@@ -14,7 +14,10 @@ export const MIGRATIONS_LOCK_KEY = 7_390_211_958_001;
  * Returns the names of the migrations applied here.
  */
 export async function runMigrationsExclusively(databaseUrl: string): Promise<string[]> {
-  const dataSource = new DataSource({ ...dataSourceOptions(databaseUrl), extra: { max: 1, connectionTimeoutMillis: 10_000, keepAlive: true } });
+  const dataSource = new DataSource({
+    ...dataSourceOptions(databaseUrl),
+    extra: { max: 1, connectionTimeoutMillis: 10_000, keepAlive: true },
+  });
   await dataSource.initialize();
   const runner = dataSource.createQueryRunner();
   try {

@@ -32,7 +32,10 @@ describe(databaseOutageCause.name, () => {
     [pgError('23505', 'duplicate key value violates unique constraint'), 'a unique violation'],
     [pgError('57014', 'canceling statement due to user request'), 'a cancelled statement'],
     [new TypeError('x is undefined'), 'a bug'],
-    [new Error('the token request failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }), 'an IdP that refused'],
+    [
+      new Error('the token request failed', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }),
+      'an IdP that refused',
+    ],
     [undefined, 'nothing'],
   ])('says nothing of %s (%s)', (error, _kind) => {
     expect(databaseOutageCause(error, timeouts)).toBeUndefined();

@@ -8,7 +8,10 @@ import { runMigrationsExclusively } from './migrate';
 /** The database for the service and the admin CLI alike: migrated first (one instance at a time), every query bounded. */
 export function typeOrmRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
   return TypeOrmModule.forRootAsync({
-    useFactory: () => ({ ...dataSourceOptions(config.databaseUrl, { statementTimeoutMs: config.databaseStatementTimeoutMs }), logging: false }),
+    useFactory: () => ({
+      ...dataSourceOptions(config.databaseUrl, { statementTimeoutMs: config.databaseStatementTimeoutMs }),
+      logging: false,
+    }),
     dataSourceFactory: async (options) => {
       if (config.migrationsRun) await runMigrationsExclusively(config.databaseUrl);
       return new DataSource(options!).initialize();

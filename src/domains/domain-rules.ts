@@ -32,7 +32,10 @@ export function normaliseEnterpriseDomain(input: string, field = 'domain'): stri
   const ascii = domainToASCII(trimmed.toLowerCase());
   if (!ascii) throw new BadInputError(field, 'must be a valid domain name');
   if (ascii.length > MAX_DOMAIN_LENGTH) {
-    throw new BadInputError(field, `is too long: at most ${MAX_DOMAIN_LENGTH} characters in its ASCII (punycode) form, so that ${CHALLENGE_LABEL}.<domain> fits in DNS`);
+    throw new BadInputError(
+      field,
+      `is too long: at most ${MAX_DOMAIN_LENGTH} characters in its ASCII (punycode) form, so that ${CHALLENGE_LABEL}.<domain> fits in DNS`,
+    );
   }
   if (ascii.split('.').some((label) => label.length === 0 || label.length > MAX_LABEL_LENGTH)) {
     throw new BadInputError(field, `must have labels of 1 to ${MAX_LABEL_LENGTH} characters between its dots`);
@@ -42,7 +45,10 @@ export function normaliseEnterpriseDomain(input: string, field = 'domain'): stri
     throw new BadInputError(field, 'must be a registrable domain (such as example.com) or a subdomain of one');
   }
   if (ancestorsOf(ascii).some((name) => FREE_MAIL.has(name))) {
-    throw new BadInputError(field, 'is a free-mail or consumer domain (or a name under one); only an organization’s own domains are allowed');
+    throw new BadInputError(
+      field,
+      'is a free-mail or consumer domain (or a name under one); only an organization’s own domains are allowed',
+    );
   }
   return ascii;
 }
@@ -62,5 +68,12 @@ export function unicodeDomain(ascii: string): string {
 export function emailDomain(email: string): string | undefined {
   const at = email.lastIndexOf('@');
   if (at < 1 || at === email.length - 1) return undefined;
-  return domainToASCII(email.slice(at + 1).toLowerCase().replace(/\.$/, '')) || undefined;
+  return (
+    domainToASCII(
+      email
+        .slice(at + 1)
+        .toLowerCase()
+        .replace(/\.$/, ''),
+    ) || undefined
+  );
 }

@@ -71,7 +71,8 @@ export class DomainVerificationService {
     try {
       return await this.dataSource.transaction(async (manager) => {
         await this.repository.lockFamily(manager, registrableOf(claim.domain));
-        if (await this.repository.verifiedByAnotherOrganization(manager, claim.organizationId, claim.domain)) throw new VerifiedElsewhereError();
+        if (await this.repository.verifiedByAnotherOrganization(manager, claim.organizationId, claim.domain))
+          throw new VerifiedElsewhereError();
         const verified = await this.repository.markVerified(manager, claim.id, method, now, nextCheckAt);
         if (!verified) return (await this.repository.findById(manager, claim.id)) ?? claim;
         await this.audit.record(manager, {
@@ -81,7 +82,12 @@ export class DomainVerificationService {
           targetId: claim.id,
           details: { domain: claim.domain, method },
         });
-        for (const lost of await this.repository.failOtherClaims(manager, claim.organizationId, claim.domain, VERIFIED_BY_ANOTHER_ORGANIZATION)) {
+        for (const lost of await this.repository.failOtherClaims(
+          manager,
+          claim.organizationId,
+          claim.domain,
+          VERIFIED_BY_ANOTHER_ORGANIZATION,
+        )) {
           await this.audit.record(manager, {
             organizationId: lost.organizationId,
             actor: 'system',
@@ -118,12 +124,21 @@ export class DomainVerificationService {
     const next = nextPendingCheck(claim.pendingSince ?? claim.createdAt, claim.checkAttempts, now, this.config.domainVerification);
     if (next.kind === 'give_up') {
       const days = Math.round(this.config.domainVerification.pendingGiveUpMs / 86_400_000);
-      await this.fail(claim, `Not verified within ${days >= 1 ? `${days} days` : 'the retry window'}. Last check: ${reason} Verify again once the record is published.`, {
-        checkAttempts: claim.checkAttempts + 1,
-      });
+      await this.fail(
+        claim,
+        `Not verified within ${days >= 1 ? `${days} days` : 'the retry window'}. Last check: ${reason} Verify again once the record is published.`,
+        {
+          checkAttempts: claim.checkAttempts + 1,
+        },
+      );
       return;
     }
-    await this.repository.updateIfUnchanged(this.dataSource.manager, claim, { verificationError: reason, lastCheckedAt: now, checkAttempts: claim.checkAttempts + 1, nextCheckAt: next.at });
+    await this.repository.updateIfUnchanged(this.dataSource.manager, claim, {
+      verificationError: reason,
+      lastCheckedAt: now,
+      checkAttempts: claim.checkAttempts + 1,
+      nextCheckAt: next.at,
+    });
   }
 
   /**
@@ -136,7 +151,12 @@ export class DomainVerificationService {
     const record = verificationRecordFor(claim.domain, claim.verificationToken);
     switch (outcome.kind) {
       case 'confirmed':
-        await this.repository.updateIfUnchanged(this.dataSource.manager, claim, { recordMissingSince: null, verificationError: null, lastCheckedAt: now, nextCheckAt: outcome.nextAt });
+        await this.repository.updateIfUnchanged(this.dataSource.manager, claim, {
+          recordMissingSince: null,
+          verificationError: null,
+          lastCheckedAt: now,
+          nextCheckAt: outcome.nextAt,
+        });
         return;
       case 'inconclusive':
         await this.repository.updateIfUnchanged(this.dataSource.manager, claim, { lastCheckedAt: now, nextCheckAt: outcome.nextAt });
@@ -150,7 +170,11 @@ export class DomainVerificationService {
         });
         return;
       case 'unverify':
-        await this.unverify(claim, now, `The TXT record at ${record.name} has been missing since ${outcome.since.toISOString()}, so the domain no longer counts as verified. Publish the record again to verify it again.`);
+        await this.unverify(
+          claim,
+          now,
+          `The TXT record at ${record.name} has been missing since ${outcome.since.toISOString()}, so the domain no longer counts as verified. Publish the record again to verify it again.`,
+        );
         return;
       default: {
         const unknown: never = outcome;
@@ -173,7 +197,13 @@ export class DomainVerificationService {
         nextCheckAt: firstPendingCheck(now, this.config.domainVerification),
       });
       if (changed) {
-        await this.audit.record(manager, { organizationId: claim.organizationId, actor: 'system', action: 'domain.unverified', targetId: claim.id, details: { domain: claim.domain, reason } });
+        await this.audit.record(manager, {
+          organizationId: claim.organizationId,
+          actor: 'system',
+          action: 'domain.unverified',
+          targetId: claim.id,
+          details: { domain: claim.domain, reason },
+        });
       }
     });
   }
@@ -181,9 +211,22 @@ export class DomainVerificationService {
   private async fail(claim: Domain, reason: string, changes: DomainCheckUpdate = {}): Promise<void> {
     if (claim.status === DomainStatus.FAILED && claim.verificationError === reason) return;
     await this.dataSource.transaction(async (manager) => {
-      const changed = await this.repository.updateIfUnchanged(manager, claim, { ...changes, status: DomainStatus.FAILED, verificationError: reason, pendingSince: null, nextCheckAt: null, lastCheckedAt: new Date() });
+      const changed = await this.repository.updateIfUnchanged(manager, claim, {
+        ...changes,
+        status: DomainStatus.FAILED,
+        verificationError: reason,
+        pendingSince: null,
+        nextCheckAt: null,
+        lastCheckedAt: new Date(),
+      });
       if (changed) {
-        await this.audit.record(manager, { organizationId: claim.organizationId, actor: 'system', action: 'domain.verification_failed', targetId: claim.id, details: { domain: claim.domain, reason } });
+        await this.audit.record(manager, {
+          organizationId: claim.organizationId,
+          actor: 'system',
+          action: 'domain.verification_failed',
+          targetId: claim.id,
+          details: { domain: claim.domain, reason },
+        });
       }
     });
   }

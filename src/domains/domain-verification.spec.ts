@@ -11,13 +11,23 @@ import {
 
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
-const timings = { pendingRetryFirstMs: 5 * MINUTE, pendingRetryMaxMs: 6 * 60 * MINUTE, pendingGiveUpMs: 14 * DAY, recheckMs: 30 * DAY, recordGraceMs: 7 * DAY };
+const timings = {
+  pendingRetryFirstMs: 5 * MINUTE,
+  pendingRetryMaxMs: 6 * 60 * MINUTE,
+  pendingGiveUpMs: 14 * DAY,
+  recheckMs: 30 * DAY,
+  recordGraceMs: 7 * DAY,
+};
 const start = new Date('2026-11-01T00:00:00Z');
 const after = (ms: number) => new Date(start.getTime() + ms);
 
 describe(verificationRecordFor.name, () => {
   it('is a TXT record at _sso-challenge.<domain> whose value carries the claim’s token', () => {
-    expect(verificationRecordFor('xn--bcher-kva.de', 'tok')).toEqual({ type: 'TXT', name: '_sso-challenge.xn--bcher-kva.de', value: 'sso-verification=tok' });
+    expect(verificationRecordFor('xn--bcher-kva.de', 'tok')).toEqual({
+      type: 'TXT',
+      name: '_sso-challenge.xn--bcher-kva.de',
+      value: 'sso-verification=tok',
+    });
   });
 
   it('gets a different random token for every claim', () => {
@@ -33,7 +43,10 @@ describe(classifyTxtAnswer.name, () => {
   });
 
   it('tells a record with another value from no record at all', () => {
-    expect(classifyTxtAnswer(['sso-verification=old'], 'sso-verification=tok')).toEqual({ kind: 'other_value', values: ['sso-verification=old'] });
+    expect(classifyTxtAnswer(['sso-verification=old'], 'sso-verification=tok')).toEqual({
+      kind: 'other_value',
+      values: ['sso-verification=old'],
+    });
     expect(classifyTxtAnswer([], 'sso-verification=tok')).toEqual({ kind: 'no_record' });
   });
 });
@@ -45,7 +58,10 @@ describe(explainLookup.name, () => {
     [{ kind: 'no_record' }, /^No TXT record was found at _sso-challenge\.acme\.com\./],
     [{ kind: 'other_value', values: ['sso-verification=old', 'x'] }, /has another value \("sso-verification=old" and 1 more\)/],
     [{ kind: 'no_domain' }, /^The domain acme\.com does not exist in DNS/],
-    [{ kind: 'unanswered', detail: 'no answer in time' }, /^The DNS server did not answer \(no answer in time\); the check will be retried\.$/],
+    [
+      { kind: 'unanswered', detail: 'no answer in time' },
+      /^The DNS server did not answer \(no answer in time\); the check will be retried\.$/,
+    ],
   ])('explains %j in words an IT admin can act on', (lookup, expected) => {
     expect(explainLookup(lookup, 'acme.com', record)).toMatch(expected);
   });
@@ -74,15 +90,26 @@ describe(recheckOutcome.name, () => {
   });
 
   it('starts the grace period when the record is first missed, and checks again sooner', () => {
-    expect(recheckOutcome({ kind: 'no_record' }, null, start, timings)).toEqual({ kind: 'missing', since: start, nextAt: after(6 * 60 * MINUTE) });
+    expect(recheckOutcome({ kind: 'no_record' }, null, start, timings)).toEqual({
+      kind: 'missing',
+      since: start,
+      nextAt: after(6 * 60 * MINUTE),
+    });
   });
 
   it('keeps the first miss as the start of the grace period, and unverifies at its end', () => {
-    expect(recheckOutcome({ kind: 'other_value', values: ['x'] }, start, after(7 * DAY - MINUTE), timings)).toEqual({ kind: 'missing', since: start, nextAt: after(7 * DAY) });
+    expect(recheckOutcome({ kind: 'other_value', values: ['x'] }, start, after(7 * DAY - MINUTE), timings)).toEqual({
+      kind: 'missing',
+      since: start,
+      nextAt: after(7 * DAY),
+    });
     expect(recheckOutcome({ kind: 'no_domain' }, start, after(7 * DAY), timings)).toEqual({ kind: 'unverify', since: start });
   });
 
   it('learns nothing from a DNS server that does not answer', () => {
-    expect(recheckOutcome({ kind: 'unanswered', detail: 'x' }, start, after(30 * DAY), timings)).toEqual({ kind: 'inconclusive', nextAt: after(30 * DAY + 5 * MINUTE) });
+    expect(recheckOutcome({ kind: 'unanswered', detail: 'x' }, start, after(30 * DAY), timings)).toEqual({
+      kind: 'inconclusive',
+      nextAt: after(30 * DAY + 5 * MINUTE),
+    });
   });
 });

@@ -70,7 +70,12 @@ export type PendingNext = { kind: 'retry'; at: Date } | { kind: 'give_up' };
  * Retries back off (first, twice that, … up to the maximum) and stop when the window from
  * `pendingSince` has passed; the last retry is at the window's end, not after it.
  */
-export function nextPendingCheck(pendingSince: Date, attemptsSoFar: number, now: Date, config: Pick<DomainVerificationConfig, 'pendingRetryFirstMs' | 'pendingRetryMaxMs' | 'pendingGiveUpMs'>): PendingNext {
+export function nextPendingCheck(
+  pendingSince: Date,
+  attemptsSoFar: number,
+  now: Date,
+  config: Pick<DomainVerificationConfig, 'pendingRetryFirstMs' | 'pendingRetryMaxMs' | 'pendingGiveUpMs'>,
+): PendingNext {
   const windowEnd = pendingSince.getTime() + config.pendingGiveUpMs;
   if (now.getTime() >= windowEnd) return { kind: 'give_up' };
   const backoff = Math.min(config.pendingRetryFirstMs * 2 ** Math.min(attemptsSoFar, 40), config.pendingRetryMaxMs);

@@ -13,7 +13,16 @@ import { DomainFieldsOfOrganization } from './domain-fields.resolver';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Domain]), AuditModule],
-  providers: [DomainsService, DomainsResolver, DomainsRepository, DomainVerificationService, DomainVerificationMonitor, TxtResolver, DomainFieldsOfOrganization, RequestBatcher],
+  providers: [
+    DomainsService,
+    DomainsResolver,
+    DomainsRepository,
+    DomainVerificationService,
+    DomainVerificationMonitor,
+    TxtResolver,
+    DomainFieldsOfOrganization,
+    RequestBatcher,
+  ],
   exports: [DomainsService],
 })
 export class DomainsModule {}

@@ -6,7 +6,18 @@ import { Caller, withinCallerScope } from '../common/caller';
 
 /** The fields a check may change; the row is updated only if nobody changed its claim meanwhile. */
 export type DomainCheckUpdate = Partial<
-  Pick<Domain, 'status' | 'verificationMethod' | 'verifiedAt' | 'verificationError' | 'pendingSince' | 'nextCheckAt' | 'checkAttempts' | 'recordMissingSince' | 'lastCheckedAt'>
+  Pick<
+    Domain,
+    | 'status'
+    | 'verificationMethod'
+    | 'verifiedAt'
+    | 'verificationError'
+    | 'pendingSince'
+    | 'nextCheckAt'
+    | 'checkAttempts'
+    | 'recordMissingSince'
+    | 'lastCheckedAt'
+  >
 >;
 
 /** A claim another organization lost when one organization verified the domain. */
@@ -29,7 +40,10 @@ export class DomainsRepository {
     return manager.findOneBy(Domain, { id });
   }
 
-  async insert(manager: EntityManager, row: Pick<Domain, 'organizationId' | 'domain' | 'verificationToken' | 'pendingSince' | 'nextCheckAt'>): Promise<Domain> {
+  async insert(
+    manager: EntityManager,
+    row: Pick<Domain, 'organizationId' | 'domain' | 'verificationToken' | 'pendingSince' | 'nextCheckAt'>,
+  ): Promise<Domain> {
     return manager.save(manager.create(Domain, { ...row, status: DomainStatus.PENDING }));
   }
 
@@ -54,7 +68,13 @@ export class DomainsRepository {
   }
 
   /** Makes a claim VERIFIED, unless it is already (then null). */
-  async markVerified(manager: EntityManager, id: string, method: DomainVerificationMethod, now: Date, nextCheckAt: Date | null): Promise<Domain | null> {
+  async markVerified(
+    manager: EntityManager,
+    id: string,
+    method: DomainVerificationMethod,
+    now: Date,
+    nextCheckAt: Date | null,
+  ): Promise<Domain | null> {
     const result = await manager
       .createQueryBuilder()
       .update(Domain)
@@ -91,12 +111,20 @@ export class DomainsRepository {
    * Applies a check's result, only if the claim is still what the check looked at (same
    * status, same token): a manual verification or a removal meanwhile wins.
    */
-  async updateIfUnchanged(manager: EntityManager, seen: Pick<Domain, 'id' | 'status' | 'verificationToken'>, changes: DomainCheckUpdate): Promise<Domain | null> {
+  async updateIfUnchanged(
+    manager: EntityManager,
+    seen: Pick<Domain, 'id' | 'status' | 'verificationToken'>,
+    changes: DomainCheckUpdate,
+  ): Promise<Domain | null> {
     const result = await manager
       .createQueryBuilder()
       .update(Domain)
       .set(changes)
-      .where('id = :id AND status = :status AND verification_token = :token', { id: seen.id, status: seen.status, token: seen.verificationToken })
+      .where('id = :id AND status = :status AND verification_token = :token', {
+        id: seen.id,
+        status: seen.status,
+        token: seen.verificationToken,
+      })
       .execute();
     return result.affected ? manager.findOneByOrFail(Domain, { id: seen.id }) : null;
   }
@@ -129,7 +157,9 @@ export class DomainsRepository {
   }
 
   async isVerifiedFor(organizationId: string, domain: string): Promise<boolean> {
-    const [row] = (await this.dataSource.query(`SELECT ${organizationOwnsDomainSql('$1', '$2')} AS owned`, [organizationId, domain])) as { owned: boolean }[];
+    const [row] = (await this.dataSource.query(`SELECT ${organizationOwnsDomainSql('$1', '$2')} AS owned`, [organizationId, domain])) as {
+      owned: boolean;
+    }[];
     return row.owned;
   }
 
@@ -137,7 +167,10 @@ export class DomainsRepository {
    * The organization's claim of the domain in any status, and the last time it lost its
    * standing: removed (audited by domain name) or unverified by a re-check (audited by claim).
    */
-  async claimHistory(organizationId: string, domain: string): Promise<{ claim: Domain | null; removedAt: Date | null; unverifiedAt: Date | null }> {
+  async claimHistory(
+    organizationId: string,
+    domain: string,
+  ): Promise<{ claim: Domain | null; removedAt: Date | null; unverifiedAt: Date | null }> {
     const claim = await this.dataSource.getRepository(Domain).findOneBy({ organizationId, domain });
     const [lost] = (await this.dataSource.query(
       `SELECT action, at FROM audit_events
@@ -146,12 +179,18 @@ export class DomainsRepository {
         ORDER BY at DESC LIMIT 1`,
       [organizationId, domain, claim?.id ?? ''],
     )) as { action: string; at: Date }[];
-    return { claim, removedAt: lost?.action === 'domain.removed' ? lost.at : null, unverifiedAt: lost?.action === 'domain.unverified' ? lost.at : null };
+    return {
+      claim,
+      removedAt: lost?.action === 'domain.removed' ? lost.at : null,
+      unverifiedAt: lost?.action === 'domain.unverified' ? lost.at : null,
+    };
   }
 
   /** Domains of several organizations at once (one query for a whole GraphQL page). */
   async forOrganizations(organizationIds: readonly string[]): Promise<Map<string, Domain[]>> {
-    const rows = await this.dataSource.getRepository(Domain).find({ where: { organizationId: In([...organizationIds]) }, order: { domain: 'ASC' } });
+    const rows = await this.dataSource
+      .getRepository(Domain)
+      .find({ where: { organizationId: In([...organizationIds]) }, order: { domain: 'ASC' } });
     const byOrganization = new Map<string, Domain[]>(organizationIds.map((id) => [id, []]));
     for (const row of rows) byOrganization.get(row.organizationId)?.push(row);
     return byOrganization;

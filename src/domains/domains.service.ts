@@ -46,10 +46,17 @@ export class DomainsService {
           nextCheckAt: firstPendingCheck(now, this.config.domainVerification),
         });
       } catch (error) {
-        if (isUniqueViolation(error, 'domains__organization_id__domain__unique')) throw new BadInputError('domain', 'is already one of the organization’s domains');
+        if (isUniqueViolation(error, 'domains__organization_id__domain__unique'))
+          throw new BadInputError('domain', 'is already one of the organization’s domains');
         throw error;
       }
-      await this.audit.record(manager, { organizationId, actor: actorOf(caller), action: 'domain.added', targetId: row.id, details: { domain } });
+      await this.audit.record(manager, {
+        organizationId,
+        actor: actorOf(caller),
+        action: 'domain.added',
+        targetId: row.id,
+        details: { domain },
+      });
       return row;
     });
   }
@@ -107,7 +114,8 @@ export class DomainsService {
     const { claim, removedAt, unverifiedAt } = await this.repository.claimHistory(organizationId, domain);
     if (claim?.status === DomainStatus.VERIFIED) return `${domain} was verified while the login was under way; sign in again`;
     const lastCheck = claim?.verificationError ? `: ${claim.verificationError}` : '';
-    if (claim && unverifiedAt) return `${domain} stopped counting as verified on ${unverifiedAt.toISOString()}: its TXT record went missing (now ${claim.status}${lastCheck})`;
+    if (claim && unverifiedAt)
+      return `${domain} stopped counting as verified on ${unverifiedAt.toISOString()}: its TXT record went missing (now ${claim.status}${lastCheck})`;
     if (claim) return `${domain} is not verified (${claim.status}${lastCheck})`;
     if (removedAt) return `${domain} was removed from the organization's domains on ${removedAt.toISOString()}`;
     return `${domain} is not a domain of the organization`;

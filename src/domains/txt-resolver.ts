@@ -44,7 +44,10 @@ export class TxtResolver {
   private async query(resolver: Resolver, domain: string, recordName: string, expectedValue: string): Promise<TxtLookup> {
     try {
       const records = await resolver.resolveTxt(recordName);
-      return classifyTxtAnswer(records.map((chunks) => chunks.join('')), expectedValue);
+      return classifyTxtAnswer(
+        records.map((chunks) => chunks.join('')),
+        expectedValue,
+      );
     } catch (error) {
       const code = (error as { code?: string }).code ?? '';
       if (code === 'ENODATA') return { kind: 'no_record' };

@@ -47,7 +47,12 @@ describe(RequestLoggingMiddleware.name, () => {
     const { lines, requestId } = await requestThrough('info', '/sso/callback/x?code=SECRET&state=S2', 302);
     expect(requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 30, msg: 'request completed', req: { id: requestId, method: 'GET' }, res: { statusCode: 302 } });
+    expect(lines[0]).toMatchObject({
+      level: 30,
+      msg: 'request completed',
+      req: { id: requestId, method: 'GET' },
+      res: { statusCode: 302 },
+    });
     expect(lines[0].req.url).not.toContain('SECRET');
   });
 
@@ -70,10 +75,26 @@ describe(RequestLoggingMiddleware.name, () => {
   });
 
   it('puts a noted failure’s cause into the request’s one line, at the higher of the two levels', async () => {
-    const outage = await requestThrough('info', '/auth/me', 503, {}, { level: 'warn', cause: 'database unavailable: connection refused (ECONNREFUSED)' });
+    const outage = await requestThrough(
+      'info',
+      '/auth/me',
+      503,
+      {},
+      { level: 'warn', cause: 'database unavailable: connection refused (ECONNREFUSED)' },
+    );
     expect(outage.lines).toHaveLength(1);
-    expect(outage.lines[0]).toMatchObject({ level: 50, res: { statusCode: 503 }, cause: 'database unavailable: connection refused (ECONNREFUSED)' });
-    const graphql = await requestThrough('info', '/graphql', 200, {}, { level: 'error', cause: 'unexpected error', err: new Error('boom') });
+    expect(outage.lines[0]).toMatchObject({
+      level: 50,
+      res: { statusCode: 503 },
+      cause: 'database unavailable: connection refused (ECONNREFUSED)',
+    });
+    const graphql = await requestThrough(
+      'info',
+      '/graphql',
+      200,
+      {},
+      { level: 'error', cause: 'unexpected error', err: new Error('boom') },
+    );
     expect(graphql.lines).toHaveLength(1);
     expect(graphql.lines[0]).toMatchObject({ level: 50, cause: 'unexpected error', err: { message: 'boom' } });
   });

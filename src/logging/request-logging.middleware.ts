@@ -67,7 +67,13 @@ export class RequestLoggingMiddleware {
         if (!this.logger.isLevelEnabled(level)) return;
         this.logger[level](
           {
-            req: { id, ...(clientRequestId ? { clientRequestId } : {}), method: req.method, url: redactUrl(url), remoteAddress: req.socket.remoteAddress },
+            req: {
+              id,
+              ...(clientRequestId ? { clientRequestId } : {}),
+              method: req.method,
+              url: redactUrl(url),
+              remoteAddress: req.socket.remoteAddress,
+            },
             res: { statusCode: res.statusCode },
             responseTime: Date.now() - started,
             ...(failure ? { cause: failure.cause, ...(failure.err ? { err: failure.err } : {}) } : {}),

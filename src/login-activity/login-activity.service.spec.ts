@@ -15,7 +15,9 @@ describe(LoginActivityService.name, () => {
 
   it('swallows a failure to record, so a refused login still gets its error page', async () => {
     const service = serviceWith(() => Promise.reject(new Error('database is down')));
-    await expect(service.record(connection, 'ref-1', { subject: null, email: null }, { code: 'idp_error', detail: 'x' })).resolves.toBeUndefined();
+    await expect(
+      service.record(connection, 'ref-1', { subject: null, email: null }, { code: 'idp_error', detail: 'x' }),
+    ).resolves.toBeUndefined();
   });
 
   it('writes a success after the response, and the listing and the shutdown wait for it', async () => {
@@ -39,9 +41,20 @@ describe(LoginActivityService.name, () => {
   it('records a refusal with its code and detail', async () => {
     const rows: Partial<LoginAttempt>[] = [];
     const service = serviceWith(async (row) => rows.push(row));
-    await service.record(connection, 'ref-2', { subject: 's', email: 'e@x.com' }, { code: 'email_not_verified', detail: 'email_verified is "false"' });
+    await service.record(
+      connection,
+      'ref-2',
+      { subject: 's', email: 'e@x.com' },
+      { code: 'email_not_verified', detail: 'email_verified is "false"' },
+    );
     expect(rows).toEqual([
-      expect.objectContaining({ outcome: 'REFUSED', errorCode: 'email_not_verified', reason: 'email_verified is "false"', correlationId: 'ref-2', subject: 's' }),
+      expect.objectContaining({
+        outcome: 'REFUSED',
+        errorCode: 'email_not_verified',
+        reason: 'email_verified is "false"',
+        correlationId: 'ref-2',
+        subject: 's',
+      }),
     ]);
   });
 

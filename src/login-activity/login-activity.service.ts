@@ -40,7 +40,12 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * Records an attempt. A failure to record is logged and swallowed: the person's login (or
    * its error page) must not turn into a 500 because the activity log could not be written.
    */
-  async record(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, correlationId: string, facts: LoginAttemptFacts, refusal?: LoginRefusal): Promise<void> {
+  async record(
+    connection: Pick<Connection, 'id' | 'organizationId' | 'type'>,
+    correlationId: string,
+    facts: LoginAttemptFacts,
+    refusal?: LoginRefusal,
+  ): Promise<void> {
     this.metrics.loginAttempt(refusal ? 'refused' : 'succeeded', refusal?.code ?? null, connection.type);
     try {
       await this.attempts.insert({
@@ -54,7 +59,9 @@ export class LoginActivityService implements BeforeApplicationShutdown {
         correlationId: correlationId.slice(0, 64),
       });
     } catch (failure) {
-      this.logger.warn(`login attempt on connection ${connection.id} (ref ${correlationId}) not recorded: ${failure instanceof Error ? failure.message : failure}`);
+      this.logger.warn(
+        `login attempt on connection ${connection.id} (ref ${correlationId}) not recorded: ${failure instanceof Error ? failure.message : failure}`,
+      );
     }
   }
 
@@ -73,7 +80,9 @@ export class LoginActivityService implements BeforeApplicationShutdown {
         [connection.organizationId, connection.id, code],
       );
     } catch (failure) {
-      this.logger.warn(`refusal ${code} on connection ${connection.id} not counted: ${failure instanceof Error ? failure.message : failure}`);
+      this.logger.warn(
+        `refusal ${code} on connection ${connection.id} not counted: ${failure instanceof Error ? failure.message : failure}`,
+      );
     }
   }
 
@@ -83,7 +92,11 @@ export class LoginActivityService implements BeforeApplicationShutdown {
    * and the shutdown waits for them before the database pool closes. A failure is logged as in
    * `record`. Refusals stay recorded before their error page.
    */
-  recordSuccessAfterResponse(connection: Pick<Connection, 'id' | 'organizationId' | 'type'>, correlationId: string, facts: LoginAttemptFacts): void {
+  recordSuccessAfterResponse(
+    connection: Pick<Connection, 'id' | 'organizationId' | 'type'>,
+    correlationId: string,
+    facts: LoginAttemptFacts,
+  ): void {
     this.afterResponse.run(this.record(connection, correlationId, { ...facts }));
   }
 
@@ -102,7 +115,12 @@ export class LoginActivityService implements BeforeApplicationShutdown {
   }
 
   /** The organization's refusals before any IdP round trip, per connection, minute and code, newest first. */
-  async listRefusalCounts(caller: Caller, organizationId: string, connectionId: string | undefined, first = 50): Promise<LoginRefusalCount[]> {
+  async listRefusalCounts(
+    caller: Caller,
+    organizationId: string,
+    connectionId: string | undefined,
+    first = 50,
+  ): Promise<LoginRefusalCount[]> {
     assertCanActOn(caller, organizationId);
     return this.refusalCounts.find({
       where: { organizationId, ...(connectionId ? { connectionId } : {}) },

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { CONFIRMATION_COOKIE_PREFIX, confirmationCookieName, confirmationMatches, confirmationPage, newConfirmationSecret } from './magic-link-confirmation';
+import {
+  CONFIRMATION_COOKIE_PREFIX,
+  confirmationCookieName,
+  confirmationMatches,
+  confirmationPage,
+  newConfirmationSecret,
+} from './magic-link-confirmation';
 
 describe(confirmationMatches.name, () => {
   const secret = newConfirmationSecret();
@@ -29,7 +35,12 @@ describe(confirmationCookieName.name, () => {
 
 describe(confirmationPage.name, () => {
   it('names the account and organization, escaped, with a form that posts the token and secret', () => {
-    const html = confirmationPage({ email: 'a@b.com', organizationName: '<Acme & "Co">' }, 'https://sso.example.com/auth/magic-link/verify', 'tok', 'sec');
+    const html = confirmationPage(
+      { email: 'a@b.com', organizationName: '<Acme & "Co">' },
+      'https://sso.example.com/auth/magic-link/verify',
+      'tok',
+      'sec',
+    );
     expect(html).toContain('&lt;Acme &amp; &quot;Co&quot;&gt;');
     expect(html).not.toContain('<Acme');
     expect(html).toContain('<strong>a@b.com</strong>');

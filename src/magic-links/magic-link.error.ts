@@ -33,7 +33,11 @@ export function explainMagicLinkError(code: MagicLinkErrorCode): Explanation {
     case MagicLinkErrorCode.NOT_A_MEMBER:
       return { status: 403, title: 'You are no longer a member of this organization', advice: 'Ask your IT admin for an invitation.' };
     case MagicLinkErrorCode.SSO_REQUIRED:
-      return { status: 403, title: 'Your organization requires single sign-on', advice: 'Sign in through your organization’s identity provider.' };
+      return {
+        status: 403,
+        title: 'Your organization requires single sign-on',
+        advice: 'Sign in through your organization’s identity provider.',
+      };
     default: {
       const unhandled: never = code;
       throw new Error(`unexplained magic-link error ${String(unhandled)}`);

@@ -1,11 +1,17 @@
-import { Body, Controller, Get, Inject, Logger, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import { MagicLinksService, MAGIC_LINK_TTL_MINUTES } from './magic-links.service';
 import { RequestMagicLinkInput } from './dto/request-magic-link.input';
 import { MagicLinkError, MagicLinkErrorCode, explainMagicLinkError } from './magic-link.error';
-import { CONFIRMATION_COOKIE_PATH, confirmationCookieName, confirmationMatches, confirmationPage, newConfirmationSecret } from './magic-link-confirmation';
+import {
+  CONFIRMATION_COOKIE_PATH,
+  confirmationCookieName,
+  confirmationMatches,
+  confirmationPage,
+  newConfirmationSecret,
+} from './magic-link-confirmation';
 import { sendErrorPage } from '../auth/sso-error-page';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -27,8 +33,17 @@ export class MagicLinksController {
   ) {}
 
   @Post()
-  @ApiOperation({ summary: 'Send a one-time sign-in link to a member or invited person', description: 'The same answer for everyone; `sso_required` with `ssoUrl` when the organization requires SSO.' })
-  @ApiBody({ schema: { type: 'object', required: ['email'], properties: { email: { type: 'string', format: 'email' }, returnTo: { type: 'string', description: 'an allowed return target' } } } })
+  @ApiOperation({
+    summary: 'Send a one-time sign-in link to a member or invited person',
+    description: 'The same answer for everyone; `sso_required` with `ssoUrl` when the organization requires SSO.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['email'],
+      properties: { email: { type: 'string', format: 'email' }, returnTo: { type: 'string', description: 'an allowed return target' } },
+    },
+  })
   @ApiResponse({ status: 202, description: MAGIC_LINK_ACCEPTED.message })
   @ApiResponse({ status: 400, description: 'bad input, or sso_required with ssoUrl' })
   @ApiResponse({ status: 429, description: 'too many requests for this email or IP' })
@@ -42,7 +57,10 @@ export class MagicLinksController {
 
   /** The link's page: names the account and asks to confirm. Never uses the link (GET and HEAD alike). */
   @Get('verify')
-  @ApiOperation({ summary: 'Open a sign-in link: a page naming the account, with a button that POSTs', description: 'GET (and HEAD) never use the link up.' })
+  @ApiOperation({
+    summary: 'Open a sign-in link: a page naming the account, with a button that POSTs',
+    description: 'GET (and HEAD) never use the link up.',
+  })
   @ApiQuery({ name: 'token', required: true, description: 'the token from the link' })
   @ApiResponse({ status: 200, description: 'the confirmation page' })
   @ApiResponse({ status: 400, description: 'an error page naming the reason (magic_link_invalid, magic_link_expired, magic_link_used)' })
@@ -68,8 +86,20 @@ export class MagicLinksController {
 
   /** The page's button: signs in when the form's secret is the one this browser got with the page. */
   @Post('verify')
-  @ApiOperation({ summary: 'Sign in with a link (the confirmation page\'s form)', description: 'Errors: magic_link_invalid, magic_link_expired, magic_link_used.' })
-  @ApiBody({ schema: { type: 'object', required: ['token'], properties: { token: { type: 'string' }, confirmation: { type: 'string', description: 'the secret the page carries, matched against its cookie' } } } })
+  @ApiOperation({
+    summary: "Sign in with a link (the confirmation page's form)",
+    description: 'Errors: magic_link_invalid, magic_link_expired, magic_link_used.',
+  })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['token'],
+      properties: {
+        token: { type: 'string' },
+        confirmation: { type: 'string', description: 'the secret the page carries, matched against its cookie' },
+      },
+    },
+  })
   @ApiResponse({ status: 303, description: 'signed in: to the return target' })
   @ApiResponse({ status: 400, description: 'an error page naming the reason' })
   async verify(@Body() form: Record<string, unknown>, @Req() request: Request, @Res() response: Response): Promise<void> {

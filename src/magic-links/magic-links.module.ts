@@ -11,7 +11,14 @@ import { ProvisioningModule } from '../provisioning/provisioning.module';
 import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([MagicLink, Organization]), AuthModule, DomainsModule, MailModule, ProvisioningModule, RateLimitsModule],
+  imports: [
+    TypeOrmModule.forFeature([MagicLink, Organization]),
+    AuthModule,
+    DomainsModule,
+    MailModule,
+    ProvisioningModule,
+    RateLimitsModule,
+  ],
   controllers: [MagicLinksController],
   providers: [MagicLinksService],
 })

@@ -77,9 +77,21 @@ export class MagicLinksService implements BeforeApplicationShutdown {
     rateLimits: RateLimitsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
-    this.perIp = rateLimits.limit({ name: 'magic_link_ip', points: config.magicLinkRateLimitPerIp, durationSeconds: REQUEST_WINDOW_SECONDS });
-    this.perEmailFromIp = rateLimits.limit({ name: 'magic_link_email_ip', points: config.magicLinkRateLimitPerEmail, durationSeconds: REQUEST_WINDOW_SECONDS });
-    this.mailsPerEmail = rateLimits.limit({ name: 'magic_link_mail', points: config.magicLinkMailsPerEmailPerMinute, durationSeconds: MAIL_WINDOW_SECONDS });
+    this.perIp = rateLimits.limit({
+      name: 'magic_link_ip',
+      points: config.magicLinkRateLimitPerIp,
+      durationSeconds: REQUEST_WINDOW_SECONDS,
+    });
+    this.perEmailFromIp = rateLimits.limit({
+      name: 'magic_link_email_ip',
+      points: config.magicLinkRateLimitPerEmail,
+      durationSeconds: REQUEST_WINDOW_SECONDS,
+    });
+    this.mailsPerEmail = rateLimits.limit({
+      name: 'magic_link_mail',
+      points: config.magicLinkMailsPerEmailPerMinute,
+      durationSeconds: MAIL_WINDOW_SECONDS,
+    });
   }
 
   /**
@@ -149,7 +161,11 @@ export class MagicLinksService implements BeforeApplicationShutdown {
     if (refusal || !link) throw new MagicLinkError(refusal ?? MagicLinkErrorCode.INVALID, 'the link cannot be used');
     // Told now rather than after the button: what the sign-in would refuse (it checks again).
     if (await this.ssoRequiredFor(link.organizationId, link.email)) {
-      throw new MagicLinkError(MagicLinkErrorCode.SSO_REQUIRED, `organization ${link.organizationId} requires SSO`, this.ssoUrlFor(link.email));
+      throw new MagicLinkError(
+        MagicLinkErrorCode.SSO_REQUIRED,
+        `organization ${link.organizationId} requires SSO`,
+        this.ssoUrlFor(link.email),
+      );
     }
     if (!(await this.provisioning.isMemberOrInvited(link.organizationId, link.email))) {
       throw new MagicLinkError(MagicLinkErrorCode.NOT_A_MEMBER, 'membership or invitation gone since the link was sent');
@@ -177,7 +193,11 @@ export class MagicLinksService implements BeforeApplicationShutdown {
     }
     // The requirement may have been switched on since the link was sent.
     if (await this.ssoRequiredFor(row.organization_id, row.email)) {
-      throw new MagicLinkError(MagicLinkErrorCode.SSO_REQUIRED, `organization ${row.organization_id} requires SSO`, this.ssoUrlFor(row.email));
+      throw new MagicLinkError(
+        MagicLinkErrorCode.SSO_REQUIRED,
+        `organization ${row.organization_id} requires SSO`,
+        this.ssoUrlFor(row.email),
+      );
     }
     const member = await this.provisioning.admitByEmail(row.organization_id, row.email, MAGIC_LINK_METHOD);
     if (!member) throw new MagicLinkError(MagicLinkErrorCode.NOT_A_MEMBER, 'membership or invitation gone since the link was sent');

@@ -25,7 +25,11 @@ export class MetricsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics (text format)', description: 'Logins, request latency per route, roles cache, database pool, background jobs. With METRICS_TOKEN set: `Authorization: Bearer <METRICS_TOKEN>`.' })
+  @ApiOperation({
+    summary: 'Prometheus metrics (text format)',
+    description:
+      'Logins, request latency per route, roles cache, database pool, background jobs. With METRICS_TOKEN set: `Authorization: Bearer <METRICS_TOKEN>`.',
+  })
   @ApiBearerAuth('metrics-token')
   @ApiResponse({ status: 200, description: 'Prometheus text exposition format' })
   @ApiResponse({ status: 401, description: 'METRICS_TOKEN is set and was not sent' })

@@ -17,12 +17,19 @@ describe(MetricsService.name, () => {
     const metrics = new MetricsService();
     finishedRequest(metrics, { method: 'GET', url: '/sso/initiate/abc', baseUrl: '', route: { path: '/sso/initiate/:connectionId' } }, 302);
     finishedRequest(metrics, { method: 'POST', url: '/', baseUrl: '/graphql' }, 200);
-    finishedRequest(metrics, { method: 'GET', url: '/v1/organizations/a/users/b/roles' }, 200, '/v1/organizations/:organizationId/users/:userId/roles');
+    finishedRequest(
+      metrics,
+      { method: 'GET', url: '/v1/organizations/a/users/b/roles' },
+      200,
+      '/v1/organizations/:organizationId/users/:userId/roles',
+    );
     finishedRequest(metrics, { method: 'GET', url: '/nothing/here' }, 404);
     const text = await metrics.registry.metrics();
     expect(text).toContain('http_request_duration_seconds_count{method="GET",route="/sso/initiate/:connectionId",status="302"} 1');
     expect(text).toContain('http_request_duration_seconds_count{method="POST",route="/graphql",status="200"} 1');
-    expect(text).toContain('http_request_duration_seconds_count{method="GET",route="/v1/organizations/:organizationId/users/:userId/roles",status="200"} 1');
+    expect(text).toContain(
+      'http_request_duration_seconds_count{method="GET",route="/v1/organizations/:organizationId/users/:userId/roles",status="200"} 1',
+    );
     expect(text).toContain('http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 1');
     expect(text).not.toContain('/sso/initiate/abc');
   });

@@ -93,7 +93,7 @@ export class MetricsService {
     return (request, response, next) => {
       const stop = this.requestDuration.startTimer();
       response.once('finish', () => {
-        stop({ method: request.method ?? 'GET', route: route ?? routeOf(request as RoutedRequest), status: String(response.statusCode) });
+        stop({ method: request.method ?? 'GET', route: route ?? routeOf(request), status: String(response.statusCode) });
       });
       next();
     };

@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class AddMagicLinks1795447746925 implements MigrationInterface {
-    name = 'AddMagicLinks1795447746925'
+  name = 'AddMagicLinks1795447746925';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "magic_links" (
                 "organization_id" uuid NOT NULL,
                 "id" uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -17,31 +17,30 @@ export class AddMagicLinks1795447746925 implements MigrationInterface {
                 CONSTRAINT "PK_6c609d48037f164e7ae5b744b18" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "magic_links__token_hash__unique" ON "magic_links" ("token_hash")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "magic_links__expires_at__index" ON "magic_links" ("expires_at")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "magic_links"
             ADD CONSTRAINT "FK_c8a02e180d20b1460cb02d77d4c" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE NO ACTION
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             ALTER TABLE "magic_links" DROP CONSTRAINT "FK_c8a02e180d20b1460cb02d77d4c"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."magic_links__expires_at__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."magic_links__token_hash__unique"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "magic_links"
         `);
-    }
-
+  }
 }

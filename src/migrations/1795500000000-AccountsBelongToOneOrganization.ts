@@ -37,7 +37,9 @@ export class AccountsBelongToOneOrganization1795500000000 implements MigrationIn
     `);
     await queryRunner.query(`DROP INDEX "public"."users__email__unique"`);
     await queryRunner.query(`ALTER TABLE "users" ADD "organization_id" uuid`);
-    await queryRunner.query(`UPDATE users u SET organization_id = s.organization_id FROM account_split s WHERE s.user_id = u.id AND s.rank = 1`);
+    await queryRunner.query(
+      `UPDATE users u SET organization_id = s.organization_id FROM account_split s WHERE s.user_id = u.id AND s.rank = 1`,
+    );
     await queryRunner.query(`
       INSERT INTO users (id, organization_id, email, first_name, last_name, created_at, updated_at)
       SELECT s.account_id, s.organization_id, u.email, u.first_name, u.last_name, u.created_at, u.updated_at
@@ -79,7 +81,9 @@ export class AccountsBelongToOneOrganization1795500000000 implements MigrationIn
         END IF;
       END $$
     `);
-    await queryRunner.query(`UPDATE users SET email = normalize(lower(btrim(email)), NFC) WHERE email <> normalize(lower(btrim(email)), NFC)`);
+    await queryRunner.query(
+      `UPDATE users SET email = normalize(lower(btrim(email)), NFC) WHERE email <> normalize(lower(btrim(email)), NFC)`,
+    );
     await queryRunner.query(`DROP TABLE account_split`);
     await queryRunner.query(`ALTER TABLE "users" ALTER COLUMN "organization_id" SET NOT NULL`);
     await queryRunner.query(`CREATE UNIQUE INDEX "users__organization_id__email__unique" ON "users" ("organization_id", "email")`);
@@ -115,8 +119,12 @@ export class AccountsBelongToOneOrganization1795500000000 implements MigrationIn
     await queryRunner.query(`UPDATE memberships m SET user_id = x.kept_id FROM account_merge x WHERE m.user_id = x.account_id`);
     await queryRunner.query(`UPDATE sso_identities i SET user_id = x.kept_id FROM account_merge x WHERE i.user_id = x.account_id`);
     await queryRunner.query(`UPDATE sessions s SET user_id = x.kept_id FROM account_merge x WHERE s.user_id = x.account_id`);
-    await queryRunner.query(`UPDATE audit_events a SET target_id = x.kept_id::text FROM account_merge x WHERE a.target_id = x.account_id::text`);
-    await queryRunner.query(`UPDATE audit_events a SET actor = 'user:' || x.kept_id FROM account_merge x WHERE a.actor = 'user:' || x.account_id`);
+    await queryRunner.query(
+      `UPDATE audit_events a SET target_id = x.kept_id::text FROM account_merge x WHERE a.target_id = x.account_id::text`,
+    );
+    await queryRunner.query(
+      `UPDATE audit_events a SET actor = 'user:' || x.kept_id FROM account_merge x WHERE a.actor = 'user:' || x.account_id`,
+    );
     await queryRunner.query(`DELETE FROM users u USING account_merge x WHERE u.id = x.account_id`);
     await queryRunner.query(`DROP TABLE account_merge`);
     await queryRunner.query(`ALTER TABLE "users" DROP COLUMN "organization_id"`);

@@ -1,4 +1,4 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The counters of every rate limit, shared by all instances. The layout is the one
@@ -6,10 +6,10 @@ import { MigrationInterface, QueryRunner } from "typeorm";
  * leaves the schema to migrations): a hashed key, points used, and the window's end in epoch ms.
  */
 export class StoreRateLimits1795525100000 implements MigrationInterface {
-    name = 'StoreRateLimits1795525100000'
+  name = 'StoreRateLimits1795525100000';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "rate_limits" (
                 "key" character varying(255) NOT NULL,
                 "points" integer NOT NULL DEFAULT 0,
@@ -17,17 +17,17 @@ export class StoreRateLimits1795525100000 implements MigrationInterface {
                 CONSTRAINT "rate_limits__key__primary" PRIMARY KEY ("key")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "rate_limits__expire__index" ON "rate_limits" ("expire")
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             DROP INDEX "public"."rate_limits__expire__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "rate_limits"
         `);
-    }
+  }
 }

@@ -1,14 +1,14 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Refusals before any IdP round trip (a bogus iss, a replayed or unknown state, an inactive
  * connection), counted per connection, minute and code instead of one login attempt each.
  */
 export class CountLoginRefusals1795525200000 implements MigrationInterface {
-    name = 'CountLoginRefusals1795525200000'
+  name = 'CountLoginRefusals1795525200000';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "login_refusal_counts" (
                 "organization_id" uuid NOT NULL,
                 "id" uuid NOT NULL DEFAULT gen_random_uuid(),
@@ -20,37 +20,37 @@ export class CountLoginRefusals1795525200000 implements MigrationInterface {
                 CONSTRAINT "PK_fa81aee30bfc2c99e2115735d74" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "login_refusal_counts__organization_id__minute__index" ON "login_refusal_counts" ("organization_id", "minute")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "login_refusal_counts__minute__index" ON "login_refusal_counts" ("minute")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "login_refusal_counts"
             ADD CONSTRAINT "FK_1751cff587d5a26e927722ffd12" FOREIGN KEY ("organization_id") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE NO ACTION
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "login_refusal_counts"
             ADD CONSTRAINT "FK_3e9dec62ebece244bd25f749d0a" FOREIGN KEY ("connection_id") REFERENCES "connections"("id") ON DELETE CASCADE ON UPDATE NO ACTION
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             ALTER TABLE "login_refusal_counts" DROP CONSTRAINT "FK_3e9dec62ebece244bd25f749d0a"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "login_refusal_counts" DROP CONSTRAINT "FK_1751cff587d5a26e927722ffd12"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."login_refusal_counts__minute__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."login_refusal_counts__organization_id__minute__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "login_refusal_counts"
         `);
-    }
+  }
 }

@@ -10,7 +10,9 @@ export class ClientAuthenticationAndAlgorithms1795530000000 implements Migration
   name = 'ClientAuthenticationAndAlgorithms1795530000000';
 
   public async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`CREATE TYPE "public"."token_endpoint_auth_method" AS ENUM('client_secret_basic', 'client_secret_post', 'private_key_jwt')`);
+    await queryRunner.query(
+      `CREATE TYPE "public"."token_endpoint_auth_method" AS ENUM('client_secret_basic', 'client_secret_post', 'private_key_jwt')`,
+    );
     await queryRunner.query(`ALTER TABLE "connections" ADD "token_endpoint_auth_method" "public"."token_endpoint_auth_method"`);
     await queryRunner.query(`ALTER TABLE "connections" ADD "token_endpoint_auth_methods_supported" text array`);
     await queryRunner.query(`ALTER TABLE "connections" ADD "id_token_signing_alg_values_supported" text array`);

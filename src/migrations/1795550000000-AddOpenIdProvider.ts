@@ -1,10 +1,10 @@
-import { MigrationInterface, QueryRunner } from "typeorm";
+import { MigrationInterface, QueryRunner } from 'typeorm';
 
 export class AddOpenIdProvider1795550000000 implements MigrationInterface {
-    name = 'AddOpenIdProvider1795550000000'
+  name = 'AddOpenIdProvider1795550000000';
 
-    public async up(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             CREATE TABLE "applications" (
                 "id" uuid NOT NULL DEFAULT gen_random_uuid(),
                 "name" character varying(200) NOT NULL,
@@ -17,10 +17,10 @@ export class AddOpenIdProvider1795550000000 implements MigrationInterface {
                 CONSTRAINT "PK_938c0a27255637bde919591888f" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE UNIQUE INDEX "applications__client_id__unique" ON "applications" ("client_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "oidc_models" (
                 "kind" character varying(40) NOT NULL,
                 "id" character varying(255) NOT NULL,
@@ -33,19 +33,19 @@ export class AddOpenIdProvider1795550000000 implements MigrationInterface {
                 CONSTRAINT "PK_32a37e0886a961d612bb83f6893" PRIMARY KEY ("kind", "id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "oidc_models__expires_at__index" ON "oidc_models" ("expires_at")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "oidc_models__user_code__index" ON "oidc_models" ("user_code")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "oidc_models__uid__index" ON "oidc_models" ("uid")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE INDEX "oidc_models__grant_id__index" ON "oidc_models" ("grant_id")
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             CREATE TABLE "oidc_signing_keys" (
                 "id" character varying(64) NOT NULL,
                 "algorithm" character varying(10) NOT NULL,
@@ -55,40 +55,39 @@ export class AddOpenIdProvider1795550000000 implements MigrationInterface {
                 CONSTRAINT "PK_8817aee80c014aee16e65cd5378" PRIMARY KEY ("id")
             )
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             ALTER TABLE "login_states"
             ADD "continuation" character varying(2048)
         `);
-    }
+  }
 
-    public async down(queryRunner: QueryRunner): Promise<void> {
-        await queryRunner.query(`
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
             ALTER TABLE "login_states" DROP COLUMN "continuation"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "oidc_signing_keys"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."oidc_models__grant_id__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."oidc_models__uid__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."oidc_models__user_code__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."oidc_models__expires_at__index"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "oidc_models"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP INDEX "public"."applications__client_id__unique"
         `);
-        await queryRunner.query(`
+    await queryRunner.query(`
             DROP TABLE "applications"
         `);
-    }
-
+  }
 }

@@ -1,3 +1,4 @@
+import type { MigrationInterface } from 'typeorm';
 import { InitialSchema1795432813892 } from './1795432813892-InitialSchema';
 import { AddMagicLinks1795447746925 } from './1795447746925-AddMagicLinks';
 import { RecordLoginAttempts1795447845936 } from './1795447845936-RecordLoginAttempts';
@@ -13,7 +14,7 @@ import { AddOpenIdProvider1795550000000 } from './1795550000000-AddOpenIdProvide
 import { AddSetupLinks1795570000000 } from './1795570000000-AddSetupLinks';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
-export const MIGRATIONS: Function[] = [
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
   InitialSchema1795432813892,
   AddMagicLinks1795447746925,
   RecordLoginAttempts1795447845936,

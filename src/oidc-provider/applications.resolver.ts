@@ -25,7 +25,10 @@ export class ApplicationsResolver {
   }
 
   @Mutation(() => CreatedApplication)
-  rotateApplicationSecret(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<CreatedApplication> {
+  rotateApplicationSecret(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID }, UuidPipe) id: string,
+  ): Promise<CreatedApplication> {
     return this.applications.rotateSecret(caller, id);
   }
 

@@ -43,7 +43,10 @@ export class ApplicationsService implements OnApplicationBootstrap {
     assertPlatform(caller);
     const redirectUris = checkedUris('redirectUris', input.redirectUris);
     const postLogoutRedirectUris = checkedUris('postLogoutRedirectUris', input.postLogoutRedirectUris ?? []);
-    const initiateLoginUri = input.initiateLoginUri === undefined || input.initiateLoginUri === null ? null : checkedUris('initiateLoginUri', [input.initiateLoginUri])[0];
+    const initiateLoginUri =
+      input.initiateLoginUri === undefined || input.initiateLoginUri === null
+        ? null
+        : checkedUris('initiateLoginUri', [input.initiateLoginUri])[0];
     const clientSecret = newClientSecret();
     const application = await this.dataSource.transaction(async (manager) => {
       const saved = await manager.save(
@@ -76,7 +79,13 @@ export class ApplicationsService implements OnApplicationBootstrap {
       const found = await manager.findOneBy(Application, { id });
       if (!found) throw new NotFoundError('application');
       await manager.update(Application, { id }, { clientSecretEncrypted: this.cipher.seal(clientSecret) });
-      await this.audit.record(manager, { organizationId: null, actor: actorOf(caller), action: 'application.secret_rotated', targetId: id, details: { clientId: found.clientId } });
+      await this.audit.record(manager, {
+        organizationId: null,
+        actor: actorOf(caller),
+        action: 'application.secret_rotated',
+        targetId: id,
+        details: { clientId: found.clientId },
+      });
       return found;
     });
     return { application, clientSecret };
@@ -88,7 +97,13 @@ export class ApplicationsService implements OnApplicationBootstrap {
       const found = await manager.findOneBy(Application, { id });
       if (!found) throw new NotFoundError('application');
       await manager.delete(Application, { id });
-      await this.audit.record(manager, { organizationId: null, actor: actorOf(caller), action: 'application.deleted', targetId: id, details: { clientId: found.clientId } });
+      await this.audit.record(manager, {
+        organizationId: null,
+        actor: actorOf(caller),
+        action: 'application.deleted',
+        targetId: id,
+        details: { clientId: found.clientId },
+      });
       return true;
     });
   }

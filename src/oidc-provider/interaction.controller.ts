@@ -60,7 +60,8 @@ export class InteractionController {
   async email(@Param('uid') uid: string, @Body('email') typed: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
     await this.handle(uid, request, response, async (provider) => {
       const email = emailOf(typeof typed === 'string' ? typed : undefined);
-      if (!email) return sendEmailPage(response, uid, typeof typed === 'string' ? typed.slice(0, 320) : '', 'Enter your work email address.');
+      if (!email)
+        return sendEmailPage(response, uid, typeof typed === 'string' ? typed.slice(0, 320) : '', 'Enter your work email address.');
       const connection = await this.sso.connectionForEmail(email);
       if (!connection) return sendEmailPage(response, uid, email, noSsoMessage());
       await this.signInThrough(provider, request, response, uid, connection, email);
@@ -69,7 +70,12 @@ export class InteractionController {
 
   /** Where the SSO callback continues: the login's refusal, or the session it left in the browser. */
   @Get('continue')
-  async continue(@Param('uid') uid: string, @Query('error') error: unknown, @Req() request: Request, @Res() response: Response): Promise<void> {
+  async continue(
+    @Param('uid') uid: string,
+    @Query('error') error: unknown,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     await this.handle(uid, request, response, async (provider, interaction) => {
       if (typeof error === 'string') {
         return this.refuse(provider, request, response, SSO_ERROR_CODES.has(error) ? (error as SsoErrorCode) : SsoErrorCode.IDP_ERROR);
@@ -86,7 +92,14 @@ export class InteractionController {
    * The person's IdP, through the service's SSO login; a service session they already have for the
    * same organization (an earlier login, another app, an IdP-initiated login) is used as it is.
    */
-  private async signInThrough(provider: ProviderInstance, request: Request, response: Response, uid: string, connection: Connection, loginHint: string | undefined): Promise<void> {
+  private async signInThrough(
+    provider: ProviderInstance,
+    request: Request,
+    response: Response,
+    uid: string,
+    connection: Connection,
+    loginHint: string | undefined,
+  ): Promise<void> {
     const live = await this.liveSession(request);
     if (live && live.organizationId === connection.organizationId) return this.finishSignedIn(provider, request, response, live);
     try {
@@ -114,7 +127,12 @@ export class InteractionController {
   }
 
   private finishSignedIn(provider: ProviderInstance, request: Request, response: Response, session: SessionClaims): Promise<void> {
-    return provider.interactionFinished(request, response, { login: { accountId: session.userId, amr: ['fed'] } }, { mergeWithLastSubmission: false });
+    return provider.interactionFinished(
+      request,
+      response,
+      { login: { accountId: session.userId, amr: ['fed'] } },
+      { mergeWithLastSubmission: false },
+    );
   }
 
   /** The refusal goes back to the app's redirect_uri: access_denied, the callback error code first. */
@@ -127,7 +145,12 @@ export class InteractionController {
     );
   }
 
-  private async handle(uid: string, request: Request, response: Response, work: (provider: ProviderInstance, interaction: Interaction) => Promise<void>): Promise<void> {
+  private async handle(
+    uid: string,
+    request: Request,
+    response: Response,
+    work: (provider: ProviderInstance, interaction: Interaction) => Promise<void>,
+  ): Promise<void> {
     response.setHeader('Cache-Control', 'no-store');
     try {
       const provider = await this.op.provider();
@@ -160,15 +183,18 @@ function noSsoMessage(): string {
 
 /** The page that asks for the work email when the app's request names no organization. */
 function sendEmailPage(response: Response, uid: string, email: string, problem?: string): void {
-  response.status(problem ? 400 : 200).type('html').send(
-    htmlPage(
-      'Sign in',
-      `<h1>Sign in with your work account</h1>
+  response
+    .status(problem ? 400 : 200)
+    .type('html')
+    .send(
+      htmlPage(
+        'Sign in',
+        `<h1>Sign in with your work account</h1>
 ${problem ? `<p role="alert">${escapeHtml(problem)}</p>\n` : ''}<form method="post" action="${escapeHtml(`${OIDC_MOUNT_PATH}${INTERACTION_PATH}${encodeURIComponent(uid)}/email`)}">
 <p><label for="email">Work email</label><br>
 <input id="email" name="email" type="email" autocomplete="email" required value="${escapeHtml(email)}"></p>
 <p><button id="continue" type="submit">Continue</button></p>
 </form>`,
-    ),
-  );
+      ),
+    );
 }

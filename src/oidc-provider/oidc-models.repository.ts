@@ -8,7 +8,14 @@ const PURGE_INTERVAL_MS = 60_000;
  * The kinds a grant's revocation removes (oidc-provider's own adapters keep the same list): an
  * Interaction or a Session that merely names a grant outlives it.
  */
-const GRANTABLE_KINDS = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+const GRANTABLE_KINDS = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
 
 type Payload = Record<string, unknown>;
 

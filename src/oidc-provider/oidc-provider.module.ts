@@ -25,7 +25,14 @@ import { ConnectionsModule } from '../connections/connections.module';
 @Module({
   imports: [TypeOrmModule.forFeature([Application, OidcModel, OidcSigningKey]), AuthModule, AuditModule, ApiKeysModule, ConnectionsModule],
   controllers: [InteractionController],
-  providers: [ApplicationsService, ApplicationsResolver, OidcModelsRepository, OidcAccountsRepository, OidcSigningKeysService, OidcProviderService, ApplicationLoginTargets,
+  providers: [
+    ApplicationsService,
+    ApplicationsResolver,
+    OidcModelsRepository,
+    OidcAccountsRepository,
+    OidcSigningKeysService,
+    OidcProviderService,
+    ApplicationLoginTargets,
     { provide: APPLICATION_TARGETS, useExisting: ApplicationLoginTargets },
   ],
   exports: [APPLICATION_TARGETS],

@@ -142,12 +142,16 @@ export class OidcProviderService {
     const policy = interactionPolicy.base();
     // The provider's session is only as good as the service's: once that ended (logout, member
     // removed, expiry), the next authorization request signs in again.
-    policy.get('login').checks.add(
-      new Check('service_session_ended_or_other_organization', 'the service session has ended or is of another organization', async (ctx) =>
-        (await this.needsLogin(ctx)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
-      ),
-      0,
-    );
+    policy
+      .get('login')
+      .checks.add(
+        new Check(
+          'service_session_ended_or_other_organization',
+          'the service session has ended or is of another organization',
+          async (ctx) => ((await this.needsLogin(ctx)) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT),
+        ),
+        0,
+      );
     const provider = new Provider(this.issuer, {
       adapter: (kind: string) => this.adapterFor(kind),
       jwks: { keys: jwks },
@@ -163,7 +167,12 @@ export class OidcProviderService {
       extraParams: ['organization', 'connection'],
       pkce: { required: () => true },
       clientAuthMethods: ['client_secret_basic', 'client_secret_post'],
-      clientDefaults: { grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic', id_token_signed_response_alg: 'RS256' },
+      clientDefaults: {
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'RS256',
+      },
       // First-party apps: no consent screen; the grant covers what the app asked for.
       loadExistingGrant: (ctx: ProviderContext) => this.grantEverythingRequested(ctx),
       features: {
@@ -176,13 +185,18 @@ export class OidcProviderService {
           postLogoutSuccessSource: (ctx: ProviderContext) => renderLoggedOutPage(ctx),
         },
       },
-      interactions: { policy, url: (_ctx: unknown, interaction: { uid: string }) => `${OIDC_MOUNT_PATH}${INTERACTION_PATH}${interaction.uid}` },
+      interactions: {
+        policy,
+        url: (_ctx: unknown, interaction: { uid: string }) => `${OIDC_MOUNT_PATH}${INTERACTION_PATH}${interaction.uid}`,
+      },
       renderError: (ctx: ProviderContext, out: Record<string, string>) => renderErrorPage(ctx, out),
       ttl: TTL,
     });
     provider.proxy = this.config.trustProxy !== false;
     provider.use((ctx, next) => this.endServiceSessionOnLogout(ctx, next));
-    provider.on('server_error', (_ctx, error) => this.logger.error(`OpenID Provider error: ${error instanceof Error ? error.stack : String(error)}`));
+    provider.on('server_error', (_ctx, error) =>
+      this.logger.error(`OpenID Provider error: ${error instanceof Error ? error.stack : String(error)}`),
+    );
     const handle = provider.callback();
     return { fingerprint, provider, callback: (req, res) => handle(req, res) };
   }

@@ -39,15 +39,19 @@ export interface Grant {
 }
 
 export type InteractionResult =
-  | { login: { accountId: string; amr?: string[]; remember?: boolean } }
-  | { error: string; error_description: string };
+  { login: { accountId: string; amr?: string[]; remember?: boolean } } | { error: string; error_description: string };
 
 export interface ProviderInstance {
   proxy: boolean;
   callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   use(middleware: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>): void;
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
-  interactionFinished(req: IncomingMessage, res: ServerResponse, result: InteractionResult, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+  interactionFinished(
+    req: IncomingMessage,
+    res: ServerResponse,
+    result: InteractionResult,
+    options?: { mergeWithLastSubmission?: boolean },
+  ): Promise<void>;
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   Grant: new (properties: { accountId: string; clientId: string }) => Grant;
 }

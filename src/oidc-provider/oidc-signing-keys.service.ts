@@ -55,7 +55,12 @@ export class OidcSigningKeysService implements OnApplicationBootstrap {
       await this.rotate();
       rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
     }
-    const keys = rows.map((row) => ({ ...(JSON.parse(this.cipher.open(row.privateJwkEncrypted)) as JWK), kid: row.id, alg: row.algorithm, use: 'sig' }));
+    const keys = rows.map((row) => ({
+      ...(JSON.parse(this.cipher.open(row.privateJwkEncrypted)) as JWK),
+      kid: row.id,
+      alg: row.algorithm,
+      use: 'sig',
+    }));
     return { keys, fingerprint: rows.map((row) => row.id).join(',') };
   }
 

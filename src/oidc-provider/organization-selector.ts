@@ -12,7 +12,7 @@ const MAX_EMAIL_LENGTH = 320;
  * `login_hint` that is an email address; none means the person is asked for their work email.
  */
 export function selectorOf(params: Record<string, unknown>): OrganizationSelector {
-  const text = (name: string) => (typeof params[name] === 'string' && (params[name] as string).trim() ? (params[name] as string).trim() : undefined);
+  const text = (name: string) => (typeof params[name] === 'string' && params[name].trim() ? params[name].trim() : undefined);
   const connectionId = text('connection');
   if (connectionId) return { kind: 'connection', connectionId };
   const organizationId = text('organization');

@@ -8,9 +8,12 @@ describe(isEmailTrusted.name, () => {
     expect(isEmailTrusted(claim, noVouch)).toBe(true);
   });
 
-  it.each([false, 'false', 0, 1, 'TRUE', 'yes', null, undefined, {}])('does not trust email_verified %p without a preset that vouches', (claim) => {
-    expect(isEmailTrusted(claim, noVouch)).toBe(false);
-  });
+  it.each([false, 'false', 0, 1, 'TRUE', 'yes', null, undefined, {}])(
+    'does not trust email_verified %p without a preset that vouches',
+    (claim) => {
+      expect(isEmailTrusted(claim, noVouch)).toBe(false);
+    },
+  );
 
   it('trusts an unverified email when the preset vouches and the email is in the organization’s domains', () => {
     expect(isEmailTrusted(undefined, { presetVouchesForOwnDomains: true, inOrganizationDomains: true })).toBe(true);

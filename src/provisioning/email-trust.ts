@@ -9,7 +9,10 @@
  * email is not verified. Anything else (`false`, `"false"`, `0`, absent without a vouching
  * preset) is untrusted.
  */
-export function isEmailTrusted(emailVerified: unknown, vouch: { presetVouchesForOwnDomains: boolean; inOrganizationDomains: boolean }): boolean {
+export function isEmailTrusted(
+  emailVerified: unknown,
+  vouch: { presetVouchesForOwnDomains: boolean; inOrganizationDomains: boolean },
+): boolean {
   if (emailVerified === true || emailVerified === 'true') return true;
   return emailVerified === undefined && vouch.presetVouchesForOwnDomains && vouch.inOrganizationDomains;
 }

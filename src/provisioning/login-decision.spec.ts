@@ -51,20 +51,34 @@ describe(decideLogin.name, () => {
 
   describe('a first login (no account)', () => {
     it('with JIT on: makes the account and the membership with the default role, and links the identity', () => {
-      expect(decideLogin(facts(newcomer))).toMatchObject({ admitted: true, newAccount: true, linkIdentity: true, newMembership: true, roles: ['editor'], acceptInvitationId: null });
+      expect(decideLogin(facts(newcomer))).toMatchObject({
+        admitted: true,
+        newAccount: true,
+        linkIdentity: true,
+        newMembership: true,
+        roles: ['editor'],
+        acceptInvitationId: null,
+      });
     });
 
     it('with JIT off and no invitation: user_not_invited', () => {
-      expect(decideLogin(facts({ ...newcomer, organization: { jitProvisioning: false, defaultRole: 'editor' } }))).toMatchObject({ admitted: false, code: 'user_not_invited' });
+      expect(decideLogin(facts({ ...newcomer, organization: { jitProvisioning: false, defaultRole: 'editor' } }))).toMatchObject({
+        admitted: false,
+        code: 'user_not_invited',
+      });
     });
 
     it('with JIT off but invited: admits with the invitation’s role and accepts it', () => {
-      const decision = decideLogin(facts({ ...newcomer, organization: { jitProvisioning: false, defaultRole: 'editor' }, invitation: { id: 'inv-1', role: 'admin' } }));
+      const decision = decideLogin(
+        facts({ ...newcomer, organization: { jitProvisioning: false, defaultRole: 'editor' }, invitation: { id: 'inv-1', role: 'admin' } }),
+      );
       expect(decision).toMatchObject({ admitted: true, newMembership: true, roles: ['admin'], acceptInvitationId: 'inv-1' });
     });
 
     it('with mapped groups: the mapped roles win over the invitation’s and the default', () => {
-      const decision = decideLogin(facts({ ...newcomer, invitation: { id: 'inv-1', role: 'viewer' }, groups: ['g-admins', 'g-other'], mappedRoles: ['admin'] }));
+      const decision = decideLogin(
+        facts({ ...newcomer, invitation: { id: 'inv-1', role: 'viewer' }, groups: ['g-admins', 'g-other'], mappedRoles: ['admin'] }),
+      );
       expect(decision).toMatchObject({ admitted: true, roles: ['admin'] });
     });
   });
@@ -84,11 +98,16 @@ describe(decideLogin.name, () => {
     });
 
     it('fall back to the default when the mapped group is gone', () => {
-      expect(decideLogin(facts({ membership: { roles: ['admin'], rolesManagedManually: false } }))).toMatchObject({ roles: ['editor'], rolesChanged: true });
+      expect(decideLogin(facts({ membership: { roles: ['admin'], rolesManagedManually: false } }))).toMatchObject({
+        roles: ['editor'],
+        rolesChanged: true,
+      });
     });
 
     it('stay as set by hand (manual roles), whatever the groups say', () => {
-      const decision = decideLogin(facts({ membership: { roles: ['owner'], rolesManagedManually: true }, groups: ['g-admins'], mappedRoles: ['admin'] }));
+      const decision = decideLogin(
+        facts({ membership: { roles: ['owner'], rolesManagedManually: true }, groups: ['g-admins'], mappedRoles: ['admin'] }),
+      );
       expect(decision).toMatchObject({ admitted: true, roles: ['owner'], rolesChanged: false });
     });
 
@@ -104,7 +123,10 @@ describe(decideLogin.name, () => {
     });
 
     it('refuses a change to an address another account of the organization has (email_in_use), never merging', () => {
-      expect(decideLogin(facts({ email: 'ann@acme.example', emailUsedByAnotherAccount: true }))).toMatchObject({ admitted: false, code: 'email_in_use' });
+      expect(decideLogin(facts({ email: 'ann@acme.example', emailUsedByAnotherAccount: true }))).toMatchObject({
+        admitted: false,
+        code: 'email_in_use',
+      });
     });
   });
 
@@ -112,12 +134,22 @@ describe(decideLogin.name, () => {
     const link = { via: 'email_link', groups: null, mappedRoles: [] } satisfies Partial<LoginFacts>;
 
     it('admits a member with their roles unchanged and links no identity', () => {
-      const decision = decideLogin(facts({ ...link, account: { id: 'account-1', email: 'bob@acme.example', foundBy: 'email' }, membership: { roles: ['admin'], rolesManagedManually: false } }));
+      const decision = decideLogin(
+        facts({
+          ...link,
+          account: { id: 'account-1', email: 'bob@acme.example', foundBy: 'email' },
+          membership: { roles: ['admin'], rolesManagedManually: false },
+        }),
+      );
       expect(decision).toMatchObject({ admitted: true, linkIdentity: false, roles: ['admin'], rolesChanged: false });
     });
 
     it('admits an invited person with the invitation’s role', () => {
-      expect(decideLogin(facts({ ...link, ...newcomer, invitation: { id: 'inv-1', role: 'viewer' } }))).toMatchObject({ admitted: true, newAccount: true, roles: ['viewer'] });
+      expect(decideLogin(facts({ ...link, ...newcomer, invitation: { id: 'inv-1', role: 'viewer' } }))).toMatchObject({
+        admitted: true,
+        newAccount: true,
+        roles: ['viewer'],
+      });
     });
 
     it('never provisions just in time', () => {

@@ -52,13 +52,19 @@ export function decideLogin(facts: LoginFacts): LoginDecision {
     return refuse(LoginRefusalCode.DOMAIN_NOT_ALLOWED, `${facts.emailDomain || 'the email’s domain'} is not a domain of the organization`);
   }
   if (!facts.emailTrusted) {
-    return refuse(LoginRefusalCode.EMAIL_NOT_VERIFIED, 'the IdP does not say the email is verified, and the connection does not vouch for it');
+    return refuse(
+      LoginRefusalCode.EMAIL_NOT_VERIFIED,
+      'the IdP does not say the email is verified, and the connection does not vouch for it',
+    );
   }
   const account = facts.account;
   const emailChanges = account !== null && account.foundBy === 'identity' && account.email !== facts.email;
   if (emailChanges && facts.emailUsedByAnotherAccount) {
     // Never merged: the other account may be someone else's.
-    return refuse(LoginRefusalCode.EMAIL_IN_USE, `the IdP changed the account’s email to ${facts.email}, which another account of the organization has`);
+    return refuse(
+      LoginRefusalCode.EMAIL_IN_USE,
+      `the IdP changed the account’s email to ${facts.email}, which another account of the organization has`,
+    );
   }
   const membership = facts.membership;
   const jit = facts.via === 'sso' && facts.organization.jitProvisioning;

@@ -170,22 +170,35 @@ export class ProvisioningRepository {
   }
 
   async membership(organizationId: string, userId: string): Promise<MembershipRow | undefined> {
-    const [row] = (await this.dataSource.query('SELECT id, roles, roles_managed_manually FROM memberships WHERE organization_id = $1 AND user_id = $2', [
-      organizationId,
-      userId,
-    ])) as MembershipRow[];
+    const [row] = (await this.dataSource.query(
+      'SELECT id, roles, roles_managed_manually FROM memberships WHERE organization_id = $1 AND user_id = $2',
+      [organizationId, userId],
+    )) as MembershipRow[];
     return row;
   }
 
-  async upsertAccount(manager: EntityManager, organizationId: string, account: { email: string; firstName: string | null; lastName: string | null }): Promise<{ id: string; email: string }> {
-    const [row] = (await manager.query(upsertAccountSql('$1', '$2', '$3', '$4'), [organizationId, account.email, account.firstName, account.lastName])) as {
+  async upsertAccount(
+    manager: EntityManager,
+    organizationId: string,
+    account: { email: string; firstName: string | null; lastName: string | null },
+  ): Promise<{ id: string; email: string }> {
+    const [row] = (await manager.query(upsertAccountSql('$1', '$2', '$3', '$4'), [
+      organizationId,
+      account.email,
+      account.firstName,
+      account.lastName,
+    ])) as {
       id: string;
       email: string;
     }[];
     return row;
   }
 
-  async updateAccount(manager: EntityManager, id: string, account: { email: string; firstName: string | null; lastName: string | null }): Promise<void> {
+  async updateAccount(
+    manager: EntityManager,
+    id: string,
+    account: { email: string; firstName: string | null; lastName: string | null },
+  ): Promise<void> {
     await manager.query('UPDATE users SET first_name = $2, last_name = $3, email = $4, updated_at = now() WHERE id = $1', [
       id,
       account.firstName,
@@ -206,7 +219,13 @@ export class ProvisioningRepository {
    * Makes the account a member (or finds the membership a simultaneous login made) and accepts
    * the invitation. `created` says whether this call made it.
    */
-  async admit(manager: EntityManager, organizationId: string, userId: string, roles: string[], invitationId: string | null): Promise<MembershipRow & { created: boolean }> {
+  async admit(
+    manager: EntityManager,
+    organizationId: string,
+    userId: string,
+    roles: string[],
+    invitationId: string | null,
+  ): Promise<MembershipRow & { created: boolean }> {
     const inserted = (await manager.query(
       `INSERT INTO memberships (organization_id, user_id, roles, resources) VALUES ($1, $2, $3, '{*}')
        ON CONFLICT (organization_id, user_id) DO NOTHING

@@ -36,7 +36,10 @@ export class ProvisioningResolver {
 
   /** Pending invitations. */
   @Query(() => [Invitation])
-  invitations(@CurrentCaller() caller: Caller, @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string): Promise<Invitation[]> {
+  invitations(
+    @CurrentCaller() caller: Caller,
+    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
+  ): Promise<Invitation[]> {
     return this.provisioning.invitations(caller, organizationId);
   }
 
@@ -46,7 +49,10 @@ export class ProvisioningResolver {
   }
 
   @Query(() => [Membership])
-  members(@CurrentCaller() caller: Caller, @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string): Promise<Membership[]> {
+  members(
+    @CurrentCaller() caller: Caller,
+    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
+  ): Promise<Membership[]> {
     return this.provisioning.members(caller, organizationId);
   }
 
@@ -59,7 +65,10 @@ export class ProvisioningResolver {
     @Args('userId', { type: () => ID, nullable: true }, UuidPipe) userId?: string,
     @Args('email', { type: () => String, nullable: true }) email?: string,
   ): Promise<string[]> {
-    const found = await this.provisioning.rolesOf(caller, organizationId, { userId: userId ?? undefined, email: email?.slice(0, 320) ?? undefined });
+    const found = await this.provisioning.rolesOf(caller, organizationId, {
+      userId: userId ?? undefined,
+      email: email?.slice(0, 320) ?? undefined,
+    });
     return found?.roles ?? [];
   }
 }

@@ -122,7 +122,11 @@ export class ProvisioningService {
         actor: actorOf(caller),
         action: 'member.roles_changed',
         targetId: input.userId,
-        details: { from: before, to: { roles: membership.roles, resources: membership.resources }, manual: membership.rolesManagedManually },
+        details: {
+          from: before,
+          to: { roles: membership.roles, resources: membership.resources },
+          manual: membership.rolesManagedManually,
+        },
       });
       return membership;
     });
@@ -188,7 +192,15 @@ export class ProvisioningService {
     const account = { email: profile.email, firstName: profile.firstName ?? row.first_name, lastName: profile.lastName ?? row.last_name };
     const namesChanged = row.account_id !== null && (account.firstName !== row.first_name || account.lastName !== row.last_name);
     // A returning member with nothing to change: recording the login on the identity is all.
-    if (!decision.newAccount && !decision.linkIdentity && !decision.newEmail && !namesChanged && !decision.newMembership && !decision.rolesChanged && !profile.groupsUnavailable) {
+    if (
+      !decision.newAccount &&
+      !decision.linkIdentity &&
+      !decision.newEmail &&
+      !namesChanged &&
+      !decision.newMembership &&
+      !decision.rolesChanged &&
+      !profile.groupsUnavailable
+    ) {
       await this.repository.touchIdentity(identity);
       return { userId: row.account_id!, organizationId, email: row.account_email!, roles: decision.roles };
     }
@@ -267,7 +279,8 @@ export class ProvisioningService {
     if (!decision.newMembership) return { userId: row.account_id!, organizationId, email: row.account_email!, roles: decision.roles };
     let created = false;
     const member = await this.dataSource.transaction(async (manager) => {
-      const userId = row.account_id ?? (await this.repository.upsertAccount(manager, organizationId, { email, firstName: null, lastName: null })).id;
+      const userId =
+        row.account_id ?? (await this.repository.upsertAccount(manager, organizationId, { email, firstName: null, lastName: null })).id;
       const admitted = await this.admit(manager, organizationId, userId, decision, { method });
       created = admitted.created;
       if (created) await this.rolesCache.announceChange(manager, organizationId);
@@ -278,14 +291,20 @@ export class ProvisioningService {
   }
 
   /** The facts of an SSO login and the decision on them; throws LoginRefusedError when refused. */
-  private async decide(connection: Connection, profile: SsoProfile, identity: LoginIdentity): Promise<{ row: LoginFactsRow; decision: Admission }> {
+  private async decide(
+    connection: Connection,
+    profile: SsoProfile,
+    identity: LoginIdentity,
+  ): Promise<{ row: LoginFactsRow; decision: Admission }> {
     const domain = emailDomain(profile.email) ?? '';
     const row = await this.repository.loginFacts(connection.organizationId, identity, profile.email, domain);
     const emailTrusted = isEmailTrusted(profile.emailVerified, {
       presetVouchesForOwnDomains: PRESETS[connection.type].vouchesForEmailsInOwnDomains,
       inOrganizationDomains: row.in_organization_domains,
     });
-    const decision = decideLogin(factsOf(row, { via: 'sso', email: profile.email, emailDomain: domain, emailTrusted, groups: profile.groups }));
+    const decision = decideLogin(
+      factsOf(row, { via: 'sso', email: profile.email, emailDomain: domain, emailTrusted, groups: profile.groups }),
+    );
     if (!decision.admitted) throw new LoginRefusedError(decision.code, decision.detail);
     return { row, decision };
   }
@@ -314,7 +333,11 @@ export class ProvisioningService {
   }
 
   /** The account's new names and email; an email another account took meanwhile is refused, never merged. */
-  private async updateAccount(manager: EntityManager, userId: string, account: { email: string; firstName: string | null; lastName: string | null }) {
+  private async updateAccount(
+    manager: EntityManager,
+    userId: string,
+    account: { email: string; firstName: string | null; lastName: string | null },
+  ) {
     try {
       await manager.transaction((savepoint) => this.repository.updateAccount(savepoint, userId, account));
     } catch (error) {
@@ -353,17 +376,18 @@ export class ProvisioningService {
 }
 
 /** The decision's facts from the login's one read and what the way in knows. */
-function factsOf(
-  row: LoginFactsRow,
-  known: Pick<LoginFacts, 'via' | 'email' | 'emailDomain' | 'emailTrusted' | 'groups'>,
-): LoginFacts {
+function factsOf(row: LoginFactsRow, known: Pick<LoginFacts, 'via' | 'email' | 'emailDomain' | 'emailTrusted' | 'groups'>): LoginFacts {
   return {
     ...known,
     organization: { jitProvisioning: row.jit_provisioning, defaultRole: row.default_role },
     emailInOrganizationDomains: row.in_organization_domains,
-    account: row.account_id === null ? null : { id: row.account_id, email: row.account_email!, foundBy: row.found_by_identity ? 'identity' : 'email' },
+    account:
+      row.account_id === null
+        ? null
+        : { id: row.account_id, email: row.account_email!, foundBy: row.found_by_identity ? 'identity' : 'email' },
     emailUsedByAnotherAccount: row.email_used_by_another,
-    membership: row.membership_id === null ? null : { roles: row.membership_roles!, rolesManagedManually: row.roles_managed_manually ?? false },
+    membership:
+      row.membership_id === null ? null : { roles: row.membership_roles!, rolesManagedManually: row.roles_managed_manually ?? false },
     invitation: row.invitation_id === null ? null : { id: row.invitation_id, role: row.invitation_role! },
     mappedRoles: row.mapped_roles,
   };

@@ -69,7 +69,8 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
     this.metrics.rolesCacheLookup('miss');
     const generation = this.generationOf(organizationId);
     const value = await load();
-    if (this.listening && this.generationOf(organizationId) === generation) this.entries.set(`${organizationId}|${key}`, { generation, value });
+    if (this.listening && this.generationOf(organizationId) === generation)
+      this.entries.set(`${organizationId}|${key}`, { generation, value });
     return value;
   }
 
@@ -125,7 +126,8 @@ export class RolesCache implements OnModuleInit, OnApplicationShutdown {
     closeAtOnce(client);
     if (this.stopped) return;
     // Once per outage, not once per failed reconnection.
-    if (wasListening) this.logger.warn(`roles cache off until PostgreSQL LISTEN is back: ${error instanceof Error ? error.message : 'connection ended'}`);
+    if (wasListening)
+      this.logger.warn(`roles cache off until PostgreSQL LISTEN is back: ${error instanceof Error ? error.message : 'connection ended'}`);
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = undefined;
       void this.listen();

@@ -35,9 +35,9 @@ export class RolesController {
   constructor(private readonly provisioning: ProvisioningService) {}
 
   @Get('users/:userId/roles')
-  @ApiOperation({ summary: 'A member\'s roles, by user id (API key with scope roles:read)' })
+  @ApiOperation({ summary: "A member's roles, by user id (API key with scope roles:read)" })
   @ApiParam({ name: 'userId', format: 'uuid' })
-  @ApiResponse({ status: 200, description: 'the member\'s roles', schema: MEMBER_ROLES })
+  @ApiResponse({ status: 200, description: "the member's roles", schema: MEMBER_ROLES })
   async byUserId(
     @CurrentCaller() caller: Caller,
     @Param('organizationId', UuidPipe) organizationId: string,
@@ -47,9 +47,9 @@ export class RolesController {
   }
 
   @Get('roles')
-  @ApiOperation({ summary: 'A member\'s roles, by email (API key with scope roles:read)' })
+  @ApiOperation({ summary: "A member's roles, by email (API key with scope roles:read)" })
   @ApiQuery({ name: 'email', required: true })
-  @ApiResponse({ status: 200, description: 'the member\'s roles', schema: MEMBER_ROLES })
+  @ApiResponse({ status: 200, description: "the member's roles", schema: MEMBER_ROLES })
   async byEmail(
     @CurrentCaller() caller: Caller,
     @Param('organizationId', UuidPipe) organizationId: string,

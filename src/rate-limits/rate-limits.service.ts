@@ -101,6 +101,6 @@ export class RateLimitsService {
       clearExpiredByTimeout: false,
       insuranceLimiter: new RateLimiterMemory(options),
     });
-    return new RLWrapperTimeouts({ limiter: store, timeoutMs: STORE_TIMEOUT_MS }) as unknown as RateLimiterAbstract;
+    return new RLWrapperTimeouts({ limiter: store, timeoutMs: STORE_TIMEOUT_MS });
   }
 }

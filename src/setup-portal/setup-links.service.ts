@@ -79,7 +79,12 @@ export class SetupLinksService {
       if (!link) throw new NotFoundError('setup link');
       if (!link.revokedAt) await manager.update(SetupLink, { id }, { revokedAt: new Date() });
       await manager.delete(SetupSession, { setupLinkId: id });
-      await this.audit.record(manager, { organizationId: link.organizationId, actor: actorOf(caller), action: 'setup_link.revoked', targetId: id });
+      await this.audit.record(manager, {
+        organizationId: link.organizationId,
+        actor: actorOf(caller),
+        action: 'setup_link.revoked',
+        targetId: id,
+      });
       return true;
     });
   }
@@ -105,7 +110,12 @@ export class SetupLinksService {
       const link = rows[0][0];
       if (!link) return null;
       await manager.insert(SetupSession, { setupLinkId: link.id, tokenHash: session.hash, lastSeenAt: new Date() });
-      await this.audit.record(manager, { organizationId: link.organization_id, actor: `setup_link:${link.id}`, action: 'setup_link.opened', targetId: link.id });
+      await this.audit.record(manager, {
+        organizationId: link.organization_id,
+        actor: `setup_link:${link.id}`,
+        action: 'setup_link.opened',
+        targetId: link.id,
+      });
       return link;
     });
     if (opened) return { sessionToken: session.token };

@@ -4,7 +4,16 @@ import type { CookieOptions, Request, Response } from 'express';
 import { SetupLinksService, SETUP_SESSION_IDLE_MINUTES, type SetupLinkRefusal, type SetupPortal } from './setup-links.service';
 import { SetupProgress } from './setup-progress';
 import { PORTAL_SCRIPT, PORTAL_STYLE, plainPortalPage, stepPath, type SetupStep } from './pages/layout';
-import { domainsPage, identityProviderPage, requireSsoPage, rolesPage, summaryPage, testPage, type FormError, type IdpFormValues } from './pages/steps';
+import {
+  domainsPage,
+  identityProviderPage,
+  requireSsoPage,
+  rolesPage,
+  summaryPage,
+  testPage,
+  type FormError,
+  type IdpFormValues,
+} from './pages/steps';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { AppError, BadInputError } from '../common/errors';
 import { escapeHtml } from '../common/html';
@@ -24,10 +33,26 @@ import { ConnectionTestsService } from '../connection-tests/connection-tests.ser
 export const SETUP_COOKIE = 'sso_setup';
 
 const REFUSALS: Record<SetupLinkRefusal | 'no_session', { status: number; title: string; text: string }> = {
-  unknown: { status: 404, title: 'This setup link does not work', text: 'The link is not known. Check that it was copied whole, or ask whoever sent it for a new one.' },
-  expired: { status: 410, title: 'This setup link has expired', text: 'Setup links work for a limited time. Ask whoever sent it for a new one.' },
-  revoked: { status: 410, title: 'This setup link was withdrawn', text: 'Whoever sent it has revoked it. Ask them for a new one if you still need to set up SSO.' },
-  used: { status: 410, title: 'This setup link was already used', text: 'A setup link opens once, in one browser. Continue in the browser where you opened it, or ask for a new link.' },
+  unknown: {
+    status: 404,
+    title: 'This setup link does not work',
+    text: 'The link is not known. Check that it was copied whole, or ask whoever sent it for a new one.',
+  },
+  expired: {
+    status: 410,
+    title: 'This setup link has expired',
+    text: 'Setup links work for a limited time. Ask whoever sent it for a new one.',
+  },
+  revoked: {
+    status: 410,
+    title: 'This setup link was withdrawn',
+    text: 'Whoever sent it has revoked it. Ask them for a new one if you still need to set up SSO.',
+  },
+  used: {
+    status: 410,
+    title: 'This setup link was already used',
+    text: 'A setup link opens once, in one browser. Continue in the browser where you opened it, or ask for a new link.',
+  },
   no_session: {
     status: 401,
     title: 'Your setup session has ended',
@@ -130,14 +155,23 @@ export class SetupPortalController {
       response,
       async () => {
         const domain = await this.domains.verify(portal.caller, id);
-        this.backTo(response, 'domains', domain.status === DomainStatus.VERIFIED ? `${domain.domain} is verified.` : `${domain.domain} is not verified yet.`);
+        this.backTo(
+          response,
+          'domains',
+          domain.status === DomainStatus.VERIFIED ? `${domain.domain} is verified.` : `${domain.domain} is not verified yet.`,
+        );
       },
       (error) => this.renderDomains(portal, request, response, { error }),
     );
   }
 
   @Get('identity-provider')
-  async identityProviderStep(@Req() request: Request, @Res() response: Response, @Query('type') type?: string, @Query('flash') flash?: string): Promise<void> {
+  async identityProviderStep(
+    @Req() request: Request,
+    @Res() response: Response,
+    @Query('type') type?: string,
+    @Query('flash') flash?: string,
+  ): Promise<void> {
     const portal = await this.portal(request, response);
     if (portal) await this.renderIdentityProvider(portal, request, response, { type, flash });
   }
@@ -161,7 +195,12 @@ export class SetupPortalController {
           const input = await validateInput(UpdateConnectionInput, { ...settings, clientId: values.clientId ?? undefined });
           await this.connections.update(portal.caller, existing.id, input);
         } else {
-          const input = await validateInput(CreateConnectionInput, { ...settings, organizationId: portal.organization.id, type, clientId: values.clientId ?? '' });
+          const input = await validateInput(CreateConnectionInput, {
+            ...settings,
+            organizationId: portal.organization.id,
+            type,
+            clientId: values.clientId ?? '',
+          });
           await this.connections.create(portal.caller, input, { id: portal.link.connectionId });
         }
         this.backTo(response, 'test', 'Connection saved. Now test a sign-in.');
@@ -176,7 +215,16 @@ export class SetupPortalController {
     if (!portal) return;
     const progress = await this.progress.of(portal);
     const tests = progress.connection ? await this.connectionTests.list(portal.caller, progress.connection.id, 1) : [];
-    const latest = tests[0] ? { at: tests[0].createdAt, succeeded: tests[0].succeeded, email: tests[0].email, groups: tests[0].groups, roles: tests[0].roles, problems: tests[0].problems } : null;
+    const latest = tests[0]
+      ? {
+          at: tests[0].createdAt,
+          succeeded: tests[0].succeeded,
+          email: tests[0].email,
+          groups: tests[0].groups,
+          roles: tests[0].roles,
+          problems: tests[0].problems,
+        }
+      : null;
     this.sendPage(response, 200, testPage(progress.frame('test', flash), this.csrf(request), progress.connection !== null, latest));
   }
 
@@ -184,7 +232,9 @@ export class SetupPortalController {
   async startTest(@Req() request: Request, @Res() response: Response): Promise<void> {
     const portal = await this.portal(request, response, { form: true });
     if (!portal) return;
-    const started = await this.connectionTests.start(portal.caller, portal.link.connectionId, { continueUrl: `${this.config.publicUrl}/setup/test` });
+    const started = await this.connectionTests.start(portal.caller, portal.link.connectionId, {
+      continueUrl: `${this.config.publicUrl}/setup/test`,
+    });
     response.redirect(303, started.url);
   }
 
@@ -202,7 +252,11 @@ export class SetupPortalController {
     await this.attempt(
       response,
       async () => {
-        const input = await validateInput(CreateRoleMappingInput, { ...typed, name: typed.name || undefined, connectionId: portal.link.connectionId });
+        const input = await validateInput(CreateRoleMappingInput, {
+          ...typed,
+          name: typed.name || undefined,
+          connectionId: portal.link.connectionId,
+        });
         await this.roleMappings.create(portal.caller, input);
         this.backTo(response, 'roles', `Members of ${typed.idpGroupId} now get the role ${typed.role}.`);
       },
@@ -231,7 +285,10 @@ export class SetupPortalController {
     await this.attempt(
       response,
       async () => {
-        const input = await validateInput(UpdateOrganizationInput, { defaultRole: bodyText(request, 'defaultRole'), jitProvisioning: bodyText(request, 'jitProvisioning') === 'on' });
+        const input = await validateInput(UpdateOrganizationInput, {
+          defaultRole: bodyText(request, 'defaultRole'),
+          jitProvisioning: bodyText(request, 'jitProvisioning') === 'on',
+        });
         await this.organizations.update(portal.caller, portal.organization.id, input);
         this.backTo(response, 'roles', 'Saved.');
       },
@@ -260,7 +317,12 @@ export class SetupPortalController {
     );
   }
 
-  private async renderDomains(portal: SetupPortal, request: Request, response: Response, state: { error?: FormError; typed?: string; flash?: string }): Promise<void> {
+  private async renderDomains(
+    portal: SetupPortal,
+    request: Request,
+    response: Response,
+    state: { error?: FormError; typed?: string; flash?: string },
+  ): Promise<void> {
     const progress = await this.progress.of(portal);
     const page = domainsPage(progress.frame('domains', state.flash), this.csrf(request), progress.domains, state.error, state.typed);
     this.sendPage(response, state.error ? 400 : 200, page);
@@ -286,15 +348,25 @@ export class SetupPortalController {
     const connectionRef = { id: portal.link.connectionId };
     const page = identityProviderPage(progress.frame('identity-provider', state.flash), this.csrf(request), {
       type: chosen as ConnectionType | null,
-      existing: existing ? { type: existing.type, clientSecretHint: existing.clientSecretHint, verified: existing.verifiedAt !== null } : null,
+      existing: existing
+        ? { type: existing.type, clientSecretHint: existing.clientSecretHint, verified: existing.verifiedAt !== null }
+        : null,
       values,
-      guide: { redirectUri: this.connections.redirectUri(connectionRef), initiateLoginUri: this.connections.initiateLoginUri(connectionRef) },
+      guide: {
+        redirectUri: this.connections.redirectUri(connectionRef),
+        initiateLoginUri: this.connections.initiateLoginUri(connectionRef),
+      },
       error: state.error,
     });
     this.sendPage(response, state.error ? 400 : 200, page);
   }
 
-  private async renderRoles(portal: SetupPortal, request: Request, response: Response, state: { error?: FormError; typed?: Record<string, string>; flash?: string }): Promise<void> {
+  private async renderRoles(
+    portal: SetupPortal,
+    request: Request,
+    response: Response,
+    state: { error?: FormError; typed?: Record<string, string>; flash?: string },
+  ): Promise<void> {
     const progress = await this.progress.of(portal);
     const organization = await this.organizations.get(portal.caller, portal.organization.id);
     const page = rolesPage(progress.frame('roles', state.flash), this.csrf(request), {
@@ -309,7 +381,12 @@ export class SetupPortalController {
     this.sendPage(response, state.error ? 400 : 200, page);
   }
 
-  private async renderRequireSso(portal: SetupPortal, request: Request, response: Response, state: { error?: FormError; flash?: string }): Promise<void> {
+  private async renderRequireSso(
+    portal: SetupPortal,
+    request: Request,
+    response: Response,
+    state: { error?: FormError; flash?: string },
+  ): Promise<void> {
     const progress = await this.progress.of(portal);
     const page = requireSsoPage(progress.frame('require-sso', state.flash), this.csrf(request), {
       ssoRequired: progress.organization.ssoRequired,
@@ -338,7 +415,10 @@ export class SetupPortalController {
       this.sendPage(
         response,
         403,
-        plainPortalPage('This form has expired', `<p>The form was not sent from this setup session. <a href="/setup">Go back to the setup</a> and try again.</p>`),
+        plainPortalPage(
+          'This form has expired',
+          `<p>The form was not sent from this setup session. <a href="/setup">Go back to the setup</a> and try again.</p>`,
+        ),
       );
       return null;
     }
@@ -351,7 +431,10 @@ export class SetupPortalController {
       await change();
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      const formError = error instanceof BadInputError ? { field: error.field, message: `${humanField(error.field)} ${error.message.slice(error.field.length + 2)}` } : { field: '', message: error.message };
+      const formError =
+        error instanceof BadInputError
+          ? { field: error.field, message: `${humanField(error.field)} ${error.message.slice(error.field.length + 2)}` }
+          : { field: '', message: error.message };
       if (!response.headersSent) await showError(formError);
     }
   }

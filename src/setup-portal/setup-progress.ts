@@ -47,15 +47,30 @@ export class SetupProgress {
         done: verifiedDomains.length > 0,
         detail: domains.length ? `${verifiedDomains.length} of ${domains.length} verified` : 'No domain added yet',
       },
-      { step: 'identity-provider', label: 'Connect your identity provider', done: connection !== null, detail: connection ? connection.name : 'Not connected yet' },
+      {
+        step: 'identity-provider',
+        label: 'Connect your identity provider',
+        done: connection !== null,
+        detail: connection ? connection.name : 'Not connected yet',
+      },
       {
         step: 'test',
         label: 'Test a sign-in',
         done: connection?.verifiedAt != null,
         detail: connection?.verifiedAt ? `Worked on ${connection.verifiedAt.toUTCString()}` : 'No successful test sign-in yet',
       },
-      { step: 'roles', label: 'Map groups to roles (optional)', done: mappings.length > 0, detail: `${mappings.length} mapping${mappings.length === 1 ? '' : 's'}; default role ${organization.defaultRole}` },
-      { step: 'require-sso', label: 'Require SSO (optional)', done: organization.ssoRequired, detail: organization.ssoRequired ? 'Required' : 'Not required' },
+      {
+        step: 'roles',
+        label: 'Map groups to roles (optional)',
+        done: mappings.length > 0,
+        detail: `${mappings.length} mapping${mappings.length === 1 ? '' : 's'}; default role ${organization.defaultRole}`,
+      },
+      {
+        step: 'require-sso',
+        label: 'Require SSO (optional)',
+        done: organization.ssoRequired,
+        detail: organization.ssoRequired ? 'Required' : 'Not required',
+      },
     ];
     const done = new Set<SetupStep>(items.filter((item) => item.done).map((item) => item.step));
     return {
@@ -71,5 +86,12 @@ export class SetupProgress {
 
 function domainRow(domain: Domain): DomainRow {
   const record = verificationRecordFor(domain.domain, domain.verificationToken);
-  return { id: domain.id, domain: domain.domain, status: domain.status, recordName: record.name, recordValue: record.value, verificationError: domain.verificationError };
+  return {
+    id: domain.id,
+    domain: domain.domain,
+    status: domain.status,
+    recordName: record.name,
+    recordValue: record.value,
+    verificationError: domain.verificationError,
+  };
 }

@@ -5,7 +5,11 @@ import { queryDatabase } from '../support/database';
  * What a fault must never leave behind: a user, identity or session without the membership it
  * belongs to (a half-written login), and a session handed out that does not resolve.
  */
-export async function assertConsistent(databaseUrl: string, serviceUrl: string, handedOut: { token: string; loggedOut: boolean }[]): Promise<void> {
+export async function assertConsistent(
+  databaseUrl: string,
+  serviceUrl: string,
+  handedOut: { token: string; loggedOut: boolean }[],
+): Promise<void> {
   const orphans = await queryDatabase<{ kind: string; id: string }>(
     databaseUrl,
     `SELECT 'user without membership' AS kind, u.id::text AS id FROM users u

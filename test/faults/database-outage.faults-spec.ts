@@ -103,7 +103,10 @@ describe('the service cut off from PostgreSQL', () => {
       if (response.status !== 200) firstRefusal = { response, sentAt, ms };
       else {
         // Only the cached answer, and only before the bound.
-        expect({ roles: ((await response.json()) as { roles: string[] }).roles, inTime: sentAt - frozenAt < DETECTION_BOUND_MS }).toEqual({ roles: ['editor'], inTime: true });
+        expect({ roles: ((await response.json()) as { roles: string[] }).roles, inTime: sentAt - frozenAt < DETECTION_BOUND_MS }).toEqual({
+          roles: ['editor'],
+          inTime: true,
+        });
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
@@ -156,12 +159,18 @@ describe('the service cut off from PostgreSQL', () => {
     expect(callbackLines).toHaveLength(1);
     expect(JSON.stringify(callbackLines[0])).not.toMatch(/\n\s+at /);
 
-    const initiateDuring = await timed(() => fetch(`${through.url}/sso/initiate/${org.connectionId}`, { redirect: 'manual', headers: { accept: 'application/json' } }));
+    const initiateDuring = await timed(() =>
+      fetch(`${through.url}/sso/initiate/${org.connectionId}`, { redirect: 'manual', headers: { accept: 'application/json' } }),
+    );
     expect(await expectUnavailable(initiateDuring.value, initiateDuring.ms)).toMatchObject({ error: 'service_unavailable' });
     const me = await timed(() => fetch(`${through.url}/auth/me`, { headers: { authorization: `Bearer ${signedIn.token}` } }));
     await expectUnavailable(me.value, me.ms);
     const magicLink = await timed(() =>
-      fetch(`${through.url}/auth/magic-link`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `cat@${org.domain}` }) }),
+      fetch(`${through.url}/auth/magic-link`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: `cat@${org.domain}` }),
+      }),
     );
     await expectUnavailable(magicLink.value, magicLink.ms);
     const roles = await timed(getRoles);

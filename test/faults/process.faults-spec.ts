@@ -46,7 +46,11 @@ function subreaperCommand(): string[] | undefined {
   } catch {
     return undefined;
   }
-  return ['python3', '-c', 'import ctypes, signal, subprocess, sys; ctypes.CDLL(None).prctl(36, 1, 0, 0, 0); subprocess.Popen(sys.argv[1:]); signal.pause()'];
+  return [
+    'python3',
+    '-c',
+    'import ctypes, signal, subprocess, sys; ctypes.CDLL(None).prctl(36, 1, 0, 0, 0); subprocess.Popen(sys.argv[1:]); signal.pause()',
+  ];
 }
 
 /** The pid of the process running `program` among `parent`'s children. */
@@ -82,31 +86,37 @@ describe('the service killed and started again (embedded PostgreSQL)', () => {
 
   const subreaper = subreaperCommand();
   if (!subreaper) {
-    console.warn('\n!!!! SKIPPED: no python3 that can call prctl(PR_SET_CHILD_SUBREAPER): the orphan-under-a-subreaper fault is not tested !!!!\n');
+    console.warn(
+      '\n!!!! SKIPPED: no python3 that can call prctl(PR_SET_CHILD_SUBREAPER): the orphan-under-a-subreaper fault is not tested !!!!\n',
+    );
   }
-  (subreaper ? it : it.skip)('stops a postgres orphaned under a subreaper supervisor (tini -s, systemd --user) and starts', async () => {
-    const dataDir = dataFolder('sso-faults-subreaper-');
-    try {
-      const supervised = await startService({ DATA_DIR: dataDir }, { command: subreaper });
-      await waitForHealth(supervised, 60_000);
-      const servicePid = childRunning(supervised.child.pid!, 'main.js')!;
-      expect(servicePid).toBeGreaterThan(0);
-      process.kill(servicePid, 'SIGKILL');
-      // The postgres lives on, adopted by the supervisor, which is alive.
-      await eventually(() => expect(childRunning(supervised.child.pid!, 'bin/postgres')).toBeGreaterThan(0), { timeoutMs: 10_000 });
+  (subreaper ? it : it.skip)(
+    'stops a postgres orphaned under a subreaper supervisor (tini -s, systemd --user) and starts',
+    async () => {
+      const dataDir = dataFolder('sso-faults-subreaper-');
+      try {
+        const supervised = await startService({ DATA_DIR: dataDir }, { command: subreaper });
+        await waitForHealth(supervised, 60_000);
+        const servicePid = childRunning(supervised.child.pid!, 'main.js')!;
+        expect(servicePid).toBeGreaterThan(0);
+        process.kill(servicePid, 'SIGKILL');
+        // The postgres lives on, adopted by the supervisor, which is alive.
+        await eventually(() => expect(childRunning(supervised.child.pid!, 'bin/postgres')).toBeGreaterThan(0), { timeoutMs: 10_000 });
 
-      const restarted = await startService({ DATA_DIR: dataDir });
-      await waitForHealth(restarted, 60_000);
-      expect(restarted.output()).toContain('orphaned embedded PostgreSQL');
-      expect(restarted.output()).not.toMatch(/\n\s+at /);
-      restarted.child.kill('SIGTERM');
-      expect(await restarted.exited).toBe(0);
-      expect(postgresProcessesFor(dataDir)).toEqual([]);
-      supervised.child.kill('SIGKILL');
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  }, 120_000);
+        const restarted = await startService({ DATA_DIR: dataDir });
+        await waitForHealth(restarted, 60_000);
+        expect(restarted.output()).toContain('orphaned embedded PostgreSQL');
+        expect(restarted.output()).not.toMatch(/\n\s+at /);
+        restarted.child.kill('SIGTERM');
+        expect(await restarted.exited).toBe(0);
+        expect(postgresProcessesFor(dataDir)).toEqual([]);
+        supervised.child.kill('SIGKILL');
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    120_000,
+  );
 
   it('refuses to start beside a running instance on the same folder with one line naming it', async () => {
     const dataDir = dataFolder('sso-faults-twice-');
@@ -117,7 +127,10 @@ describe('the service killed and started again (embedded PostgreSQL)', () => {
       expect(await second.exited).toBe(1);
       const lines = second.output().trim().split('\n');
       expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0])).toMatchObject({ level: 60, msg: expect.stringContaining(`${join(dataDir, 'postgres')} is in use by another running instance`) });
+      expect(JSON.parse(lines[0])).toMatchObject({
+        level: 60,
+        msg: expect.stringContaining(`${join(dataDir, 'postgres')} is in use by another running instance`),
+      });
       // The running one is untouched.
       expect((await fetch(`${running.url}/health`)).status).toBe(200);
       running.child.kill('SIGTERM');

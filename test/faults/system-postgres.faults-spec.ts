@@ -35,7 +35,9 @@ function missingPrerequisite(): string | undefined {
 
 const missing = missingPrerequisite();
 if (missing) {
-  console.warn(`\n${'!'.repeat(100)}\n!!!! SKIPPED: the faults on the system PostgreSQL 15 (restart and stop under load): ${missing}\n${'!'.repeat(100)}\n`);
+  console.warn(
+    `\n${'!'.repeat(100)}\n!!!! SKIPPED: the faults on the system PostgreSQL 15 (restart and stop under load): ${missing}\n${'!'.repeat(100)}\n`,
+  );
 }
 
 function pgctl(action: 'restart' | 'stop' | 'start'): void {
@@ -58,10 +60,14 @@ function pgctl(action: 'restart' | 'stop' | 'start'): void {
    */
   const rolesStatus = () =>
     new Promise<number>((resolve, reject) => {
-      const request = httpGet(rolesUrl(), { agent: false, headers: { authorization: `Bearer ${org.rolesKey}` }, timeout: 20_000 }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
+      const request = httpGet(
+        rolesUrl(),
+        { agent: false, headers: { authorization: `Bearer ${org.rolesKey}` }, timeout: 20_000 },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
       request.on('error', reject);
     });
 

@@ -24,6 +24,7 @@ export class TestDnsServer {
   ) {}
 
   static async start(): Promise<TestDnsServer> {
+    // eslint-disable-next-line prefer-const -- the handler reads it before it is assigned
     let instance: TestDnsServer | undefined;
     const server = createServer({
       udp: true,

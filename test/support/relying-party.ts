@@ -34,7 +34,7 @@ export class RelyingParty {
     if (options.tokenHost) {
       const from = new URL(issuer).origin;
       const to = options.tokenHost;
-      config[oidc.customFetch] = (url, init) => fetch(url.startsWith(from) ? to + url.slice(from.length) : url, init as RequestInit);
+      config[oidc.customFetch] = (url, init) => fetch(url.startsWith(from) ? to + url.slice(from.length) : url, init);
     }
     return new RelyingParty(config, client.redirectUri);
   }

@@ -34,7 +34,10 @@ export function killLeftoverServices(): void {
  * Runs the built service with `env` (and PATH), its output collected. `command` wraps it (e.g. a
  * supervisor); `spawnOptions` may put it in a process group of its own.
  */
-export async function startService(env: Record<string, string>, options: { command?: string[]; spawnOptions?: SpawnOptions } = {}): Promise<RunningService> {
+export async function startService(
+  env: Record<string, string>,
+  options: { command?: string[]; spawnOptions?: SpawnOptions } = {},
+): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
   const [program, ...args] = [...(options.command ?? []), process.execPath, SERVICE_MAIN];
   const child = spawn(program, args, {

@@ -16,24 +16,54 @@ export interface SsoOrganization {
  * An organization with a verified domain, a GENERIC_OIDC connection to the rogue IdP (which signs
  * in whoever it is told) and a roles:read key: the least a login and a roles lookup need.
  */
-export async function createSsoOrganization(serviceUrl: string, rogue: RogueIdp, connection: Record<string, unknown> = { discoveryUrl: rogue.discoveryUrl }): Promise<SsoOrganization> {
+export async function createSsoOrganization(
+  serviceUrl: string,
+  rogue: RogueIdp,
+  connection: Record<string, unknown> = { discoveryUrl: rogue.discoveryUrl },
+): Promise<SsoOrganization> {
   const domain = `faults-${randomBytes(4).toString('hex')}.com`;
-  const { createOrganization } = await graphqlOk(serviceUrl, PLATFORM_KEY, 'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }', { name: `Faults ${domain}` });
+  const { createOrganization } = await graphqlOk(
+    serviceUrl,
+    PLATFORM_KEY,
+    'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }',
+    { name: `Faults ${domain}` },
+  );
   const organizationId = createOrganization.id as string;
-  const { addDomain } = await graphqlOk(serviceUrl, PLATFORM_KEY, 'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }', { id: organizationId, domain });
+  const { addDomain } = await graphqlOk(
+    serviceUrl,
+    PLATFORM_KEY,
+    'mutation($id: ID!, $domain: String!) { addDomain(organizationId: $id, domain: $domain) { id } }',
+    { id: organizationId, domain },
+  );
   // Where domains must be proven first, the platform key vouches for this one; elsewhere the mutation does not exist.
   await graphql(serviceUrl, PLATFORM_KEY, 'mutation($id: ID!) { markDomainVerified(id: $id) { id } }', { id: addDomain.id });
-  const { createConnection } = await graphqlOk(serviceUrl, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-    input: { organizationId, type: 'GENERIC_OIDC', clientId: 'faults-app', clientSecret: 'faults-secret', ...connection },
-  });
-  const { createApiKey } = await graphqlOk(serviceUrl, PLATFORM_KEY, 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }', {
-    input: { organizationId, scopes: ['roles:read'] },
-  });
+  const { createConnection } = await graphqlOk(
+    serviceUrl,
+    PLATFORM_KEY,
+    'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
+    {
+      input: { organizationId, type: 'GENERIC_OIDC', clientId: 'faults-app', clientSecret: 'faults-secret', ...connection },
+    },
+  );
+  const { createApiKey } = await graphqlOk(
+    serviceUrl,
+    PLATFORM_KEY,
+    'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
+    {
+      input: { organizationId, scopes: ['roles:read'] },
+    },
+  );
   return { organizationId, connectionId: createConnection.id, domain, rolesKey: createApiKey.secret };
 }
 
 /** A login through the rogue IdP as `email`: the callback's response and the session token it set, if any. */
-export async function signInThroughRogue(serviceUrl: string, rogue: RogueIdp, connectionId: string, email: string, accept = 'application/json') {
+export async function signInThroughRogue(
+  serviceUrl: string,
+  rogue: RogueIdp,
+  connectionId: string,
+  email: string,
+  accept = 'application/json',
+) {
   const browser = new TestBrowser();
   rogue.behaviour.claims = { sub: email, email, email_verified: true };
   const initiate = await browser.get(`${serviceUrl}/sso/initiate/${connectionId}`, { accept });

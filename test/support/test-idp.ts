@@ -149,8 +149,7 @@ export class CookieJar {
 
   headerFor(url: URL): string | undefined {
     const matching = [...this.cookies.values()].filter(
-      ({ path }) =>
-        url.pathname === path || url.pathname.startsWith(path.endsWith('/') ? path : `${path}/`),
+      ({ path }) => url.pathname === path || url.pathname.startsWith(path.endsWith('/') ? path : `${path}/`),
     );
     return matching.length ? matching.map(({ name, value }) => `${name}=${value}`).join('; ') : undefined;
   }
@@ -165,11 +164,7 @@ interface OidcProviderInteraction {
 interface OidcProvider {
   callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<OidcProviderInteraction>;
-  interactionFinished(
-    req: IncomingMessage,
-    res: ServerResponse,
-    result: { login: { accountId: string } },
-  ): Promise<void>;
+  interactionFinished(req: IncomingMessage, res: ServerResponse, result: { login: { accountId: string } }): Promise<void>;
   on(event: 'server_error', listener: (ctx: unknown, error: unknown) => void): unknown;
 }
 type OidcProviderConstructor = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
@@ -233,11 +228,19 @@ function generateSigningKeys(algs: string[], kids?: string[]): Promise<JWK[]> {
 }
 
 /** The client id and credentials a token request carries, by where it carries them. */
-function presentedCredentials(req: IncomingMessage, body: URLSearchParams): { clientId?: string; basic: boolean; secretInBody: boolean; clientIdInBody: boolean } {
+function presentedCredentials(
+  req: IncomingMessage,
+  body: URLSearchParams,
+): { clientId?: string; basic: boolean; secretInBody: boolean; clientIdInBody: boolean } {
   const authorization = req.headers.authorization;
   const basic = authorization?.startsWith('Basic ') ?? false;
   const fromHeader = basic ? decodeURIComponent(Buffer.from(authorization!.slice(6), 'base64').toString('utf8').split(':')[0]) : undefined;
-  return { clientId: fromHeader ?? body.get('client_id') ?? undefined, basic, secretInBody: body.has('client_secret'), clientIdInBody: body.has('client_id') };
+  return {
+    clientId: fromHeader ?? body.get('client_id') ?? undefined,
+    basic,
+    secretInBody: body.has('client_secret'),
+    clientIdInBody: body.has('client_id'),
+  };
 }
 
 /** Entra object ids are GUIDs; derive a stable one from the sub so tests can predict it. */
@@ -262,7 +265,17 @@ function readBody(req: IncomingMessage): Promise<string> {
 /** The request again with a body that can be read once more, for oidc-provider after a look at it here. */
 function replayed(req: IncomingMessage, body: string): IncomingMessage {
   const { headers, rawHeaders, method, url, httpVersion, httpVersionMajor, httpVersionMinor, socket } = req;
-  return Object.assign(Readable.from([Buffer.from(body)]), { headers, rawHeaders, method, url, httpVersion, httpVersionMajor, httpVersionMinor, socket, connection: socket }) as unknown as IncomingMessage;
+  return Object.assign(Readable.from([Buffer.from(body)]), {
+    headers,
+    rawHeaders,
+    method,
+    url,
+    httpVersion,
+    httpVersionMajor,
+    httpVersionMinor,
+    socket,
+    connection: socket,
+  }) as unknown as IncomingMessage;
 }
 
 function sendHtml(res: ServerResponse, status: number, html: string): void {
@@ -298,9 +311,7 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
   const setAccount = (account: IdpAccount): void => {
     const undeclared = Object.keys(account.extraClaims ?? {}).filter((claim) => !declaredClaims.has(claim));
     if (undeclared.length) {
-      throw new Error(
-        `test IdP: extra claim(s) ${undeclared.join(', ')} were not declared at start; pass them in extraClaimNames`,
-      );
+      throw new Error(`test IdP: extra claim(s) ${undeclared.join(', ')} were not declared at start; pass them in extraClaimNames`);
     }
     accounts.set(account.sub, account);
   };
@@ -382,9 +393,7 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
         );
       },
       async findByUid(uid: string) {
-        const key = [...store.keys()].find(
-          (candidate) => candidate.startsWith(`${model}:`) && store.get(candidate)?.payload.uid === uid,
-        );
+        const key = [...store.keys()].find((candidate) => candidate.startsWith(`${model}:`) && store.get(candidate)?.payload.uid === uid);
         return key === undefined ? undefined : findEntry(key);
       },
       async consume(id: string) {
@@ -431,7 +440,8 @@ export async function startTestIdp(options: StartTestIdpOptions = {}): Promise<T
       ...(options.clientAuthMethods ? { clientAuthMethods: options.clientAuthMethods } : {}),
       enabledJWA: { idTokenSigningAlgValues },
       // oidc-provider's SSRF guard refuses loopback addresses, where the relying party's client JWKS is in tests.
-      fetch: (url: URL | string, { dispatcher: _loopbackRefusingDispatcher, ...init }: RequestInit & { dispatcher?: unknown }) => fetch(url, init),
+      fetch: (url: URL | string, { dispatcher: _loopbackRefusingDispatcher, ...init }: RequestInit & { dispatcher?: unknown }) =>
+        fetch(url, init),
       interactions: { url: async (_ctx: unknown, interaction: { uid: string }) => `/interaction/${interaction.uid}` },
       renderError: async (ctx: { type: string; body: string }, out: Record<string, string>) => {
         ctx.type = 'html';
@@ -487,12 +497,10 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
     const form = new URLSearchParams(await readBody(req));
     const username = form.get('username') ?? '';
     const account =
-      accounts.get(username) ??
-      [...accounts.values()].find((candidate) => candidate.email?.toLowerCase() === username.toLowerCase());
+      accounts.get(username) ?? [...accounts.values()].find((candidate) => candidate.email?.toLowerCase() === username.toLowerCase());
     const authenticated =
       account !== undefined &&
-      (form.get('automation_token') === automationToken ||
-        (account.password !== undefined && form.get('password') === account.password));
+      (form.get('automation_token') === automationToken || (account.password !== undefined && form.get('password') === account.password));
     if (!account || !authenticated) {
       renderLoginPage(res, 401, uid, username, 'Wrong username or password.');
       return;
@@ -534,15 +542,34 @@ ${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}
   };
 
   /** What an IdP that holds each client to its registered method answers a token request that strays from it. */
-  const strictClientAuthenticationRefusal = (req: IncomingMessage, body: URLSearchParams): { status: number; body: Record<string, string> } | undefined => {
+  const strictClientAuthenticationRefusal = (
+    req: IncomingMessage,
+    body: URLSearchParams,
+  ): { status: number; body: Record<string, string> } | undefined => {
     const presented = presentedCredentials(req, body);
     if (presented.basic && presented.clientIdInBody) {
-      return { status: 400, body: { error: 'invalid_request', error_description: 'Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.' } };
+      return {
+        status: 400,
+        body: {
+          error: 'invalid_request',
+          error_description:
+            'Cannot supply multiple client credentials. Use one of the following: credentials in the Authorization header, credentials in the post body, or a client_assertion in the post body.',
+        },
+      };
     }
     const registered = clients.get(presented.clientId ?? '')?.tokenEndpointAuthMethod ?? 'client_secret_basic';
-    const used = presented.basic ? 'client_secret_basic' : presented.secretInBody ? 'client_secret_post' : body.has('client_assertion') ? 'private_key_jwt' : 'none';
+    const used = presented.basic
+      ? 'client_secret_basic'
+      : presented.secretInBody
+        ? 'client_secret_post'
+        : body.has('client_assertion')
+          ? 'private_key_jwt'
+          : 'none';
     if (used === registered) return undefined;
-    return { status: 401, body: { error: 'invalid_client', error_description: `client authentication by ${used} is not allowed for this client` } };
+    return {
+      status: 401,
+      body: { error: 'invalid_client', error_description: `client authentication by ${used} is not allowed for this client` },
+    };
   };
 
   const signIn = async (authorizationRequestUrl: string, sub: string, jar = new CookieJar()): Promise<string> => {

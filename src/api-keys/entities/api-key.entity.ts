@@ -3,7 +3,6 @@ import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, Primary
 import { Organization } from '../../organizations/entities/organization.entity';
 import type { ApiKeyScope } from '../../common/caller';
 
-
 /** An API key, stored only as the SHA-256 of its secret; the prefix identifies a leaked key. */
 @ObjectType()
 @Entity('api_keys')

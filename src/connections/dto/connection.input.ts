@@ -1,11 +1,23 @@
 import { Field, ID, InputType } from '@nestjs/graphql';
-import { ArrayMaxSize, IsBoolean, IsDate, IsEnum, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsBoolean,
+  IsDate,
+  IsEnum,
+  IsIn,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { ConnectionState, ConnectionType } from '../entities/connection.entity';
 import { TokenEndpointAuthMethod } from '../token-security';
 import { IsName } from '../../common/name.decorator';
 
 const URL_MAX = 2048;
-const CLAIM_NAME = /^[A-Za-z0-9_:.\/-]{1,255}$/;
+const CLAIM_NAME = /^[A-Za-z0-9_:./-]{1,255}$/;
 const SCOPE = /^[\x21\x23-\x5B\x5D-\x7E]{1,100}$/;
 
 @InputType()
@@ -79,7 +91,9 @@ class ConnectionSettingsInput {
     description: 'How to authenticate at the token endpoint; null (or omitted on create): chosen from what the IdP announces.',
   })
   @IsOptional()
-  @IsEnum(TokenEndpointAuthMethod, { message: 'tokenEndpointAuthMethod must be CLIENT_SECRET_BASIC, CLIENT_SECRET_POST or PRIVATE_KEY_JWT' })
+  @IsEnum(TokenEndpointAuthMethod, {
+    message: 'tokenEndpointAuthMethod must be CLIENT_SECRET_BASIC, CLIENT_SECRET_POST or PRIVATE_KEY_JWT',
+  })
   tokenEndpointAuthMethod?: TokenEndpointAuthMethod | null;
 
   @Field({ nullable: true, description: 'Accept HS256–512 ID tokens (signed with the client secret) when the IdP announces them.' })

@@ -99,7 +99,13 @@ export class Connection extends OrganizationScopedEntity {
 
   /** The connection's choice of token endpoint authentication; null: the IdP's announcement decides. */
   @Field(() => TokenEndpointAuthMethod, { nullable: true })
-  @Column({ name: 'token_endpoint_auth_method', type: 'enum', enum: TokenEndpointAuthMethod, enumName: 'token_endpoint_auth_method', nullable: true })
+  @Column({
+    name: 'token_endpoint_auth_method',
+    type: 'enum',
+    enum: TokenEndpointAuthMethod,
+    enumName: 'token_endpoint_auth_method',
+    nullable: true,
+  })
   tokenEndpointAuthMethod: TokenEndpointAuthMethod | null;
 
   /** The IdP's token_endpoint_auth_methods_supported when the connection was saved; null when it announced none. */

@@ -50,7 +50,13 @@ export class Domain extends OrganizationScopedEntity {
   verificationToken: string;
 
   @Field(() => DomainVerificationMethod, { nullable: true })
-  @Column({ name: 'verification_method', type: 'enum', enum: DomainVerificationMethod, enumName: 'domain_verification_method', nullable: true })
+  @Column({
+    name: 'verification_method',
+    type: 'enum',
+    enum: DomainVerificationMethod,
+    enumName: 'domain_verification_method',
+    nullable: true,
+  })
   verificationMethod: DomainVerificationMethod | null;
 
   @Field(() => Date, { nullable: true })

@@ -24,6 +24,6 @@ export class SetMemberRolesInput {
   @IsOptional()
   @ArrayMaxSize(1000)
   @IsString({ each: true })
-  @Matches(/^(\*|[A-Za-z0-9:_\/.-]{1,200})$/, { each: true, message: 'resources must be * or resource ids' })
+  @Matches(/^(\*|[A-Za-z0-9:_/.-]{1,200})$/, { each: true, message: 'resources must be * or resource ids' })
   resources?: string[] | null;
 }

@@ -1,5 +1,6 @@
 import { escapeHtml } from '../../common/html';
 import { ConnectionType } from '../../connections/entities/connection.entity';
+import { DomainStatus } from '../../domains/entities/domain.entity';
 import { IDP_GUIDES, fillGuideStep, type GuideValues } from '../../connections/idp-guides';
 import { ROLE_SLUGS } from '../../organizations/roles';
 import { copyable, field, form, portalPage, stepPath, type PortalFrame, type SetupStep } from './layout';
@@ -40,7 +41,7 @@ export function summaryPage(frame: PortalFrame, items: readonly ChecklistItem[])
 export interface DomainRow {
   id: string;
   domain: string;
-  status: string;
+  status: DomainStatus;
   recordName: string;
   recordValue: string;
   verificationError: string | null;
@@ -49,11 +50,14 @@ export interface DomainRow {
 export function domainsPage(frame: PortalFrame, csrf: string, domains: readonly DomainRow[], error?: FormError, typed?: string): string {
   const rows = domains
     .map((row) => {
-      const check = row.status === 'VERIFIED' ? '' : form(`/setup/domains/${row.id}/check`, csrf, `<button type="submit" class="secondary">Check now</button>`);
+      const check =
+        row.status === DomainStatus.VERIFIED
+          ? ''
+          : form(`/setup/domains/${row.id}/check`, csrf, `<button type="submit" class="secondary">Check now</button>`);
       const problem = row.verificationError ? `<p class="help">${escapeHtml(row.verificationError)}</p>` : '';
       return `<tr><th scope="row">${escapeHtml(row.domain)}</th>
 <td><span class="status status-${escapeHtml(row.status)}">${escapeHtml(row.status.toLowerCase())}</span>${problem}</td>
-<td>${row.status === 'VERIFIED' ? 'Proven' : `Type <code>TXT</code><br>Name ${copyable(row.recordName, `record name for ${row.domain}`)}<br>Value ${copyable(row.recordValue, `record value for ${row.domain}`)}`}</td>
+<td>${row.status === DomainStatus.VERIFIED ? 'Proven' : `Type <code>TXT</code><br>Name ${copyable(row.recordName, `record name for ${row.domain}`)}<br>Value ${copyable(row.recordValue, `record value for ${row.domain}`)}`}</td>
 <td>${check}</td></tr>`;
     })
     .join('');
@@ -91,7 +95,10 @@ export interface IdpPageModel {
 const FIELD_LABELS = {
   entraTenant: { label: 'Directory (tenant) ID', help: 'From the app registration’s Overview page, or your primary domain.' },
   oktaDomain: { label: 'Okta domain', help: 'Such as acme.okta.com.' },
-  authorizationServerId: { label: 'Authorization server ID', help: 'Only if you use a custom authorization server (such as default); leave empty for the org server.' },
+  authorizationServerId: {
+    label: 'Authorization server ID',
+    help: 'Only if you use a custom authorization server (such as default); leave empty for the org server.',
+  },
   discoveryUrl: { label: 'Discovery URL', help: 'Ends in /.well-known/openid-configuration.' },
 } as const;
 
@@ -108,9 +115,20 @@ export function identityProviderPage(frame: PortalFrame, csrf: string, model: Id
   const guide = IDP_GUIDES[model.type];
   const steps = guide.steps.map((step) => `<li>${escapeHtml(fillGuideStep(step, model.guide))}</li>`).join('');
   const presetFields = guide.fields
-    .map((name) => field({ name, label: FIELD_LABELS[name].label, help: FIELD_LABELS[name].help, value: model.values[name], error: errorFor(model.error, name), required: name !== 'authorizationServerId' }))
+    .map((name) =>
+      field({
+        name,
+        label: FIELD_LABELS[name].label,
+        help: FIELD_LABELS[name].help,
+        value: model.values[name],
+        error: errorFor(model.error, name),
+        required: name !== 'authorizationServerId',
+      }),
+    )
     .join('');
-  const secretHelp = model.existing ? `Leave empty to keep the current secret (ending in ${model.existing.clientSecretHint}).` : 'Stored encrypted; it is never shown again.';
+  const secretHelp = model.existing
+    ? `Leave empty to keep the current secret (ending in ${model.existing.clientSecretHint}).`
+    : 'Stored encrypted; it is never shown again.';
   const fields = ['clientId', 'clientSecret', 'clientSecretExpiresAt', ...guide.fields];
   return portalPage(
     frame,
@@ -181,16 +199,27 @@ export interface MappingRow {
   role: string;
 }
 
-const roleOptions = (selected: string) => ROLE_SLUGS.map((role) => `<option value="${role}"${role === selected ? ' selected' : ''}>${role}</option>`).join('');
+const roleOptions = (selected: string) =>
+  ROLE_SLUGS.map((role) => `<option value="${role}"${role === selected ? ' selected' : ''}>${role}</option>`).join('');
 
 export function rolesPage(
   frame: PortalFrame,
   csrf: string,
-  model: { hasConnection: boolean; groupIdMeaning: string; mappings: readonly MappingRow[]; defaultRole: string; jitProvisioning: boolean; error?: FormError; typed?: Record<string, string> },
+  model: {
+    hasConnection: boolean;
+    groupIdMeaning: string;
+    mappings: readonly MappingRow[];
+    defaultRole: string;
+    jitProvisioning: boolean;
+    error?: FormError;
+    typed?: Record<string, string>;
+  },
 ): string {
   const rows = model.mappings
     .map(
-      (mapping) => `<tr><td><code>${escapeHtml(mapping.idpGroupId)}</code>${mapping.name ? ` (${escapeHtml(mapping.name)})` : ''}</td><td>${escapeHtml(mapping.role)}</td>
+      (
+        mapping,
+      ) => `<tr><td><code>${escapeHtml(mapping.idpGroupId)}</code>${mapping.name ? ` (${escapeHtml(mapping.name)})` : ''}</td><td>${escapeHtml(mapping.role)}</td>
 <td>${form(`/setup/roles/mappings/${mapping.id}/delete`, csrf, `<button type="submit" class="secondary" aria-label="Remove the mapping of ${escapeHtml(mapping.idpGroupId)}">Remove</button>`)}</td></tr>`,
     )
     .join('');
@@ -222,7 +251,11 @@ ${form(
   );
 }
 
-export function requireSsoPage(frame: PortalFrame, csrf: string, model: { ssoRequired: boolean; connectionVerified: boolean; error?: FormError }): string {
+export function requireSsoPage(
+  frame: PortalFrame,
+  csrf: string,
+  model: { ssoRequired: boolean; connectionVerified: boolean; error?: FormError },
+): string {
   const problem = model.error ? `<p class="alert" role="alert">${escapeHtml(model.error.message)}</p>` : '';
   if (model.ssoRequired) {
     return portalPage(
@@ -233,7 +266,11 @@ ${form('/setup/require-sso', csrf, '<input type="hidden" name="ssoRequired" valu
     );
   }
   if (!model.connectionVerified) {
-    return portalPage(frame, 'Require SSO', `${problem}<p>Offered once a <a href="/setup/test">test sign-in</a> has worked, so nobody is locked out.</p>`);
+    return portalPage(
+      frame,
+      'Require SSO',
+      `${problem}<p>Offered once a <a href="/setup/test">test sign-in</a> has worked, so nobody is locked out.</p>`,
+    );
   }
   return portalPage(
     frame,
