@@ -7,6 +7,8 @@ import { closeAtOnce, listenerClientConfig, startHeartbeat } from '../database/l
 
 const CHANNEL = 'api_key_revoked';
 const RECONNECT_DELAY_MS = 1000;
+/** How long a revocation waits to hear its own notice back before answering anyway. */
+const ECHO_WAIT_MS = 2000;
 
 /**
  * Tells every instance that a key was revoked, through PostgreSQL's NOTIFY (sent when the
@@ -21,6 +23,7 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
   private reconnectTimer: NodeJS.Timeout | undefined;
   private stopHeartbeat: (() => void) | undefined;
   private handlers: { onRevoked: (secretHash: string) => void; onUnreliable: () => void } | undefined;
+  private readonly echoes = new Map<string, () => void>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -30,6 +33,24 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
   /** Announces a revocation inside the revoking transaction: delivered only if it commits. */
   async announce(manager: EntityManager, secretHash: string): Promise<void> {
     await manager.query('SELECT pg_notify($1, $2)', [CHANNEL, secretHash]);
+  }
+
+  /**
+   * Resolves when this instance's own listener hears the revocation of `secretHash` (or after a
+   * short bound): PostgreSQL has then delivered the notice to every listening instance, so the
+   * revocation is answered only once the others were told. Call it before the transaction commits.
+   */
+  echoOf(secretHash: string): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ECHO_WAIT_MS);
+      const echoes = this.echoes;
+      function done(): void {
+        clearTimeout(timer);
+        echoes.delete(secretHash);
+        resolve();
+      }
+      this.echoes.set(secretHash, done);
+    });
   }
 
   /** Starts listening; resolves once the LISTEN is in place. */
@@ -42,7 +63,9 @@ export class ApiKeyRevocations implements OnApplicationShutdown {
     const url = (this.dataSource.options as { url?: string }).url;
     const client = new Client(listenerClientConfig(url, 'sso-api-key-revocations'));
     client.on('notification', (message) => {
-      if (message.channel === CHANNEL && message.payload) this.handlers?.onRevoked(message.payload);
+      if (message.channel !== CHANNEL || !message.payload) return;
+      this.handlers?.onRevoked(message.payload);
+      this.echoes.get(message.payload)?.();
     });
     client.on('error', (error) => this.lost(client, error));
     client.on('end', () => this.lost(client));

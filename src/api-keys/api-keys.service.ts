@@ -154,6 +154,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
 
   /** Revokes a key at once on every instance (audited); revoking a revoked key changes nothing. */
   async revoke(caller: Caller, id: string): Promise<ApiKey> {
+    let heardByEveryInstance: Promise<void> = Promise.resolve();
     const key = await this.dataSource.transaction(async (manager) => {
       const found = await manager.findOne(ApiKey, { where: withinCallerScope(caller, { id }), lock: { mode: 'pessimistic_write' } });
       if (!found) throw new NotFoundError('API key');
@@ -167,10 +168,12 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
         targetId: found.id,
         details: { prefix: found.prefix },
       });
+      if (this.revocations.listening) heardByEveryInstance = this.revocations.echoOf(found.secretHash);
       await this.revocations.announce(manager, found.secretHash);
       return found;
     });
     this.forget(key.secretHash);
+    await heardByEveryInstance;
     return key;
   }
 
