@@ -29,7 +29,9 @@ export class ConnectionStrategy<TUser> extends passport.Strategy {
 export function authenticate<TUser>(strategy: ConnectionStrategy<TUser>, request: Request, response: Response): Promise<TUser> {
   return new Promise((resolve, reject) => {
     passport.authenticate(strategy, { session: false }, (error: unknown, user: TUser | false) => {
-      if (error) reject(error instanceof Error ? error : new Error(String(error)));
+      // Passed on as it is: the error is classified later (an outage, an SSO refusal).
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors
+      if (error) reject(error);
       else if (!user) reject(new Error('the strategy verified no user'));
       else resolve(user);
     })(request, response, reject);

@@ -280,7 +280,8 @@ export class SsoService {
     try {
       return await work();
     } catch (error) {
-      await this.earlyRefusalsPerIp.consume(context.clientIp);
+      // An outage is nobody's refusal: it is answered as one (503), not counted against the client.
+      if (!(asDomainError(error, this.config) instanceof DatabaseUnavailableError)) await this.earlyRefusalsPerIp.consume(context.clientIp);
       throw error;
     }
   }
@@ -290,7 +291,10 @@ export class SsoService {
     try {
       return await work();
     } catch (error) {
-      await this.loginActivity.countRefusal(connection, refusalOf(error).code);
+      // An outage is not a refusal, and failing to count one must not change the answer.
+      if (!(asDomainError(error, this.config) instanceof DatabaseUnavailableError)) {
+        await this.loginActivity.countRefusal(connection, refusalOf(error).code).catch(() => undefined);
+      }
       throw error;
     }
   }
