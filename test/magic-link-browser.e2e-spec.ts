@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
@@ -10,7 +10,6 @@ import { magicLinkIn, startTestSmtpServer, type TestSmtpServer } from './support
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DOMAIN = 'browser-magic-test.com';
 
 /** Magic links in Chromium: the page and its button work in a real browser, and another site cannot sign the browser in. */
@@ -33,7 +32,6 @@ describe('magic links in a real browser', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     smtp = await startTestSmtpServer();
     service = await startTestApp({ env: { SMTP_URL: smtp.url } });
     const { createOrganization } = await graphqlOk(
@@ -50,18 +48,7 @@ describe('magic links in a real browser', () => {
     // Another site (localhost is not the same site as 127.0.0.1), serving whatever page the test sets.
     attackerSite = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/html' }).end(attackerPage));
     await new Promise<void>((resolve) => attackerSite.listen(0, '127.0.0.1', resolve));
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60000);
 
   afterAll(async () => {

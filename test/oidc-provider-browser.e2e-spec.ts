@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from './support/chromium';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import { addVerifiedDomain } from './support/domains';
 import type { TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { startDemoApp, type DemoApp } from '../demo/app';
-
-const CHROMIUM = '/usr/bin/chromium';
 
 describe('an app signing people in through the service with a real browser', () => {
   let service: TestApp & { database: TestDatabase };
@@ -17,7 +15,6 @@ describe('an app signing people in through the service with a real browser', () 
   let browser: Browser;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does)`);
     idp = await startTestIdp({
       flavour: 'okta',
       title: 'Demo IdP',
@@ -77,18 +74,7 @@ describe('an app signing people in through the service with a real browser', () 
       clientId: createApplication.application.clientId,
       clientSecret: createApplication.clientSecret,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   }, 60000);
 
   afterAll(async () => {
