@@ -224,6 +224,22 @@ async function statementsCount() {
   return Number(row.calls);
 }
 
+/** The statements the service ran since the reset, per login, with their share of PostgreSQL's time. */
+async function statementsPerLogin(logins) {
+  const rows = await sql(
+    `SELECT calls, total_exec_time, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = current_database() AND query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE '%bench:%'
+      ORDER BY total_exec_time DESC LIMIT 20`,
+  );
+  return rows
+    .map(
+      (row) =>
+        `${(Number(row.calls) / logins).toFixed(2).padStart(6)} per login  ${(row.total_exec_time / logins).toFixed(3).padStart(7)} ms  ${row.query}`,
+    )
+    .join('\n');
+}
+
 // ---------------------------------------------------------------- the service
 function serviceEnv(port, extra = {}) {
   return {
@@ -322,14 +338,14 @@ async function seed(orgs) {
     "INSERT INTO role_mappings (organization_id, connection_id, idp_group_id, name, role) SELECT organization_id, id, 'bench-engineers', 'Engineers', 'editor' FROM connections",
   );
   await sql(
-    `INSERT INTO users (email, first_name, last_name)
-     SELECT 'u' || k || '@o' || ((k - 1) % $1::int + 1) || '.bench-sso.com', 'Given u' || k, 'Bench' FROM generate_series(1, $2::int) k`,
+    `INSERT INTO users (organization_id, email, first_name, last_name)
+     SELECT o.id, 'u' || k || '@' || o.slug || '.bench-sso.com', 'Given u' || k, 'Bench'
+       FROM generate_series(1, $2::int) k JOIN organizations o ON o.slug = 'o' || ((k - 1) % $1::int + 1)`,
     [orgs, USERS],
   );
   await sql(`CREATE TEMP TABLE seeded ON COMMIT DROP AS
     SELECT u.id AS user_id, u.email, c.id AS connection_id, c.organization_id
-      FROM users u JOIN organizations o ON o.slug = split_part(split_part(u.email, '@', 2), '.', 1)
-      JOIN connections c ON c.organization_id = o.id`);
+      FROM users u JOIN connections c ON c.organization_id = u.organization_id`);
   await sql(
     "INSERT INTO sso_identities (connection_id, subject, user_id, last_groups, last_login_at) SELECT connection_id, email, user_id, '{bench-engineers}', now() FROM seeded",
   );
@@ -704,8 +720,12 @@ async function profileRun(serviceOptions, issuer, clientSecret, dir) {
     const loadStartedMs = performance.now() - service.spawnedAt;
     if (load === 'logins') {
       const jit = await runTask(loginTask(service.url, seeded, 32, true, { durationMs: duration / 2, warmupMs: 500 }));
+      await sql('CREATE EXTENSION IF NOT EXISTS pg_stat_statements').catch(() => undefined);
+      db.statements = true;
+      await statementsReset().catch(() => (db.statements = false));
       const returning = await runTask(loginTask(service.url, seeded, 32, false, { durationMs: duration / 2, warmupMs: 0 }));
       log(`profiled logins: JIT ${jit.perSecond.toFixed(0)}/s, returning ${returning.perSecond.toFixed(0)}/s`);
+      if (db.statements) console.log(`\n## SQL per returning login (pg_stat_statements)\n\n${await statementsPerLogin(returning.done)}`);
     } else {
       const roles = await runTask({
         type: 'roles',

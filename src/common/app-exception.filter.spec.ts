@@ -7,20 +7,21 @@ import { DatabaseUnavailableError, NotFoundError } from './errors';
 import type { AppConfig } from '../config/app-config';
 import { createLogger } from '../logging/logger';
 
-function httpHost(): { host: ArgumentsHost; answer: { status?: number; body?: unknown } } {
+function httpHost(request: object = {}): { host: ArgumentsHost; answer: { status?: number; body?: unknown } } {
   const answer: { status?: number; body?: unknown } = {};
   const response = {
     status(code: number) {
       answer.status = code;
       return response;
     },
+    setHeader: () => response,
     json(body: unknown) {
       answer.body = body;
     },
   };
   const host = {
     getType: () => 'http',
-    switchToHttp: () => ({ getRequest: () => ({}), getResponse: () => response }),
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
   } as unknown as ArgumentsHost;
   return { host, answer };
 }
@@ -51,6 +52,20 @@ describe(AppExceptionFilter.name, () => {
     expect(lines[0]).toContain('SELECT * FROM users WHERE id = $1');
     expect(lines[0]).toContain('22P02');
     expect(lines[0]).not.toContain('secret-value');
+  });
+});
+
+describe('outage counting', () => {
+  it('tells the observer of each request answered "briefly unavailable", and of nothing else', () => {
+    const surfaces: string[] = [];
+    const filter = new AppExceptionFilter(createLogger('silent', false), { databaseStatementTimeoutMs: 5000 } as AppConfig, {
+      databaseUnavailable: (surface) => surfaces.push(surface),
+    });
+    const outage = httpHost({ id: 'request-1', accepts: () => 'json' });
+    filter.catch(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }), outage.host);
+    expect(outage.answer.status).toBe(503);
+    filter.catch(new NotFoundError('member'), httpHost().host);
+    expect(surfaces).toEqual(['http']);
   });
 });
 

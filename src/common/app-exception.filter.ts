@@ -1,4 +1,4 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Inject, Optional } from '@nestjs/common';
 import { GqlArgumentsHost } from '@nestjs/graphql';
 import { GraphQLError } from 'graphql';
 import type { Request, Response } from 'express';
@@ -10,6 +10,7 @@ import { LOGGER } from '../logging/logger';
 import { noteRequestFailure } from '../logging/request-logging.middleware';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { databaseOutageCause } from '../database/postgres-errors';
+import { DATABASE_OUTAGE_OBSERVER, type DatabaseOutageObserver } from './database-outages';
 
 interface ErrorMapping {
   graphqlCode: string;
@@ -112,6 +113,7 @@ export class AppExceptionFilter implements ExceptionFilter {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Optional() @Inject(DATABASE_OUTAGE_OBSERVER) private readonly outages?: DatabaseOutageObserver,
   ) {}
 
   catch(thrown: unknown, host: ArgumentsHost): GraphQLError | void {
@@ -124,6 +126,7 @@ export class AppExceptionFilter implements ExceptionFilter {
     if (exception instanceof AppError) {
       const { graphqlCode, httpStatus } = mapErrorKind(exception.kind);
       const field = 'field' in exception ? (exception.field as string) : undefined;
+      if (exception instanceof DatabaseUnavailableError) this.outages?.databaseUnavailable(isGraphql ? 'graphql' : 'http');
       if (isGraphql) {
         if (exception instanceof DatabaseUnavailableError && response) {
           noteRequestFailure(response, { level: 'error', cause: `database unavailable: ${exception.reason}` });

@@ -2,6 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import type { DatabaseOutageObserver, OutageSurface } from '../common/database-outages';
 
 /** What a request handler reads to name the route: Express's matched route, when there is one. */
 type RoutedRequest = IncomingMessage & { route?: { path?: unknown }; baseUrl?: string };
@@ -22,7 +23,7 @@ export type JobOutcomeLabel = 'succeeded' | 'failed';
  * registry. Labels are bounded sets: route patterns, never raw paths.
  */
 @Injectable()
-export class MetricsService {
+export class MetricsService implements DatabaseOutageObserver {
   readonly registry = new Registry();
 
   private readonly logins = new Counter({
@@ -54,6 +55,13 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly databaseOutages = new Counter({
+    name: 'database_unavailable_responses_total',
+    help: 'Requests answered 503 / SERVICE_UNAVAILABLE because PostgreSQL could not serve them, by surface (http or graphql)',
+    labelNames: ['surface'] as const,
+    registers: [this.registry],
+  });
+
   constructor(@Optional() dataSource?: DataSource) {
     collectDefaultMetrics({ register: this.registry });
     const pool = () => (dataSource?.driver as unknown as { master?: PoolCounts } | undefined)?.master;
@@ -82,6 +90,10 @@ export class MetricsService {
 
   jobRun(job: string, outcome: JobOutcomeLabel): void {
     this.jobRuns.inc({ job, outcome });
+  }
+
+  databaseUnavailable(surface: OutageSurface): void {
+    this.databaseOutages.inc({ surface });
   }
 
   /**

@@ -200,6 +200,30 @@ describe('the service cut off from PostgreSQL', () => {
     expect((await fetch(`${through.url}/auth/me`, { headers: { authorization: `Bearer ${signedIn.token}` } })).status).toBe(401);
   }, 60_000);
 
+  it('counts the requests it answered "briefly unavailable" in /metrics, apart for HTTP and GraphQL', async () => {
+    const counted = (text: string, surface: string) =>
+      Number(new RegExp(`^database_unavailable_responses_total\\{surface="${surface}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+    const before = await (await fetch(`${through.url}/metrics`)).text();
+    proxy.refuse(true);
+    proxy.dropAll();
+    const magicLink = await fetch(`${through.url}/auth/magic-link`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: `cat@${org.domain}` }),
+    });
+    expect(magicLink.status).toBe(503);
+    expect((await graphql(through.url, PLATFORM_KEY, '{ organizations { id } }')).errors?.[0]?.extensions?.code).toBe(
+      'SERVICE_UNAVAILABLE',
+    );
+    proxy.refuse(false);
+    const after = await (await fetch(`${through.url}/metrics`)).text();
+    // The earlier tests answered 503 too: the counters only ever grow, one per refused request here.
+    expect(counted(before, 'http')).toBeGreaterThan(0);
+    expect(counted(after, 'http')).toBe(counted(before, 'http') + 1);
+    expect(counted(after, 'graphql')).toBe(counted(before, 'graphql') + 1);
+    await eventually(async () => expect((await getRoles()).status).toBe(200), { timeoutMs: 10_000, intervalMs: 100 });
+  }, 30_000);
+
   it('keeps answering 2xx/3xx or 503 under load while connections are reset again and again, and recovers', async () => {
     const statuses = new Map<number, number>();
     let stop = false;
