@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -31,6 +30,7 @@ import { AppExceptionFilter } from './common/app-exception.filter';
 import { createValidationPipe } from './common/validation.pipe';
 import { StorableTextPipe } from './common/storable-text.pipe';
 import { graphqlProtection } from './common/graphql-protection';
+import { GRAPHQL_PATH, graphqlIdePlugins } from './common/graphql-ide';
 
 export interface GraphqlContext {
   req: Request;
@@ -49,6 +49,7 @@ export class AppModule {
         typeOrmRoot(config),
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
+          path: GRAPHQL_PATH,
           // Written to the repository when a developer runs the service, so the committed
           // schema shows every change; production keeps it in memory.
           autoSchemaFile: config.production ? true : join(process.cwd(), 'schema.gql'),
@@ -57,20 +58,9 @@ export class AppModule {
           graphiql: false,
           playground: false,
           includeStacktraceInErrorResponses: false,
-          // GraphQL Armor's limits, before any resolver (and so before the API key is looked up).
-          // Outside production, GET /graphql in a browser also opens Apollo Sandbox (the schema and a
-          // query editor); production shows no landing page. (The cast bridges @apollo/server's ESM
-          // and CommonJS type declarations of one plugin type.)
-          plugins: [
-            ...protection.plugins,
-            ...(config.production
-              ? []
-              : [
-                  ApolloServerPluginLandingPageLocalDefault({ embed: true }) as unknown as NonNullable<
-                    ApolloDriverConfig['plugins']
-                  >[number],
-                ]),
-          ],
+          // GraphQL Armor's limits, before any resolver (and so before the API key is looked up);
+          // then, outside production, the IDE's landing page.
+          plugins: [...protection.plugins, ...graphqlIdePlugins(config.production)],
           parseOptions: protection.parseOptions,
           validationRules: protection.validationRules,
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),

@@ -11,6 +11,7 @@ import type { Request, Response } from 'express';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { MetricsService } from './metrics/metrics.service';
 import { openApiDocument } from './openapi';
+import { GRAPHQL_PATH, graphqlIdeHeaders } from './common/graphql-ide';
 
 // main.ts loads this module lazily and reaches the service through it.
 export { ApiKeysService };
@@ -28,6 +29,8 @@ export async function createApp(config: AppConfig & { databaseUrl: string }, log
   // route pattern per request for nothing); then the security headers. The roles fast path
   // (RolesFastPathModule) runs the same list for the answers it sends itself.
   for (const use of perRequestMiddleware(logger, config)) app.use(use);
+  // Outside production, the GraphQL IDE's page gets the one policy that lets it load (graphql-ide.ts).
+  if (!config.production) app.use(GRAPHQL_PATH, graphqlIdeHeaders);
   app.use(app.get(MetricsService).requestTimer());
   // Client IPs for rate limits: X-Forwarded-For is believed only from the proxies TRUST_PROXY names.
   app.set('trust proxy', config.trustProxy);

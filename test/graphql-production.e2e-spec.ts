@@ -21,9 +21,12 @@ describe('GraphQL with NODE_ENV=production', () => {
     expect(result.errors?.[0].message).toMatch(/introspection/i);
   });
 
-  it('serves no landing page', async () => {
+  it('serves no landing page, and no policy that would let one load', async () => {
     const response = await fetch(`${service.url}/graphql`, { headers: { accept: 'text/html' } });
-    expect(await response.text()).not.toMatch(/<html/i);
+    expect(await response.text()).not.toMatch(/<html|sandbox/i);
+    const policy = response.headers.get('content-security-policy')!;
+    expect(policy).toMatch(/default-src 'none'/);
+    expect(policy).not.toMatch(/apollographql|nonce-/);
   });
 
   it('does not suggest field names in validation errors', async () => {

@@ -13,23 +13,45 @@ import { ApiKey } from './entities/api-key.entity';
 export class ApiKeysResolver {
   constructor(private readonly keys: ApiKeysService) {}
 
-  @Mutation(() => CreatedApiKey)
-  createApiKey(@CurrentCaller() caller: Caller, @Args('input') input: CreateApiKeyInput): Promise<CreatedApiKey> {
+  @Mutation(() => CreatedApiKey, {
+    description:
+      'Creates an API key and returns its secret, once (audited). Scope admin; an organization key only for its own organization, a platform key for any or for a new platform key.',
+  })
+  createApiKey(
+    @CurrentCaller() caller: Caller,
+    @Args('input', { description: 'Whose key, and what it may do.' }) input: CreateApiKeyInput,
+  ): Promise<CreatedApiKey> {
     return this.keys.create(caller, input);
   }
 
-  /** Omit organizationId for the platform keys (platform keys only). Secrets are never listed. */
-  @Query(() => [ApiKey])
+  @Query(() => [ApiKey], {
+    description:
+      'An organization’s API keys, or the platform keys, revoked ones included, oldest first; never their secrets. Scope admin; an organization key only its own organization’s.',
+  })
   apiKeys(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID, nullable: true }, UuidPipe) organizationId?: string | null,
+    @Args(
+      'organizationId',
+      {
+        type: () => ID,
+        nullable: true,
+        description: 'The organization whose keys to list; omitted: the platform keys (platform key only).',
+      },
+      UuidPipe,
+    )
+    organizationId?: string | null,
   ): Promise<ApiKey[]> {
     return this.keys.list(caller, organizationId ?? undefined);
   }
 
-  /** The key stops working at once, on every instance. */
-  @Mutation(() => ApiKey)
-  revokeApiKey(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<ApiKey> {
+  @Mutation(() => ApiKey, {
+    description:
+      'Revokes an API key: it stops working at once, on every instance (audited); revoking it again changes nothing. Scope admin; an organization key only its own organization’s keys.',
+  })
+  revokeApiKey(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The key’s id.' }, UuidPipe) id: string,
+  ): Promise<ApiKey> {
     return this.keys.revoke(caller, id);
   }
 }

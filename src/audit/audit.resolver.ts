@@ -12,11 +12,13 @@ import { UuidPipe } from '../common/uuid.pipe';
 export class AuditResolver {
   constructor(private readonly audit: AuditService) {}
 
-  @Query(() => [AuditEvent])
+  @Query(() => [AuditEvent], {
+    description: 'The organization’s audit events, newest first. Scope admin; an organization key only its own organization’s.',
+  })
   auditEvents(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
-    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('organizationId', { type: () => ID, description: 'The organization.' }, UuidPipe) organizationId: string,
+    @Args('first', { type: () => Int, nullable: true, description: 'How many of the newest events: 1–500, default 50.' }) first?: number,
   ): Promise<AuditEvent[]> {
     return this.audit.list(caller, organizationId, first ?? undefined);
   }

@@ -7,13 +7,13 @@ import { ClientAssertionKeysService } from './client-assertion-keys.service';
 
 @ObjectType({ description: 'A key of the service’s private_key_jwt client authentication, published at clientJwksUri.' })
 export class ClientAssertionKeyInfo {
-  @Field()
+  @Field({ description: 'The key’s id (kid) in the JWKS and in the client assertions it signs.' })
   kid: string;
 
-  @Field()
+  @Field({ description: 'Its JWS algorithm, such as RS256.' })
   algorithm: string;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it was published; it signs from an hour later.' })
   createdAt: Date;
 }
 
@@ -26,7 +26,7 @@ export class ClientAssertionKeysResolver {
   /** Platform key only: the key is the service's, shared by every organization's PRIVATE_KEY_JWT connections. */
   @Mutation(() => ClientAssertionKeyInfo, {
     description:
-      'Platform key only: publishes a new private_key_jwt key at clientJwksUri at once; it signs client assertions from an hour later, so IdPs that cache the JWKS have seen it.',
+      'Publishes a new private_key_jwt key at clientJwksUri at once; it signs client assertions from an hour later, so IdPs that cache the JWKS have seen it (audited). Scope admin; platform key only.',
   })
   async rotateClientAssertionKey(@CurrentCaller() caller: Caller): Promise<ClientAssertionKeyInfo> {
     if (!isPlatformCaller(caller)) throw new ForbiddenError('only a platform API key may rotate the service’s client assertion key');

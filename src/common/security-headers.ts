@@ -8,6 +8,9 @@ import { PAGE_STYLE_SOURCES } from './html';
  * sign-in or a confirmation button). `no-referrer` keeps codes, states and link tokens in a URL
  * from leaking to the next site. HSTS only where the service is served over https.
  *
+ * The one exception is the GraphQL IDE's landing page outside production, which loads Apollo
+ * Sandbox from Apollo's CDN: graphql-ide.ts replaces the policy for that answer only.
+ *
  * form-action is left out on purpose: browsers apply it to the redirects after a submission, and
  * the sign-in forms end at the application's (allowed) origin or at an IdP.
  */

@@ -12,18 +12,25 @@ import { UuidPipe } from '../common/uuid.pipe';
 export class ConnectionTestsResolver {
   constructor(private readonly tests: ConnectionTestsService) {}
 
-  /** A one-time URL an IT admin opens to sign in through the connection and see what comes back. */
-  @Mutation(() => ConnectionTestStart)
-  testConnection(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<ConnectionTestStart> {
+  @Mutation(() => ConnectionTestStart, {
+    description:
+      'Starts a test sign-in: a one-time URL an IT admin opens to sign in through the connection and see what the IdP sends back (works for INACTIVE connections too; nobody is signed in). Scope admin; an organization key only for its own connections.',
+  })
+  testConnection(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The connection’s id.' }, UuidPipe) id: string,
+  ): Promise<ConnectionTestStart> {
     return this.tests.start(caller, id);
   }
 
-  /** The connection's test sign-ins, newest first, with their reports. */
-  @Query(() => [ConnectionTest])
+  @Query(() => [ConnectionTest], {
+    description:
+      'The connection’s test sign-ins with their reports, newest first. Scope admin; an organization key only for its own connections.',
+  })
   connectionTests(
     @CurrentCaller() caller: Caller,
-    @Args('connectionId', { type: () => ID }, UuidPipe) connectionId: string,
-    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('connectionId', { type: () => ID, description: 'The connection’s id.' }, UuidPipe) connectionId: string,
+    @Args('first', { type: () => Int, nullable: true, description: 'How many of the newest tests: 1–100, default 20.' }) first?: number,
   ): Promise<ConnectionTest[]> {
     return this.tests.list(caller, connectionId, first ?? undefined);
   }

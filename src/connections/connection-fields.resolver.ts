@@ -16,7 +16,7 @@ export class ConnectionFieldsOfOrganization {
     private readonly batcher: RequestBatcher,
   ) {}
 
-  @ResolveField(() => [Connection])
+  @ResolveField(() => [Connection], { description: 'The organization’s IdP connections, oldest first.' })
   connections(@Parent() organization: Organization): Promise<Connection[]> {
     return this.batcher.load('organization.connections', organization.id, (ids) => this.connectionsService.forOrganizations(ids));
   }

@@ -10,7 +10,16 @@ export enum SecretStatus {
   EXPIRED = 'EXPIRED',
   UNKNOWN = 'UNKNOWN',
 }
-registerEnumType(SecretStatus, { name: 'SecretStatus' });
+registerEnumType(SecretStatus, {
+  name: 'SecretStatus',
+  description: 'How a connection’s client secret stands by its expiry date, now.',
+  valuesMap: {
+    OK: { description: 'Expires in more than 30 days.' },
+    EXPIRING_SOON: { description: 'Expires within 30 days: replace it at the IdP and in updateConnection.' },
+    EXPIRED: { description: 'The expiry date has passed; logins fail with token_exchange_failed once the IdP refuses it.' },
+    UNKNOWN: { description: 'No expiry date was given, so the service cannot warn.' },
+  },
+});
 
 /** Days before expiry at which admins are warned, once each. */
 export const WARNING_THRESHOLDS_DAYS = [30, 7, 1] as const;

@@ -12,6 +12,13 @@ export enum TokenEndpointAuthMethod {
 registerEnumType(TokenEndpointAuthMethod, {
   name: 'TokenEndpointAuthMethod',
   description: 'How the service authenticates at the IdP’s token endpoint (OAuth token_endpoint_auth_method).',
+  valuesMap: {
+    CLIENT_SECRET_BASIC: { description: 'The client id and secret in an HTTP Basic Authorization header (client_secret_basic).' },
+    CLIENT_SECRET_POST: { description: 'The client id and secret in the form body (client_secret_post).' },
+    PRIVATE_KEY_JWT: {
+      description: 'A JWT signed with the service’s key, published at clientJwksUri (private_key_jwt); needs no client secret.',
+    },
+  },
 });
 
 /** Every asymmetric JWS algorithm an ID token may be signed with (RFC 7518, RFC 8037, RFC 9864). */

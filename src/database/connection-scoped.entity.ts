@@ -6,11 +6,11 @@ import { Connection } from '../connections/entities/connection.entity';
 /** Base of every row that belongs to one connection (and so to its organization); gone with it. */
 @ObjectType({ isAbstract: true })
 export abstract class ConnectionScopedEntity extends OrganizationScopedEntity {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Its id.' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The connection it belongs to.' })
   @Column({ name: 'connection_id', type: 'uuid' })
   connectionId: string;
 

@@ -8,7 +8,7 @@ import { Organization } from '../organizations/entities/organization.entity';
  */
 @ObjectType({ isAbstract: true })
 export abstract class OrganizationScopedEntity {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The organization it belongs to.' })
   @Column({ name: 'organization_id', type: 'uuid' })
   organizationId: string;
 

@@ -16,7 +16,7 @@ export class DomainFieldsOfOrganization {
     private readonly batcher: RequestBatcher,
   ) {}
 
-  @ResolveField(() => [Domain])
+  @ResolveField(() => [Domain], { description: 'The organization’s domain claims, in every status.' })
   domains(@Parent() organization: Organization): Promise<Domain[]> {
     return this.batcher.load('organization.domains', organization.id, (ids) => this.domainsService.forOrganizations(ids));
   }

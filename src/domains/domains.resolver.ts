@@ -16,31 +16,51 @@ import { unicodeDomain } from './domain-rules';
 export class DomainsResolver {
   constructor(private readonly domains: DomainsService) {}
 
-  @Mutation(() => Domain, { description: 'Claims a domain as PENDING; publish its verificationRecord, then call verifyDomain.' })
+  @Mutation(() => Domain, {
+    description:
+      'Claims a domain as PENDING; publish its verificationRecord, then call verifyDomain. A domain another organization verified (or one under it) is refused (BAD_USER_INPUT). Scope admin; an organization key only for its own organization.',
+  })
   addDomain(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
+    @Args('organizationId', { type: () => ID, description: 'The organization claiming the domain.' }, UuidPipe) organizationId: string,
     @Args() { domain }: DomainArg,
   ): Promise<Domain> {
     return this.domains.add(caller, organizationId, domain);
   }
 
-  @Mutation(() => Domain, { description: 'Looks the TXT record up now: VERIFIED, or PENDING with verificationError.' })
-  verifyDomain(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Domain> {
+  @Mutation(() => Domain, {
+    description:
+      'Looks the TXT record up now: VERIFIED, or PENDING with verificationError (a FAILED claim starts a new retry window). Scope admin; an organization key only for its own domains.',
+  })
+  verifyDomain(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The domain claim’s id.' }, UuidPipe) id: string,
+  ): Promise<Domain> {
     return this.domains.verify(caller, id);
   }
 
-  @Mutation(() => Domain, { description: 'Marks a domain VERIFIED without DNS (checked another way). Platform key only; audited.' })
-  markDomainVerified(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<Domain> {
+  @Mutation(() => Domain, {
+    description: 'Marks a domain VERIFIED without DNS (checked another way); audited. Scope admin; platform key only.',
+  })
+  markDomainVerified(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The domain claim’s id.' }, UuidPipe) id: string,
+  ): Promise<Domain> {
     return this.domains.markVerified(caller, id);
   }
 
-  @Mutation(() => Boolean)
-  removeDomain(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description:
+      'Removes a domain claim (audited); a verified domain’s addresses can no longer sign in. True once removed. Scope admin; an organization key only for its own domains.',
+  })
+  removeDomain(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The domain claim’s id.' }, UuidPipe) id: string,
+  ): Promise<boolean> {
     return this.domains.remove(caller, id);
   }
 
-  @ResolveField(() => DnsRecord)
+  @ResolveField(() => DnsRecord, { description: 'The TXT record to publish in the domain’s DNS zone to prove it.' })
   verificationRecord(@Parent() domain: Domain): DnsRecord {
     return verificationRecordFor(domain.domain, domain.verificationToken);
   }

@@ -13,24 +13,30 @@ import { UuidPipe } from '../common/uuid.pipe';
 export class LoginActivityResolver {
   constructor(private readonly loginActivity: LoginActivityService) {}
 
-  /** The organization's SSO login attempts, newest first (kept 30 days). */
-  @Query(() => [LoginAttempt])
+  @Query(() => [LoginAttempt], {
+    description:
+      'The organization’s SSO login attempts, newest first (kept 30 days). Scope admin; an organization key only its own organization’s.',
+  })
   loginAttempts(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
-    @Args('connectionId', { type: () => ID, nullable: true }, UuidPipe) connectionId?: string,
-    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('organizationId', { type: () => ID, description: 'The organization.' }, UuidPipe) organizationId: string,
+    @Args('connectionId', { type: () => ID, nullable: true, description: 'Only this connection’s attempts; omitted: all.' }, UuidPipe)
+    connectionId?: string,
+    @Args('first', { type: () => Int, nullable: true, description: 'How many of the newest attempts: 1–500, default 50.' }) first?: number,
   ): Promise<LoginAttempt[]> {
     return this.loginActivity.list(caller, organizationId, connectionId ?? undefined, first ?? undefined);
   }
 
-  /** Refusals before any IdP round trip (bogus iss, unknown or replayed state, inactive connection), counted per minute. */
-  @Query(() => [LoginRefusalCount])
+  @Query(() => [LoginRefusalCount], {
+    description:
+      'Refusals before any IdP round trip (bogus iss, unknown or replayed state, inactive connection), counted per connection, minute and code, newest first. Scope admin; an organization key only its own organization’s.',
+  })
   loginRefusalCounts(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
-    @Args('connectionId', { type: () => ID, nullable: true }, UuidPipe) connectionId?: string,
-    @Args('first', { type: () => Int, nullable: true }) first?: number,
+    @Args('organizationId', { type: () => ID, description: 'The organization.' }, UuidPipe) organizationId: string,
+    @Args('connectionId', { type: () => ID, nullable: true, description: 'Only this connection’s refusals; omitted: all.' }, UuidPipe)
+    connectionId?: string,
+    @Args('first', { type: () => Int, nullable: true, description: 'How many of the newest counts: 1–500, default 50.' }) first?: number,
   ): Promise<LoginRefusalCount[]> {
     return this.loginActivity.listRefusalCounts(caller, organizationId, connectionId ?? undefined, first ?? undefined);
   }

@@ -14,26 +14,42 @@ import { UuidPipe } from '../common/uuid.pipe';
 export class ApplicationsResolver {
   constructor(private readonly applications: ApplicationsService) {}
 
-  @Query(() => [Application], { name: 'applications' })
+  @Query(() => [Application], {
+    name: 'applications',
+    description: 'The OpenID Provider’s applications, oldest first, without their secrets. Scope admin; platform key only.',
+  })
   list(@CurrentCaller() caller: Caller): Promise<Application[]> {
     return this.applications.list(caller);
   }
 
-  @Mutation(() => CreatedApplication)
-  createApplication(@CurrentCaller() caller: Caller, @Args('input') input: CreateApplicationInput): Promise<CreatedApplication> {
+  @Mutation(() => CreatedApplication, {
+    description: 'Registers an application and returns its client secret, once (audited). Scope admin; platform key only.',
+  })
+  createApplication(
+    @CurrentCaller() caller: Caller,
+    @Args('input', { description: 'The application and its URIs.' }) input: CreateApplicationInput,
+  ): Promise<CreatedApplication> {
     return this.applications.create(caller, input);
   }
 
-  @Mutation(() => CreatedApplication)
+  @Mutation(() => CreatedApplication, {
+    description:
+      'Gives an application a new client secret, returned once; the old one stops working at once, so deploy the new one with the app (audited). Scope admin; platform key only.',
+  })
   rotateApplicationSecret(
     @CurrentCaller() caller: Caller,
-    @Args('id', { type: () => ID }, UuidPipe) id: string,
+    @Args('id', { type: () => ID, description: 'The application’s id.' }, UuidPipe) id: string,
   ): Promise<CreatedApplication> {
     return this.applications.rotateSecret(caller, id);
   }
 
-  @Mutation(() => Boolean)
-  deleteApplication(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description: 'Deletes an application: its client stops working at once (audited). True once deleted. Scope admin; platform key only.',
+  })
+  deleteApplication(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The application’s id.' }, UuidPipe) id: string,
+  ): Promise<boolean> {
     return this.applications.delete(caller, id);
   }
 }

@@ -1,11 +1,11 @@
 import { Field, ObjectType } from '@nestjs/graphql';
 
-@ObjectType()
+@ObjectType({ description: 'A role a member can hold; every organization has the built-in owner, admin, editor and viewer.' })
 export class Role {
-  @Field()
+  @Field({ description: 'The role’s stable identifier, as session tokens and the roles API carry it (such as editor).' })
   slug: string;
 
-  @Field()
+  @Field({ description: 'The role’s display name (such as Editor).' })
   name: string;
 }
 

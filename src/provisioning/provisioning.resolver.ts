@@ -15,55 +15,85 @@ import { UuidPipe } from '../common/uuid.pipe';
 export class ProvisioningResolver {
   constructor(private readonly provisioning: ProvisioningService) {}
 
-  @Mutation(() => Invitation)
-  inviteUser(@CurrentCaller() caller: Caller, @Args('input') input: InviteUserInput): Promise<Invitation> {
+  @Mutation(() => Invitation, {
+    description:
+      'Invites an email of the organization’s verified domains (BAD_USER_INPUT otherwise); inviting it again changes the role. Scope admin; an organization key only for its own organization.',
+  })
+  inviteUser(
+    @CurrentCaller() caller: Caller,
+    @Args('input', { description: 'Who to invite, and with which role.' }) input: InviteUserInput,
+  ): Promise<Invitation> {
     return this.provisioning.invite(caller, input);
   }
 
-  @Mutation(() => Membership)
-  setMemberRoles(@CurrentCaller() caller: Caller, @Args('input') input: SetMemberRolesInput): Promise<Membership> {
+  @Mutation(() => Membership, {
+    description: 'Sets a member’s roles and resources by hand (audited). Scope admin; an organization key only for its own members.',
+  })
+  setMemberRoles(
+    @CurrentCaller() caller: Caller,
+    @Args('input', { description: 'The member and what to set.' }) input: SetMemberRolesInput,
+  ): Promise<Membership> {
     return this.provisioning.setMemberRoles(caller, input);
   }
 
-  @Mutation(() => Boolean)
+  @Mutation(() => Boolean, {
+    description:
+      'Removes a member from the organization; their sessions end at once (audited). True once removed. Scope admin; an organization key only for its own members.',
+  })
   removeMember(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
-    @Args('userId', { type: () => ID }, UuidPipe) userId: string,
+    @Args('organizationId', { type: () => ID, description: 'The member’s organization.' }, UuidPipe) organizationId: string,
+    @Args('userId', { type: () => ID, description: 'The member’s account id (User.id).' }, UuidPipe) userId: string,
   ): Promise<boolean> {
     return this.provisioning.removeMember(caller, organizationId, userId);
   }
 
-  /** Pending invitations. */
-  @Query(() => [Invitation])
+  @Query(() => [Invitation], {
+    description: 'The organization’s pending invitations, oldest first. Scope admin; an organization key only for its own.',
+  })
   invitations(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
+    @Args('organizationId', { type: () => ID, description: 'The organization.' }, UuidPipe) organizationId: string,
   ): Promise<Invitation[]> {
     return this.provisioning.invitations(caller, organizationId);
   }
 
-  @Mutation(() => Boolean)
-  revokeInvitation(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description: 'Withdraws a pending invitation (audited). True once withdrawn. Scope admin; an organization key only for its own.',
+  })
+  revokeInvitation(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The invitation’s id.' }, UuidPipe) id: string,
+  ): Promise<boolean> {
     return this.provisioning.revokeInvitation(caller, id);
   }
 
-  @Query(() => [Membership])
+  @Query(() => [Membership], {
+    description:
+      'The organization’s members with their accounts and roles, oldest first. Scope admin; an organization key only for its own.',
+  })
   members(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
+    @Args('organizationId', { type: () => ID, description: 'The organization.' }, UuidPipe) organizationId: string,
   ): Promise<Membership[]> {
     return this.provisioning.members(caller, organizationId);
   }
 
-  /** A member's role slugs; empty when the user is not a member. */
-  @Query(() => [String])
+  @Query(() => [String], {
+    description:
+      'A member’s role slugs, found by userId or email (give one); empty when there is no such member. Scope roles:read or admin; an organization key only for its own organization.',
+  })
   @RequireScope('roles:read', 'admin')
   async userRoles(
     @CurrentCaller() caller: Caller,
-    @Args('organizationId', { type: () => ID }, UuidPipe) organizationId: string,
-    @Args('userId', { type: () => ID, nullable: true }, UuidPipe) userId?: string,
-    @Args('email', { type: () => String, nullable: true }) email?: string,
+    @Args('organizationId', { type: () => ID, description: 'The organization.' }, UuidPipe) organizationId: string,
+    @Args('userId', { type: () => ID, nullable: true, description: 'The member’s account id (User.id).' }, UuidPipe) userId?: string,
+    @Args('email', {
+      type: () => String,
+      nullable: true,
+      description: 'The member’s email address (any case); used when userId is omitted.',
+    })
+    email?: string,
   ): Promise<string[]> {
     const found = await this.provisioning.rolesOf(caller, organizationId, {
       userId: userId ?? undefined,

@@ -16,7 +16,7 @@ export class RoleMappingFieldsOfConnection {
     private readonly batcher: RequestBatcher,
   ) {}
 
-  @ResolveField(() => [RoleMapping])
+  @ResolveField(() => [RoleMapping], { description: 'The IdP groups that grant roles through this connection, oldest first.' })
   roleMappings(@Parent() connection: Connection): Promise<RoleMapping[]> {
     return this.batcher.load('connection.roleMappings', connection.id, (ids) => this.roleMappingService.forConnections(ids));
   }

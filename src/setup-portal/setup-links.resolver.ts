@@ -15,14 +15,20 @@ export class SetupLinksResolver {
 
   @Mutation(() => SetupLinkView, {
     description:
-      'A one-time URL for the organization’s IT admin to set up SSO without an API key (domains, the IdP connection, a test sign-in, roles, require-SSO). Only its hash is stored.',
+      'A one-time URL for the organization’s IT admin to set up SSO without an API key (domains, the IdP connection, a test sign-in, roles, require-SSO). Only its hash is stored (audited). Scope admin; an organization key only for its own organization.',
   })
   createSetupLink(@CurrentCaller() caller: Caller, @Args() args: CreateSetupLinkArgs): Promise<SetupLinkView> {
     return this.setupLinks.create(caller, args.organizationId, args.expiresInHours ?? undefined, args.sendTo ?? undefined);
   }
 
-  @Mutation(() => Boolean, { description: 'Ends the link and every portal session it started, at once.' })
-  revokeSetupLink(@CurrentCaller() caller: Caller, @Args('id', { type: () => ID }, UuidPipe) id: string): Promise<boolean> {
+  @Mutation(() => Boolean, {
+    description:
+      'Ends a setup link and every portal session it started, at once (audited). True once revoked. Scope admin; an organization key only for its own.',
+  })
+  revokeSetupLink(
+    @CurrentCaller() caller: Caller,
+    @Args('id', { type: () => ID, description: 'The setup link’s id.' }, UuidPipe) id: string,
+  ): Promise<boolean> {
     return this.setupLinks.revoke(caller, id);
   }
 }

@@ -1,12 +1,12 @@
 import { Field, ID, ObjectType } from '@nestjs/graphql';
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 
-/** Who did what to which record. Never holds a secret. */
-@ObjectType()
+/** Never holds a secret. */
+@ObjectType({ description: 'Who did what to which record, in an organization; never holds a secret.' })
 @Entity('audit_events')
 @Index('audit_events__organization_id__at__index', ['organizationId', 'at'])
 export class AuditEvent {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The event’s id.' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -14,23 +14,24 @@ export class AuditEvent {
   @Column({ name: 'organization_id', type: 'uuid', nullable: true })
   organizationId: string | null;
 
-  @Field()
+  @Field({ description: 'What happened, as <record>.<verb>, such as connection.updated, api_key.revoked or member.roles_changed.' })
   @Column({ type: 'varchar', length: 100 })
   action: string;
 
-  /** `api_key:<id>`, `user:<id>` or `system`. */
-  @Field()
+  @Field({
+    description: 'Who did it: api_key:<id>, user:<id>, setup_link:<id> (an IT admin in the setup portal) or system.',
+  })
   @Column({ type: 'varchar', length: 100 })
   actor: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The id of the record it happened to; null when there is none.' })
   @Column({ name: 'target_id', type: 'varchar', length: 100, nullable: true })
   targetId: string | null;
 
   @Column({ type: 'jsonb', default: () => "'{}'" })
   details: Record<string, unknown>;
 
-  @Field(() => Date)
+  @Field(() => Date, { description: 'When it happened.' })
   @CreateDateColumn({ type: 'timestamptz' })
   at: Date;
 }

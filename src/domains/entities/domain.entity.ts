@@ -3,36 +3,55 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 
 import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
 
 export enum DomainStatus {
-  /** Claimed; its TXT record is not seen yet. Counts for nothing and blocks no one. */
   PENDING = 'PENDING',
-  /** Proven: routes /sso/discover, admits logins, counts for require-SSO and email trust. */
   VERIFIED = 'VERIFIED',
-  /** Given up: not proven within the retry window, or verified by another organization. */
   FAILED = 'FAILED',
 }
-registerEnumType(DomainStatus, { name: 'DomainStatus' });
+registerEnumType(DomainStatus, {
+  name: 'DomainStatus',
+  description: 'Where an organization’s claim of a domain stands; only VERIFIED counts for anything.',
+  valuesMap: {
+    PENDING: {
+      description: 'Claimed; its TXT record was not seen yet (checked again in the background). Counts for nothing and blocks no one.',
+    },
+    VERIFIED: { description: 'Proven: routes /sso/discover, admits logins, and counts for require-SSO and email trust.' },
+    FAILED: {
+      description: 'Given up: not proven within the retry window, or verified meanwhile by another organization. verifyDomain tries again.',
+    },
+  },
+});
 
 export enum DomainVerificationMethod {
-  /** Its TXT record was seen; re-checked periodically. */
   DNS = 'DNS',
-  /** A platform operator checked it another way (markDomainVerified); not re-checked. */
   OPERATOR = 'OPERATOR',
-  /** Claimed before verification existed; kept so the upgrade locked no one out. Not re-checked. */
   GRANDFATHERED = 'GRANDFATHERED',
 }
-registerEnumType(DomainVerificationMethod, { name: 'DomainVerificationMethod' });
+registerEnumType(DomainVerificationMethod, {
+  name: 'DomainVerificationMethod',
+  description: 'How a domain was proven.',
+  valuesMap: {
+    DNS: { description: 'Its TXT record was seen; re-checked periodically, and it stops counting when the record stays missing.' },
+    OPERATOR: { description: 'A platform operator checked it another way (markDomainVerified); not re-checked.' },
+    GRANDFATHERED: {
+      description: 'Claimed before domain verification existed; kept so that the upgrade locked no one out. Not re-checked.',
+    },
+  },
+});
 
 /**
  * One organization's claim of an email domain. Several organizations may claim a domain;
  * at most one holds it VERIFIED (the partial unique index).
  */
-@ObjectType()
+@ObjectType({
+  description:
+    'An organization’s claim of an email domain. Once VERIFIED (by a DNS TXT record) it routes /sso/discover and admits logins of its addresses.',
+})
 @Entity('domains')
 @Index('domains__organization_id__domain__unique', ['organizationId', 'domain'], { unique: true })
 @Index('domains__domain__verified__unique', ['domain'], { unique: true, where: `"status" = 'VERIFIED'` })
 @Index('domains__next_check_at__index', ['nextCheckAt'])
 export class Domain extends OrganizationScopedEntity {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The claim’s id.' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -41,7 +60,7 @@ export class Domain extends OrganizationScopedEntity {
   @Column({ type: 'varchar', length: 253 })
   domain: string;
 
-  @Field(() => DomainStatus)
+  @Field(() => DomainStatus, { description: 'Where the claim stands.' })
   @Column({ type: 'enum', enum: DomainStatus, enumName: 'domain_status', default: DomainStatus.PENDING })
   status: DomainStatus;
 
@@ -49,7 +68,7 @@ export class Domain extends OrganizationScopedEntity {
   @Column({ name: 'verification_token', type: 'varchar', length: 64 })
   verificationToken: string;
 
-  @Field(() => DomainVerificationMethod, { nullable: true })
+  @Field(() => DomainVerificationMethod, { nullable: true, description: 'How it was proven; null until VERIFIED.' })
   @Column({
     name: 'verification_method',
     type: 'enum',
@@ -59,12 +78,14 @@ export class Domain extends OrganizationScopedEntity {
   })
   verificationMethod: DomainVerificationMethod | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When it became VERIFIED; null while it is not.' })
   @Column({ name: 'verified_at', type: 'timestamptz', nullable: true })
   verifiedAt: Date | null;
 
-  /** Why the last check did not verify it, in words for an IT admin. */
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Why the last check did not verify it, in words for an IT admin; null when the last check found the record.',
+  })
   @Column({ name: 'verification_error', type: 'varchar', length: 500, nullable: true })
   verificationError: string | null;
 
@@ -72,8 +93,10 @@ export class Domain extends OrganizationScopedEntity {
   @Column({ name: 'pending_since', type: 'timestamptz', nullable: true })
   pendingSince: Date | null;
 
-  /** When the background check looks at it next; null: never (FAILED, or not verified through DNS). */
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, {
+    nullable: true,
+    description: 'When the background check looks up its record next; null: never (FAILED, or not verified through DNS).',
+  })
   @Column({ name: 'next_check_at', type: 'timestamptz', nullable: true })
   nextCheckAt: Date | null;
 
@@ -85,7 +108,7 @@ export class Domain extends OrganizationScopedEntity {
   @Column({ name: 'record_missing_since', type: 'timestamptz', nullable: true })
   recordMissingSince: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  @Field(() => Date, { nullable: true, description: 'When its TXT record was last looked up; null if never.' })
   @Column({ name: 'last_checked_at', type: 'timestamptz', nullable: true })
   lastCheckedAt: Date | null;
 

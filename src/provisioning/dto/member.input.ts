@@ -2,25 +2,30 @@ import { Field, ID, InputType } from '@nestjs/graphql';
 import { ArrayMaxSize, IsIn, IsOptional, IsString, IsUUID, Matches } from 'class-validator';
 import { ROLE_SLUGS } from '../../organizations/roles';
 
-@InputType()
+@InputType({ description: 'A member’s roles and resources, set by hand.' })
 export class SetMemberRolesInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member’s organization.' })
   @IsUUID('all', { message: 'organizationId must be an organization id' })
   organizationId: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The member’s account id (User.id).' })
   @IsUUID('all', { message: 'userId must be a user id' })
   userId: string;
 
-  /** The roles to pin by hand; null hands the roles back to the IdP groups at the next login. */
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Role slugs to pin: IdP groups no longer change them. null hands the roles back to the IdP groups from the next sign-in; omitted: unchanged.',
+  })
   @IsOptional()
   @ArrayMaxSize(ROLE_SLUGS.length)
   @IsIn(ROLE_SLUGS, { each: true, message: `roles must be among ${ROLE_SLUGS.join(', ')}` })
   roles?: string[] | null;
 
-  /** Resource ids the member reaches; `*` for all of the organization's. */
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], {
+    nullable: true,
+    description: 'Ids of the resources the member reaches, or * for all of the organization’s; omitted or null: unchanged.',
+  })
   @IsOptional()
   @ArrayMaxSize(1000)
   @IsString({ each: true })

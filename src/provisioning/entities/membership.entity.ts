@@ -13,8 +13,7 @@ import {
 import { OrganizationScopedEntity } from '../../database/organization-scoped.entity';
 import { User } from './user.entity';
 
-/** A user's place in an organization: role slugs and the resources they reach (`*` = all). */
-@ObjectType()
+@ObjectType({ description: 'A person’s place in an organization: their account, roles and the resources they reach.' })
 @Entity('memberships')
 @Index('memberships__organization_id__user_id__unique', ['organizationId', 'userId'], { unique: true })
 @Index('memberships__user_id__index', ['userId'])
@@ -25,16 +24,19 @@ export class Membership extends OrganizationScopedEntity {
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
-  @Field(() => User)
+  @Field(() => User, { description: 'The member’s account.' })
   @ManyToOne(() => User, { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id' })
   user?: Relation<User>;
 
-  @Field(() => [String])
+  @Field(() => [String], {
+    description:
+      'The member’s role slugs: from their IdP groups (through role mappings) at each sign-in, or pinned by hand with setMemberRoles.',
+  })
   @Column({ type: 'text', array: true, default: () => "'{}'" })
   roles: string[];
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Ids of the resources the member reaches; * for all of the organization’s (the default).' })
   @Column({ type: 'text', array: true, default: () => "'{*}'" })
   resources: string[];
 

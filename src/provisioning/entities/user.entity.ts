@@ -16,11 +16,13 @@ import { Organization } from '../../organizations/entities/organization.entity';
  * An account: a person as one organization knows them. The same email in two organizations is
  * two accounts; within one it is unique, stored as `normalizeEmail` writes it (lower case, NFC).
  */
-@ObjectType()
+@ObjectType({
+  description: 'A person’s account in one organization (the same email in two organizations is two accounts, with different ids).',
+})
 @Entity('users')
 @Index('users__organization_id__email__unique', ['organizationId', 'email'], { unique: true })
 export class User {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The account’s id: the sub of session tokens and of the OpenID Provider’s ID tokens.' })
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -32,15 +34,18 @@ export class User {
   @JoinColumn({ name: 'organization_id' })
   organization?: Relation<Organization>;
 
-  @Field()
+  @Field({ description: 'The account’s email address, in lower case; the IdP may change it at a later sign-in.' })
   @Column({ type: 'varchar', length: 320 })
   email: string;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The given name the IdP last sent; null when none is known (such as an account that only ever used a magic link).',
+  })
   @Column({ name: 'first_name', type: 'varchar', length: 200, nullable: true })
   firstName: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The family name the IdP last sent; null when none is known.' })
   @Column({ name: 'last_name', type: 'varchar', length: 200, nullable: true })
   lastName: string | null;
 

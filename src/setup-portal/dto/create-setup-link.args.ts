@@ -4,7 +4,7 @@ import { MAX_SETUP_LINK_HOURS } from '../setup-links.service';
 
 @ArgsType()
 export class CreateSetupLinkArgs {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The organization whose SSO the link sets up.' })
   @IsUUID('all', { message: 'organizationId must be an organization id' })
   organizationId: string;
 

@@ -7,10 +7,8 @@ import { OrganizationScopedEntity } from '../../database/organization-scoped.ent
  * API key. Only the token's hash is stored; opening it once starts a portal session, which works
  * until the link expires or is revoked.
  */
-@ObjectType({ description: 'A one-time URL that lets a customer’s IT admin set up SSO for one organization.' })
 @Entity('setup_links')
 export class SetupLink extends OrganizationScopedEntity {
-  @Field(() => ID)
   @PrimaryGeneratedColumn('uuid')
   id: string;
 
@@ -18,7 +16,6 @@ export class SetupLink extends OrganizationScopedEntity {
   @Column({ name: 'token_hash', type: 'varchar', length: 64 })
   tokenHash: string;
 
-  @Field({ description: 'When the link and every portal session it started stop working.' })
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 
@@ -43,18 +40,18 @@ export class SetupLink extends OrganizationScopedEntity {
   createdAt: Date;
 }
 
-/** What `createSetupLink` answers: the URL carries the token, shown this once. */
-@ObjectType('SetupLink')
+/** The link's GraphQL type, what `createSetupLink` answers: the URL carries the token, shown this once. */
+@ObjectType('SetupLink', { description: 'A one-time URL that lets a customer’s IT admin set up SSO for one organization.' })
 export class SetupLinkView {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The link’s id, for revokeSetupLink.' })
   id: string;
 
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The organization whose SSO the link sets up.' })
   organizationId: string;
 
   @Field({ description: 'The one-time URL to hand to the IT admin; it is not shown again.' })
   url: string;
 
-  @Field()
+  @Field({ description: 'When the link and every portal session it started stop working.' })
   expiresAt: Date;
 }
