@@ -4,6 +4,7 @@ import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
+import { createConnection } from './support/fixtures';
 
 const NESTED_QUERY = `{ organizations { id roles { slug } domains { domain } connections { id roleMappings { idpGroupId role } } } }`;
 
@@ -32,26 +33,19 @@ describe('GraphQL field batching', () => {
         },
       );
       for (const clientId of ['first', 'second']) {
-        const { createConnection } = await graphqlOk(
-          service.url,
-          PLATFORM_KEY,
-          'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-          {
-            input: {
-              organizationId: createOrganization.id,
-              type: 'GENERIC_OIDC',
-              discoveryUrl: idp.discoveryUrl,
-              clientId,
-              clientSecret: 'batch-secret',
-            },
-          },
-        );
+        const connection = await createConnection(service.url, {
+          organizationId: createOrganization.id,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId,
+          clientSecret: 'batch-secret',
+        });
         await graphqlOk(
           service.url,
           PLATFORM_KEY,
           'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }',
           {
-            input: { connectionId: createConnection.id, idpGroupId: `group-${created}`, role: 'admin' },
+            input: { connectionId: connection.id, idpGroupId: `group-${created}`, role: 'admin' },
           },
         );
       }

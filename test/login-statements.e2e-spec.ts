@@ -7,6 +7,7 @@ import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
 import { LoginActivityService } from '../src/login-activity/login-activity.service';
+import { createConnection } from './support/fixtures';
 
 /** Transaction control is not work the database does for the login; `npm run bench` leaves it out too. */
 const CONTROL = /^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)/i;
@@ -35,21 +36,14 @@ describe('SQL statements per login', () => {
       'mutation { createOrganization(input: { name: "Counted" }) { id } }',
     );
     await addVerifiedDomain(service.url, createOrganization.id, 'counted-sso-test.com');
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          organizationId: createOrganization.id,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: idp.discoveryUrl,
-          clientId: 'app',
-          clientSecret: 'secret',
-        },
-      },
-    );
-    connectionId = createConnection.id;
+    const connection = await createConnection(service.url, {
+      organizationId: createOrganization.id,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: idp.discoveryUrl,
+      clientId: 'app',
+      clientSecret: 'secret',
+    });
+    connectionId = connection.id;
     PostgresQueryRunner.prototype.query = function (this: PostgresQueryRunner, ...args: Parameters<typeof original>) {
       if (statements && !CONTROL.test(String(args[0]).trim())) statements.push(String(args[0]));
       return original.apply(this, args);

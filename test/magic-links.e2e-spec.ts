@@ -12,6 +12,7 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { decodeQuotedPrintable, magicLinkIn, startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './support/smtp';
 import { addVerifiedDomain } from './support/domains';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const DOMAIN = 'magic-links-test.com';
 const SSO_DOMAIN = 'sso-only-magic-test.com';
@@ -104,22 +105,15 @@ describe('magic links', () => {
     ssoOrganizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "SSO Only" }) { id } }'))
       .createOrganization.id;
     await addVerifiedDomain(service.url, ssoOrganizationId, SSO_DOMAIN);
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: {
-          organizationId: ssoOrganizationId,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: idp.discoveryUrl,
-          clientId: 'magic-sso',
-          clientSecret: 'magic-sso-secret',
-        },
-      },
-    );
-    ssoConnectionId = createConnection.id;
-    idp.registerClient({ clientId: 'magic-sso', clientSecret: 'magic-sso-secret', redirectUris: [createConnection.redirectUri] });
+    const connection = await createConnection(service.url, {
+      organizationId: ssoOrganizationId,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: idp.discoveryUrl,
+      clientId: 'magic-sso',
+      clientSecret: 'magic-sso-secret',
+    });
+    ssoConnectionId = connection.id;
+    idp.registerClient({ clientId: 'magic-sso', clientSecret: 'magic-sso-secret', redirectUris: [connection.redirectUri] });
   });
 
   afterAll(async () => {
@@ -313,17 +307,10 @@ describe('magic links', () => {
 
   it('makes an invitee accepted through a link known to the roles API at once, past a cached 404', async () => {
     await invite(`uma@${DOMAIN}`, 'viewer');
-    const { createApiKey } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-      {
-        id: organizationId,
-      },
-    );
+    const rolesKey = (await createApiKey(service.url, organizationId, ['roles:read'])).secret;
     const roles = () =>
       fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(`uma@${DOMAIN}`)}`, {
-        headers: { authorization: `Bearer ${createApiKey.secret}` },
+        headers: { authorization: `Bearer ${rolesKey}` },
       });
     // Asked twice: the second answer comes from the cache.
     expect((await roles()).status).toBe(404);
