@@ -13,6 +13,7 @@ import { TestBrowser } from './support/browser';
 import { decodeQuotedPrintable, magicLinkIn, startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './support/smtp';
 import { addVerifiedDomain } from './support/domains';
 import { createApiKey, createConnection } from './support/fixtures';
+import { MagicLinksService } from '../src/magic-links/magic-links.service';
 
 const DOMAIN = 'magic-links-test.com';
 const SSO_DOMAIN = 'sso-only-magic-test.com';
@@ -498,6 +499,16 @@ describe('magic links at shutdown', () => {
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
         input: { organizationId: createOrganization.id, email: 'cleo@closing-magic-test.com' },
       });
+      // Where the shutdown meets the link's work: when it gets there, and whether it has moved on.
+      const links = service.app.get(MagicLinksService);
+      let drained = false;
+      const shutdownReached = new Promise<void>((resolve) => {
+        const drain = links.beforeApplicationShutdown.bind(links);
+        links.beforeApplicationShutdown = () => {
+          resolve();
+          return drain().finally(() => (drained = true));
+        };
+      });
       const locker = new Client({ connectionString: service.databaseUrl });
       await locker.connect();
       let closing: Promise<void>;
@@ -512,7 +523,10 @@ describe('magic links at shutdown', () => {
         });
         expect(response.status).toBe(202);
         closing = service.close();
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await Promise.race([shutdownReached, closing]);
+        // Everything already settled has run by the next turn: a shutdown that did not wait for the locked link is past it.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(drained).toBe(false);
       } finally {
         await locker.query('ROLLBACK');
         await locker.end();
