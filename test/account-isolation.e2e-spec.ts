@@ -6,6 +6,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { createApiKey, createConnection } from './support/fixtures';
 
 /**
  * The holes of issue 12, each as an attacker would try it: an organization reaching another's
@@ -29,10 +30,14 @@ describe('accounts belong to one organization', () => {
   async function connectionTo(organizationId: string) {
     const idp = await startRogueIdp();
     idps.push(idp);
-    const { createConnection } = await gql('mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-      input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'app', clientSecret: 'secret' },
+    const connection = await createConnection(service.url, {
+      organizationId,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: idp.discoveryUrl,
+      clientId: 'app',
+      clientSecret: 'secret',
     });
-    return { idp, connectionId: createConnection.id as string };
+    return { idp, connectionId: connection.id };
   }
 
   async function login(idp: RogueIdp, connectionId: string, claims: Record<string, unknown>) {
@@ -50,11 +55,7 @@ describe('accounts belong to one organization', () => {
   }
 
   async function rolesKey(organizationId: string): Promise<string> {
-    const { createApiKey } = await gql(
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-      { id: organizationId },
-    );
-    return createApiKey.secret as string;
+    return (await createApiKey(service.url, organizationId, ['roles:read'])).secret;
   }
 
   const rolesByEmail = async (organizationId: string, key: string, email: string) => {

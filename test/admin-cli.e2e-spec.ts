@@ -1,15 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startTestApp, freePort, type TestApp } from './support/app';
+import { startTestApp, type TestApp } from './support/app';
 import { createTestDatabase, type TestDatabase } from './support/database';
 import { errorCode, graphql, graphqlOk } from './support/graphql';
-import { eventually } from './support/eventually';
+import { eventually, StopWaiting } from './support/eventually';
+import { killLeftoverServices, startService } from './support/service-process';
 
 const ADMIN_CLI = resolve('dist', 'src', 'admin-cli', 'admin-cli.js');
-const MAIN = resolve('dist', 'src', 'main.js');
 
 interface CliResult {
   code: number;
@@ -21,15 +21,14 @@ describe('the admin CLI (npm run admin)', () => {
   let database: TestDatabase;
   let dataDir: string;
   let service: TestApp | undefined;
-  const started: ChildProcess[] = [];
+
+  /** What the CLI and the service both run with (the service gets PATH from startService). */
+  function databaseEnv(): Record<string, string> {
+    return { DATABASE_URL: database.url, DATA_DIR: dataDir, SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
+  }
 
   function cliEnv(): NodeJS.ProcessEnv {
-    return {
-      PATH: process.env.PATH ?? '',
-      DATABASE_URL: database.url,
-      DATA_DIR: dataDir,
-      SECRETS_KEY: Buffer.alloc(32, 7).toString('base64'),
-    };
+    return { PATH: process.env.PATH ?? '', ...databaseEnv() };
   }
 
   function admin(...args: string[]): Promise<CliResult> {
@@ -58,32 +57,23 @@ describe('the admin CLI (npm run admin)', () => {
   });
 
   afterAll(async () => {
-    for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    killLeftoverServices();
     await service?.close();
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('says in the start log how to get a key when no platform key exists', async () => {
-    const port = await freePort();
-    const child = spawn(process.execPath, [MAIN], {
-      env: { ...cliEnv(), PORT: String(port), LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    started.push(child);
-    let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
-    const exited = new Promise((done) => child.on('exit', done));
+    const service = await startService(databaseEnv());
     await eventually(
       () => {
-        if (child.exitCode !== null) throw new Error(`the service exited:\n${output}`);
-        expect(output).toContain('npm run admin -- create-key');
+        if (service.child.exitCode !== null) throw new StopWaiting(`the service exited:\n${service.output()}`);
+        expect(service.output()).toContain('npm run admin -- create-key');
       },
       { timeoutMs: 30000, intervalMs: 100 },
     );
-    child.kill('SIGTERM');
-    await exited;
+    service.child.kill('SIGTERM');
+    await service.exited;
   });
 
   it('lists no organizations on a fresh database, and refuses bad usage with the usage text', async () => {

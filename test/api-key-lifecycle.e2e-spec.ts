@@ -4,8 +4,8 @@ import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { eventually } from './support/eventually';
+import { createApiKey } from './support/fixtures';
 
-const CREATE_API_KEY = 'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }';
 const API_KEYS = 'query($id: ID) { apiKeys(organizationId: $id) { id organizationId scopes prefix createdAt lastUsedAt revokedAt } }';
 const REVOKE = 'mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }';
 
@@ -17,8 +17,8 @@ describe('API key lifecycle', () => {
   let otherOrganizationId: string;
 
   async function newKey(service: TestApp, orgId: string | null, scopes = ['admin']): Promise<{ id: string; secret: string }> {
-    const { createApiKey } = await graphqlOk(service.url, PLATFORM_KEY, CREATE_API_KEY, { input: { organizationId: orgId, scopes } });
-    return { id: createApiKey.apiKey.id, secret: createApiKey.secret };
+    const { apiKey, secret } = await createApiKey(service.url, orgId, scopes);
+    return { id: apiKey.id, secret };
   }
 
   beforeAll(async () => {

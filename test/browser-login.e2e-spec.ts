@@ -1,69 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
-import { graphqlOk } from './support/graphql';
-import type { TestDatabase } from './support/database';
-import { startTestIdp, type TestIdp } from './support/test-idp';
+import type { TestApp } from './support/app';
 import { launchChromium } from './support/chromium';
-import { addVerifiedDomain } from './support/domains';
+import { startOktaOrganization, type OktaOrganization } from './support/okta-organization';
 
 describe('signing in with a real browser', () => {
-  let service: TestApp & { database: TestDatabase };
-  let idp: TestIdp;
+  let okta: OktaOrganization;
+  let service: TestApp;
   let browser: Browser;
   let connectionId: string;
 
   beforeAll(async () => {
-    idp = await startTestIdp({
-      flavour: 'okta',
-      title: 'Demo IdP',
-      accounts: [
-        {
-          sub: 'dana',
-          email: 'dana@browser-test-example.com',
-          email_verified: true,
-          given_name: 'Dana',
-          family_name: 'Scully',
-          groups: ['Engineering'],
-          password: 'correct horse battery',
-        },
-      ],
-    });
-    service = await startTestApp();
-    const { createOrganization } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation { createOrganization(input: { name: "Browser Test" }) { id } }',
-    );
-    await addVerifiedDomain(service.url, createOrganization.id, 'browser-test-example.com');
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: {
-          organizationId: createOrganization.id,
-          type: 'OKTA',
-          oktaDomain: idp.origin,
-          clientId: 'browser-app',
-          clientSecret: 'browser-secret',
-        },
-      },
-    );
-    connectionId = createConnection.id;
-    idp.registerClient({ clientId: 'browser-app', clientSecret: 'browser-secret', redirectUris: [createConnection.redirectUri] });
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
-      input: { connectionId, idpGroupId: 'Engineering', role: 'admin' },
-    });
+    okta = await startOktaOrganization({ name: 'Browser Test', domain: 'browser-test-example.com', clientId: 'browser-app' });
+    ({ service, connectionId } = okta);
     browser = await launchChromium();
   }, 60000);
 
   afterAll(async () => {
     await browser?.close();
-    await service?.close();
-    await service?.database.drop();
-    await idp?.close();
+    await okta?.close();
   });
 
   it('clicks through the IdP’s login page and lands signed in with a session that verifies against the JWKS', async () => {

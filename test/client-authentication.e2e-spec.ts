@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type ClientAuthMethod, type StartTestIdpOptions, type TestIdp, type TestIdpClient } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { createApiKey } from './support/fixtures';
 
 const CONNECTION_FIELDS = `id redirectUri clientSecretHint tokenEndpointAuthMethod effectiveTokenEndpointAuthMethod clientJwksUri
   tokenEndpointAuthMethodsSupported idTokenSigningAlgValuesSupported acceptedIdTokenSigningAlgorithms allowSymmetricIdTokenSignature`;
@@ -121,14 +122,7 @@ describe('Client authentication and ID token algorithms', () => {
       createOrganization: { id: organizationId },
     } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Client Auth" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'clientauth-example.com');
-    ({
-      createApiKey: { secret: orgKey },
-    } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: organizationId },
-    ));
+    orgKey = (await createApiKey(service.url, organizationId, ['admin'])).secret;
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { connectTestIdp, createApiKey } from './support/fixtures';
 
 const TEST_CONNECTION = 'mutation($id: ID!) { testConnection(id: $id) { url test { id connectionId expiresAt completedAt succeeded } } }';
 const CONNECTION_TESTS = `query($id: ID!) { connectionTests(connectionId: $id) {
@@ -19,19 +20,6 @@ describe('Test sign-in', () => {
   let orgKey: string;
   let goodConnectionId: string;
   let otherConnectionId: string;
-
-  async function createConnection(clientId: string): Promise<string> {
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
-      },
-    );
-    idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
-    return createConnection.id;
-  }
 
   /** The admin asks for a test link, opens it, signs in at the IdP as `sub`, and reads the callback's answer. */
   async function runTest(connectionId: string, sub: string, accept = 'application/json') {
@@ -66,16 +54,9 @@ describe('Test sign-in', () => {
       createOrganization: { id: organizationId },
     } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Conn Test" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'conntest.com');
-    ({
-      createApiKey: { secret: orgKey },
-    } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: organizationId },
-    ));
-    goodConnectionId = await createConnection('good-app');
-    otherConnectionId = await createConnection('other-app');
+    orgKey = (await createApiKey(service.url, organizationId, ['admin'])).secret;
+    goodConnectionId = await connectTestIdp(service.url, idp, organizationId, 'good-app');
+    otherConnectionId = await connectTestIdp(service.url, idp, organizationId, 'other-app');
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId: goodConnectionId, idpGroupId: 'it-admins', role: 'admin' },
     });
@@ -199,15 +180,10 @@ describe('Test sign-in', () => {
       PLATFORM_KEY,
       'mutation { createOrganization(input: { name: "Conn Test Other" }) { id } }',
     );
-    const { createApiKey } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: createOrganization.id },
-    );
-    const start = await graphql(service.url, createApiKey.secret, TEST_CONNECTION, { id: goodConnectionId });
+    const otherKey = (await createApiKey(service.url, createOrganization.id, ['admin'])).secret;
+    const start = await graphql(service.url, otherKey, TEST_CONNECTION, { id: goodConnectionId });
     expect(errorCode(start)).toBe('NOT_FOUND');
-    const read = await graphql(service.url, createApiKey.secret, CONNECTION_TESTS, { id: goodConnectionId });
+    const read = await graphql(service.url, otherKey, CONNECTION_TESTS, { id: goodConnectionId });
     expect(errorCode(read)).toBe('NOT_FOUND');
     expect(JSON.stringify(read)).not.toContain('tess');
   });

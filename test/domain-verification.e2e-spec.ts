@@ -10,6 +10,7 @@ import { eventually } from './support/eventually';
 import { dataSourceOptions } from '../src/database/data-source-options';
 import { MIGRATIONS } from '../src/migrations';
 import { VerifyDomains1795510000000 } from '../src/migrations/1795510000000-VerifyDomains';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const DOMAIN_FIELDS =
   'id domain displayDomain organizationId status verifiedAt verificationError verificationMethod nextCheckAt verificationRecord { type name value }';
@@ -46,15 +47,8 @@ async function organization(service: TestApp, name: string): Promise<{ id: strin
     'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }',
     { name },
   );
-  const { createApiKey } = await graphqlOk(
-    service.url,
-    PLATFORM_KEY,
-    'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-    {
-      id: createOrganization.id,
-    },
-  );
-  return { id: createOrganization.id, key: createApiKey.secret };
+  const { secret } = await createApiKey(service.url, createOrganization.id, ['admin']);
+  return { id: createOrganization.id, key: secret };
 }
 
 async function add(service: TestApp, key: string, organizationId: string, domain: string): Promise<DomainView> {
@@ -315,25 +309,22 @@ describe('Domain verification through DNS', () => {
     it('only a VERIFIED domain routes /sso/discover, admits logins and counts for require-SSO; a removed one is named when it refuses', async () => {
       const org = await organization(service, 'Routing Verified');
       const claim = await add(service, org.key, org.id, DOMAIN);
-      const { createConnection } = await graphqlOk(
+      const connection = await createConnection(
         service.url,
-        org.key,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
         {
-          input: {
-            organizationId: org.id,
-            type: 'GENERIC_OIDC',
-            discoveryUrl: idp.discoveryUrl,
-            clientId: 'routing-app',
-            clientSecret: 'routing-secret',
-          },
+          organizationId: org.id,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'routing-app',
+          clientSecret: 'routing-secret',
         },
+        org.key,
       );
-      idp.registerClient({ clientId: 'routing-app', clientSecret: 'routing-secret', redirectUris: [createConnection.redirectUri] });
+      idp.registerClient({ clientId: 'routing-app', clientSecret: 'routing-secret', redirectUris: [connection.redirectUri] });
       const discover = () => fetch(`${service.url}/sso/discover?email=vera@${DOMAIN}`, { redirect: 'manual' });
       const login = async () => {
         const browser = new TestBrowser();
-        const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
+        const initiate = await browser.get(`${service.url}/sso/initiate/${connection.id}`);
         return browser.get(await idp.signIn(initiate.headers.get('location')!, 'vera'), { accept: 'application/json' });
       };
       const latestAttempt = async () =>
@@ -366,7 +357,7 @@ describe('Domain verification through DNS', () => {
       dns.addZone(DOMAIN);
       dns.publishTxt(claim.verificationRecord.name, claim.verificationRecord.value);
       expect((await verify(service, org.key, claim.id)).status).toBe('VERIFIED');
-      expect((await discover()).headers.get('location')).toBe(`${service.url}/sso/initiate/${createConnection.id}`);
+      expect((await discover()).headers.get('location')).toBe(`${service.url}/sso/initiate/${connection.id}`);
       expect((await login()).status).toBe(302);
       await graphqlOk(
         service.url,
@@ -463,24 +454,21 @@ describe('Background domain checks', () => {
     const org = await organization(service, 'Careless DNS');
     const claim = await add(service, org.key, org.id, 'background-recheck-test.com');
     const idp = await startTestIdp({ accounts: [{ sub: 'rita', email: 'rita@background-recheck-test.com', email_verified: true }] });
-    const { createConnection } = await graphqlOk(
+    const connection = await createConnection(
       service.url,
-      org.key,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
       {
-        input: {
-          organizationId: org.id,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: idp.discoveryUrl,
-          clientId: 'recheck-app',
-          clientSecret: 'recheck-secret',
-        },
+        organizationId: org.id,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: idp.discoveryUrl,
+        clientId: 'recheck-app',
+        clientSecret: 'recheck-secret',
       },
+      org.key,
     );
-    idp.registerClient({ clientId: 'recheck-app', clientSecret: 'recheck-secret', redirectUris: [createConnection.redirectUri] });
+    idp.registerClient({ clientId: 'recheck-app', clientSecret: 'recheck-secret', redirectUris: [connection.redirectUri] });
     const login = async () => {
       const browser = new TestBrowser();
-      const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
+      const initiate = await browser.get(`${service.url}/sso/initiate/${connection.id}`);
       return browser.get(await idp.signIn(initiate.headers.get('location')!, 'rita'), { accept: 'application/json' });
     };
     dns.addZone('background-recheck-test.com');
@@ -665,22 +653,15 @@ describe('Upgrade: domains claimed before verification existed', () => {
       }
       expect(new Set(after.map((row) => row.verification_token)).size).toBe(after.length);
       // Still routes: a grandfathered domain counts like any verified one.
-      const { createConnection } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-        {
-          input: {
-            organizationId: before[0].organization_id,
-            type: 'GENERIC_OIDC',
-            discoveryUrl: idp.discoveryUrl,
-            clientId: 'old',
-            clientSecret: 'old-secret',
-          },
-        },
-      );
+      const connection = await createConnection(service.url, {
+        organizationId: before[0].organization_id,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: idp.discoveryUrl,
+        clientId: 'old',
+        clientSecret: 'old-secret',
+      });
       const discover = await fetch(`${service.url}/sso/discover?email=someone@${before[0].domain}`, { redirect: 'manual' });
-      expect(discover.headers.get('location')).toBe(`${service.url}/sso/initiate/${createConnection.id}`);
+      expect(discover.headers.get('location')).toBe(`${service.url}/sso/initiate/${connection.id}`);
       // No TXT record was ever asked of them: the background check, busy with a new claim, leaves them alone.
       const witness = await add(service, PLATFORM_KEY, before[0].organization_id, 'upgrade-witness-test.com');
       dns.addZone('upgrade-witness-test.com');

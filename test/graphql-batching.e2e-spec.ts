@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
+import { createConnection } from './support/fixtures';
+import { recordStatements, type StatementRecorder } from './support/statements';
 
 const NESTED_QUERY = `{ organizations { id roles { slug } domains { domain } connections { id roleMappings { idpGroupId role } } } }`;
 
@@ -12,7 +13,7 @@ describe('GraphQL field batching', () => {
   let service: TestApp & { database: TestDatabase };
   let idp: TestIdp;
   let created = 0;
-  let statements: string[] = [];
+  let statements: StatementRecorder;
 
   async function addOrganizations(count: number): Promise<void> {
     for (let index = 0; index < count; index++, created++) {
@@ -32,26 +33,19 @@ describe('GraphQL field batching', () => {
         },
       );
       for (const clientId of ['first', 'second']) {
-        const { createConnection } = await graphqlOk(
-          service.url,
-          PLATFORM_KEY,
-          'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-          {
-            input: {
-              organizationId: createOrganization.id,
-              type: 'GENERIC_OIDC',
-              discoveryUrl: idp.discoveryUrl,
-              clientId,
-              clientSecret: 'batch-secret',
-            },
-          },
-        );
+        const connection = await createConnection(service.url, {
+          organizationId: createOrganization.id,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId,
+          clientSecret: 'batch-secret',
+        });
         await graphqlOk(
           service.url,
           PLATFORM_KEY,
           'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }',
           {
-            input: { connectionId: createConnection.id, idpGroupId: `group-${created}`, role: 'admin' },
+            input: { connectionId: connection.id, idpGroupId: `group-${created}`, role: 'admin' },
           },
         );
       }
@@ -59,26 +53,13 @@ describe('GraphQL field batching', () => {
   }
 
   async function statementsFor(query: string): Promise<number> {
-    statements = [];
-    await graphqlOk(service.url, PLATFORM_KEY, query);
-    return statements.length;
+    return (await statements.during(() => graphqlOk(service.url, PLATFORM_KEY, query))).length;
   }
 
   beforeAll(async () => {
     idp = await startTestIdp();
     service = await startTestApp();
-    const dataSource = service.app.get(DataSource);
-    const logger = dataSource.logger;
-    // TypeORM hands every statement to its logger, whatever the logging options say.
-    dataSource.logger = new Proxy(logger, {
-      get: (target, name: keyof TypeOrmLogger) =>
-        name === 'logQuery'
-          ? (query: string, ...rest: unknown[]) => {
-              statements.push(query);
-              return (target.logQuery as (...args: unknown[]) => unknown)(query, ...rest);
-            } // eslint-disable-next-line @typescript-eslint/unbound-method -- the proxy hands back the logger's own members
-          : target[name],
-    });
+    statements = recordStatements(service.app);
   });
 
   afterAll(async () => {

@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { createConnection } from './support/fixtures';
 
 const TENANT = '5d6e7f80-1a2b-4c3d-8e9f-0a1b2c3d4e5f';
 
@@ -43,21 +44,14 @@ describe('Entra groups overage', () => {
       'mutation { createOrganization(input: { name: "Overage Test" }) { id } }',
     );
     await addVerifiedDomain(service.url, createOrganization.id, 'overage-test.com');
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          organizationId: createOrganization.id,
-          type: 'ENTRA_ID',
-          entraTenant: TENANT,
-          clientId: 'overage-app',
-          clientSecret: 'overage-secret',
-        },
-      },
-    );
-    connectionId = createConnection.id;
+    const connection = await createConnection(service.url, {
+      organizationId: createOrganization.id,
+      type: 'ENTRA_ID',
+      entraTenant: TENANT,
+      clientId: 'overage-app',
+      clientSecret: 'overage-secret',
+    });
+    connectionId = connection.id;
     await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
       input: { connectionId, idpGroupId: 'grp-admins-object-id', role: 'admin' },
     });

@@ -6,6 +6,7 @@ import type { TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { createConnection } from './support/fixtures';
 
 /** Every call to an identity provider leaves through the one guarded HTTP client. */
 describe('outbound calls to identity providers', () => {
@@ -16,21 +17,14 @@ describe('outbound calls to identity providers', () => {
   let restoreFetch: () => void;
 
   async function newConnection(): Promise<string> {
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          organizationId,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: rogue.discoveryUrl,
-          clientId: 'rogue-app',
-          clientSecret: 'rogue-secret',
-        },
-      },
-    );
-    return createConnection.id;
+    const connection = await createConnection(service.url, {
+      organizationId,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: rogue.discoveryUrl,
+      clientId: 'rogue-app',
+      clientSecret: 'rogue-secret',
+    });
+    return connection.id;
   }
 
   async function login(connectionId: string): Promise<Response> {
@@ -82,23 +76,16 @@ describe('outbound calls to identity providers', () => {
     const healthyConnection = await newConnection();
     const other = await startRogueIdp();
     other.behaviour.claims = { sub: 'otto', email: 'otto@initrode-sso-test.com', email_verified: true };
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          organizationId,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: other.discoveryUrl,
-          clientId: 'other-app',
-          clientSecret: 'other-secret',
-        },
-      },
-    );
+    const connection = await createConnection(service.url, {
+      organizationId,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: other.discoveryUrl,
+      clientId: 'other-app',
+      clientSecret: 'other-secret',
+    });
     const startAtOther = async () => {
       const browser = new TestBrowser();
-      const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
+      const initiate = await browser.get(`${service.url}/sso/initiate/${connection.id}`);
       return { browser, callbackUrl: await other.signIn(initiate.headers.get('location')!) };
     };
     const errorOf = async (response: Response) => ({

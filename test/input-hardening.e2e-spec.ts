@@ -3,6 +3,7 @@ import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
+import { createConnection } from './support/fixtures';
 
 /** Strings PostgreSQL cannot store and names that are only spaces: bad input at the edge, never a 500. */
 describe('input hardening', () => {
@@ -18,17 +19,15 @@ describe('input hardening', () => {
     organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Hardened" }) { id } }'))
       .createOrganization.id;
     connectionId = (
-      await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }', {
-        input: {
-          organizationId,
-          type: 'GENERIC_OIDC',
-          name: 'Rogue',
-          discoveryUrl: rogue.discoveryUrl,
-          clientId: 'rogue-app',
-          clientSecret: 'rogue-secret',
-        },
+      await createConnection(service.url, {
+        organizationId,
+        type: 'GENERIC_OIDC',
+        name: 'Rogue',
+        discoveryUrl: rogue.discoveryUrl,
+        clientId: 'rogue-app',
+        clientSecret: 'rogue-secret',
       })
-    ).createConnection.id;
+    ).id;
   });
 
   afterAll(async () => {

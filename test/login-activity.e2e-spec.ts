@@ -6,6 +6,7 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { LoginActivityService } from '../src/login-activity/login-activity.service';
 import { addVerifiedDomain } from './support/domains';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const ATTEMPTS = `query($organizationId: ID!, $connectionId: ID, $first: Int) {
   loginAttempts(organizationId: $organizationId, connectionId: $connectionId, first: $first) {
@@ -71,30 +72,16 @@ describe('Login activity', () => {
       createOrganization: { id: organizationId },
     } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Activity Test" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'activity-test.com');
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: {
-          organizationId,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: idp.discoveryUrl,
-          clientId: 'activity-app',
-          clientSecret: 'activity-secret-value',
-        },
-      },
-    );
-    connectionId = createConnection.id;
-    idp.registerClient({ clientId: 'activity-app', clientSecret: 'activity-secret-value', redirectUris: [createConnection.redirectUri] });
-    ({
-      createApiKey: { secret: orgKey },
-    } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: organizationId },
-    ));
+    const connection = await createConnection(service.url, {
+      organizationId,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: idp.discoveryUrl,
+      clientId: 'activity-app',
+      clientSecret: 'activity-secret-value',
+    });
+    connectionId = connection.id;
+    idp.registerClient({ clientId: 'activity-app', clientSecret: 'activity-secret-value', redirectUris: [connection.redirectUri] });
+    orgKey = (await createApiKey(service.url, organizationId, ['admin'])).secret;
   });
 
   afterAll(async () => {
@@ -229,21 +216,16 @@ describe('Login activity', () => {
       PLATFORM_KEY,
       'mutation { createOrganization(input: { name: "Activity Other" }) { id } }',
     );
-    const { createApiKey } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: createOrganization.id },
-    );
-    const foreign = await graphql(service.url, createApiKey.secret, ATTEMPTS, { organizationId });
+    const otherKey = (await createApiKey(service.url, createOrganization.id, ['admin'])).secret;
+    const foreign = await graphql(service.url, otherKey, ATTEMPTS, { organizationId });
     expect(errorCode(foreign)).toBe('FORBIDDEN');
     expect(foreign.data?.loginAttempts ?? null).toBeNull();
-    const ownWithOtherConnection = await graphqlOk<{ loginAttempts: Attempt[] }>(service.url, createApiKey.secret, ATTEMPTS, {
+    const ownWithOtherConnection = await graphqlOk<{ loginAttempts: Attempt[] }>(service.url, otherKey, ATTEMPTS, {
       organizationId: createOrganization.id,
       connectionId,
     });
     expect(ownWithOtherConnection.loginAttempts).toEqual([]);
-    const foreignCounts = await graphql(service.url, createApiKey.secret, REFUSAL_COUNTS, { organizationId });
+    const foreignCounts = await graphql(service.url, otherKey, REFUSAL_COUNTS, { organizationId });
     expect(errorCode(foreignCounts)).toBe('FORBIDDEN');
     expect(foreignCounts.data?.loginRefusalCounts ?? null).toBeNull();
     expect((await attempts(PLATFORM_KEY)).length).toBeGreaterThan(0);

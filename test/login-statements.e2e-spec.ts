@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner.js';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
 import type { TestDatabase } from './support/database';
@@ -7,24 +6,25 @@ import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
 import { LoginActivityService } from '../src/login-activity/login-activity.service';
+import { createConnection } from './support/fixtures';
+import { recordStatements, type StatementRecorder } from './support/statements';
 
 /** Transaction control is not work the database does for the login; `npm run bench` leaves it out too. */
 const CONTROL = /^(START TRANSACTION|BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT)/i;
 
 /**
  * SQL statements per login (initiate and callback, and the login activity written after the
- * response), counted at TypeORM's PostgreSQL query runner, through which every statement of the
- * service goes. The ceilings are what this counter measured on main before accounts belonged to
- * one organization: 9 for a first login, 8 for a returning one (`npm run bench`, which counts with
- * pg_stat_statements and a few more statements around the login, reported 10 and 9 then).
+ * response), counted as TypeORM's query runners, through which every statement of the service
+ * goes, hand them to its logger. The ceilings are what this counter measured on main before
+ * accounts belonged to one organization: 9 for a first login, 8 for a returning one (`npm run
+ * bench`, which counts with pg_stat_statements and a few more statements around the login,
+ * reported 10 and 9 then).
  */
 describe('SQL statements per login', () => {
   let service: TestApp & { database: TestDatabase };
   let idp: RogueIdp;
   let connectionId: string;
-  let statements: string[] | null = null;
-  // eslint-disable-next-line @typescript-eslint/unbound-method -- called back with the query runner as `this`
-  const original = PostgresQueryRunner.prototype.query;
+  let statements: StatementRecorder;
 
   beforeAll(async () => {
     idp = await startRogueIdp();
@@ -35,29 +35,18 @@ describe('SQL statements per login', () => {
       'mutation { createOrganization(input: { name: "Counted" }) { id } }',
     );
     await addVerifiedDomain(service.url, createOrganization.id, 'counted-sso-test.com');
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          organizationId: createOrganization.id,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: idp.discoveryUrl,
-          clientId: 'app',
-          clientSecret: 'secret',
-        },
-      },
-    );
-    connectionId = createConnection.id;
-    PostgresQueryRunner.prototype.query = function (this: PostgresQueryRunner, ...args: Parameters<typeof original>) {
-      if (statements && !CONTROL.test(String(args[0]).trim())) statements.push(String(args[0]));
-      return original.apply(this, args);
-    } as typeof original;
+    const connection = await createConnection(service.url, {
+      organizationId: createOrganization.id,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: idp.discoveryUrl,
+      clientId: 'app',
+      clientSecret: 'secret',
+    });
+    connectionId = connection.id;
+    statements = recordStatements(service.app);
   });
 
   afterAll(async () => {
-    PostgresQueryRunner.prototype.query = original;
     await service.close();
     await service.database.drop();
     await idp.close();
@@ -66,14 +55,13 @@ describe('SQL statements per login', () => {
   async function countedLogin(sub: string): Promise<string[]> {
     idp.behaviour.claims = { sub, email: `${sub}@counted-sso-test.com`, email_verified: true, given_name: 'C', family_name: 'D' };
     const browser = new TestBrowser();
-    statements = [];
-    const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
-    const callback = await browser.get(await idp.signIn(initiate.headers.get('location')!));
-    expect(callback.status).toBe(302);
-    await service.app.get(LoginActivityService).beforeApplicationShutdown();
-    const counted = statements;
-    statements = null;
-    return counted;
+    const sent = await statements.during(async () => {
+      const initiate = await browser.get(`${service.url}/sso/initiate/${connectionId}`);
+      const callback = await browser.get(await idp.signIn(initiate.headers.get('location')!));
+      expect(callback.status).toBe(302);
+      await service.app.get(LoginActivityService).beforeApplicationShutdown();
+    });
+    return sent.filter((statement) => !CONTROL.test(statement.trim()));
   }
 
   it('a first login (just-in-time provisioning) takes at most 9, a returning one at most 8', async () => {

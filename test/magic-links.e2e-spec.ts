@@ -12,6 +12,8 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { decodeQuotedPrintable, magicLinkIn, startTestSmtpServer, type ReceivedMail, type TestSmtpServer } from './support/smtp';
 import { addVerifiedDomain } from './support/domains';
+import { createApiKey, createConnection } from './support/fixtures';
+import { MagicLinksService } from '../src/magic-links/magic-links.service';
 
 const DOMAIN = 'magic-links-test.com';
 const SSO_DOMAIN = 'sso-only-magic-test.com';
@@ -104,22 +106,15 @@ describe('magic links', () => {
     ssoOrganizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "SSO Only" }) { id } }'))
       .createOrganization.id;
     await addVerifiedDomain(service.url, ssoOrganizationId, SSO_DOMAIN);
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: {
-          organizationId: ssoOrganizationId,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: idp.discoveryUrl,
-          clientId: 'magic-sso',
-          clientSecret: 'magic-sso-secret',
-        },
-      },
-    );
-    ssoConnectionId = createConnection.id;
-    idp.registerClient({ clientId: 'magic-sso', clientSecret: 'magic-sso-secret', redirectUris: [createConnection.redirectUri] });
+    const connection = await createConnection(service.url, {
+      organizationId: ssoOrganizationId,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: idp.discoveryUrl,
+      clientId: 'magic-sso',
+      clientSecret: 'magic-sso-secret',
+    });
+    ssoConnectionId = connection.id;
+    idp.registerClient({ clientId: 'magic-sso', clientSecret: 'magic-sso-secret', redirectUris: [connection.redirectUri] });
   });
 
   afterAll(async () => {
@@ -313,17 +308,10 @@ describe('magic links', () => {
 
   it('makes an invitee accepted through a link known to the roles API at once, past a cached 404', async () => {
     await invite(`uma@${DOMAIN}`, 'viewer');
-    const { createApiKey } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-      {
-        id: organizationId,
-      },
-    );
+    const rolesKey = (await createApiKey(service.url, organizationId, ['roles:read'])).secret;
     const roles = () =>
       fetch(`${service.url}/v1/organizations/${organizationId}/roles?email=${encodeURIComponent(`uma@${DOMAIN}`)}`, {
-        headers: { authorization: `Bearer ${createApiKey.secret}` },
+        headers: { authorization: `Bearer ${rolesKey}` },
       });
     // Asked twice: the second answer comes from the cache.
     expect((await roles()).status).toBe(404);
@@ -511,6 +499,16 @@ describe('magic links at shutdown', () => {
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: InviteUserInput!) { inviteUser(input: $input) { id } }', {
         input: { organizationId: createOrganization.id, email: 'cleo@closing-magic-test.com' },
       });
+      // Where the shutdown meets the link's work: when it gets there, and whether it has moved on.
+      const links = service.app.get(MagicLinksService);
+      let drained = false;
+      const shutdownReached = new Promise<void>((resolve) => {
+        const drain = links.beforeApplicationShutdown.bind(links);
+        links.beforeApplicationShutdown = () => {
+          resolve();
+          return drain().finally(() => (drained = true));
+        };
+      });
       const locker = new Client({ connectionString: service.databaseUrl });
       await locker.connect();
       let closing: Promise<void>;
@@ -525,7 +523,10 @@ describe('magic links at shutdown', () => {
         });
         expect(response.status).toBe(202);
         closing = service.close();
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await Promise.race([shutdownReached, closing]);
+        // Everything already settled has run by the next turn: a shutdown that did not wait for the locked link is past it.
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(drained).toBe(false);
       } finally {
         await locker.query('ROLLBACK');
         await locker.end();

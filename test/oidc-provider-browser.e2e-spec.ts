@@ -1,60 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './support/chromium';
-import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { PLATFORM_KEY, type TestApp } from './support/app';
 import { graphqlOk } from './support/graphql';
-import { addVerifiedDomain } from './support/domains';
-import type { TestDatabase } from './support/database';
-import { startTestIdp, type TestIdp } from './support/test-idp';
+import { startOktaOrganization, type OktaOrganization } from './support/okta-organization';
 import { startDemoApp, type DemoApp } from '../demo/app';
 
 describe('an app signing people in through the service with a real browser', () => {
-  let service: TestApp & { database: TestDatabase };
-  let idp: TestIdp;
+  let okta: OktaOrganization;
+  let service: TestApp;
   let demoApp: DemoApp;
   let browser: Browser;
 
   beforeAll(async () => {
-    idp = await startTestIdp({
-      flavour: 'okta',
-      title: 'Demo IdP',
-      accounts: [
-        {
-          sub: 'dana',
-          email: 'dana@op-browser-example.com',
-          email_verified: true,
-          given_name: 'Dana',
-          family_name: 'Scully',
-          groups: ['Engineering'],
-          password: 'correct horse battery',
-        },
-      ],
-    });
-    service = await startTestApp();
-    const { createOrganization } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation { createOrganization(input: { name: "OP Browser Test" }) { id } }',
-    );
-    await addVerifiedDomain(service.url, createOrganization.id, 'op-browser-example.com');
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: {
-          organizationId: createOrganization.id,
-          type: 'OKTA',
-          oktaDomain: idp.origin,
-          clientId: 'op-browser',
-          clientSecret: 'op-browser-secret',
-        },
-      },
-    );
-    idp.registerClient({ clientId: 'op-browser', clientSecret: 'op-browser-secret', redirectUris: [createConnection.redirectUri] });
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }', {
-      input: { connectionId: createConnection.id, idpGroupId: 'Engineering', role: 'admin' },
-    });
+    okta = await startOktaOrganization({ name: 'OP Browser Test', domain: 'op-browser-example.com', clientId: 'op-browser' });
+    service = okta.service;
     demoApp = await startDemoApp();
     const { createApplication } = await graphqlOk(
       service.url,
@@ -80,9 +40,7 @@ describe('an app signing people in through the service with a real browser', () 
   afterAll(async () => {
     await browser?.close();
     await demoApp?.close();
-    await service?.close();
-    await service?.database.drop();
-    await idp?.close();
+    await okta?.close();
   });
 
   it('goes demo app → service (work email) → IdP login page → back in the app signed in with roles, then signs out of both', async () => {

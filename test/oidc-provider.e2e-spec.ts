@@ -7,6 +7,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { RelyingParty } from './support/relying-party';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const TENANT = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
 const APP = 'https://app.op-test.example';
@@ -101,16 +102,14 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       { name },
     );
     await addVerifiedDomain(service.url, createOrganization.id, domain);
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: { organizationId: createOrganization.id, clientId, clientSecret: `${clientId}-secret`, ...connection },
-      },
-    );
-    idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
-    return { organizationId: createOrganization.id as string, connectionId: createConnection.id as string };
+    const created = await createConnection(service.url, {
+      organizationId: createOrganization.id,
+      clientId,
+      clientSecret: `${clientId}-secret`,
+      ...connection,
+    });
+    idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [created.redirectUri] });
+    return { organizationId: createOrganization.id as string, connectionId: created.id };
   }
 
   beforeAll(async () => {
@@ -202,18 +201,13 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
         expect(errorCode(result)).toBe('BAD_USER_INPUT');
         expect(result.errors![0].extensions?.field).toBe(field);
       }
-      const { createApiKey } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-        { id: acme.organizationId },
-      );
-      expect(errorCode(await graphql(service.url, createApiKey.secret, '{ applications { id } }'))).toBe('FORBIDDEN');
+      const { secret: acmeKey } = await createApiKey(service.url, acme.organizationId, ['admin']);
+      expect(errorCode(await graphql(service.url, acmeKey, '{ applications { id } }'))).toBe('FORBIDDEN');
       expect(
         errorCode(
           await graphql(
             service.url,
-            createApiKey.secret,
+            acmeKey,
             'mutation { createApplication(input: { name: "x", redirectUris: ["https://a.example/cb"] }) { clientSecret } }',
           ),
         ),

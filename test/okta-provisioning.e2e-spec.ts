@@ -7,6 +7,7 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
 import { eventually } from './support/eventually';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const DOMAIN = 'globex-sso-test.com';
 const APP_ORIGIN = 'https://app.globex-sso-test.com';
@@ -19,16 +20,6 @@ describe('Okta logins, identity linking and the roles cache', () => {
   let organizationId: string;
   let oktaConnectionId: string;
   let genericConnectionId: string;
-
-  const createConnection = async (input: Record<string, unknown>) =>
-    (
-      await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-        { input },
-      )
-    ).createConnection as { id: string; redirectUri: string };
 
   async function signIn(idp: TestIdp, connectionId: string, sub: string, query = '') {
     const browser = new TestBrowser();
@@ -54,7 +45,7 @@ describe('Okta logins, identity linking and the roles cache', () => {
     organizationId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Globex" }) { id } }'))
       .createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, DOMAIN);
-    const oktaConnection = await createConnection({
+    const oktaConnection = await createConnection(service.url, {
       organizationId,
       type: 'OKTA',
       oktaDomain: okta.origin,
@@ -63,7 +54,7 @@ describe('Okta logins, identity linking and the roles cache', () => {
     });
     oktaConnectionId = oktaConnection.id;
     okta.registerClient({ clientId: 'okta-app', clientSecret: 'okta-secret', redirectUris: [oktaConnection.redirectUri] });
-    const genericConnection = await createConnection({
+    const genericConnection = await createConnection(service.url, {
       organizationId,
       type: 'GENERIC_OIDC',
       discoveryUrl: generic.discoveryUrl,
@@ -131,7 +122,7 @@ describe('Okta logins, identity linking and the roles cache', () => {
       const otherOrganization = (
         await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Initech" }) { id } }')
       ).createOrganization.id;
-      const connection = await createConnection({
+      const connection = await createConnection(service.url, {
         organizationId: otherOrganization,
         type: 'GENERIC_OIDC',
         discoveryUrl: intruder.discoveryUrl,
@@ -156,14 +147,7 @@ describe('Okta logins, identity linking and the roles cache', () => {
 
     beforeAll(async () => {
       second = await startTestApp({ database: service.database });
-      rolesKey = (
-        await graphqlOk(
-          service.url,
-          PLATFORM_KEY,
-          'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-          { id: organizationId },
-        )
-      ).createApiKey.secret;
+      rolesKey = (await createApiKey(service.url, organizationId, ['roles:read'])).secret;
       userId = decodeJwt((await signIn(okta, oktaConnectionId, '00u-kim')).browser.cookie('sso_session')!).sub!;
     });
 

@@ -1,61 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createTestDatabase, queryDatabase, type TestDatabase } from './support/database';
-import { freePort } from './support/app';
+import { killLeftoverServices, postgresProcessesFor, startService, waitForHealth } from './support/service-process';
 import { MIGRATIONS } from '../src/migrations';
 
-const MAIN = resolve('dist', 'src', 'main.js');
 const PLATFORM_KEY = 'process-test-platform-key-0123456789';
 
-interface RunningService {
-  child: ChildProcess;
-  port: number;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-const started: ChildProcess[] = [];
-
-afterAll(() => {
-  // A failed assertion must not leave a service (and its pipes) keeping jest alive.
-  for (const child of started) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
-
-function startService(env: Record<string, string>, port: number): RunningService {
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: String(port), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.push(child);
-  let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, port, output: () => output, exited };
-}
-
-async function waitForHealth(service: RunningService, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`service exited early:\n${service.output()}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${service.port}/health`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`no healthy service within ${timeoutMs} ms:\n${service.output()}`);
-}
-
-function postgresProcessesFor(dataDir: string): string[] {
-  const listing = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
-  return listing.split('\n').filter((line) => line.includes('bin/postgres') && line.includes(dataDir));
-}
+// A failed assertion must not leave a service (and its pipes) keeping jest alive.
+afterAll(killLeftoverServices);
 
 async function createOrganization(port: number, name: string): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${port}/graphql`, {
@@ -83,7 +37,7 @@ describe('the built service as a process', () => {
     chmodSync(dataDir, 0o755);
     const env = { DATA_DIR: dataDir, BOOTSTRAP_ADMIN_API_KEY: PLATFORM_KEY };
     try {
-      const first = startService(env, await freePort());
+      const first = await startService(env);
       await waitForHealth(first);
       expect(first.output()).toContain('using the embedded PostgreSQL');
       expect(existsSync(join(dataDir, 'postgres', 'PG_VERSION'))).toBe(true);
@@ -93,7 +47,7 @@ describe('the built service as a process', () => {
       expect(await first.exited).toBe(0);
       expect(postgresProcessesFor(dataDir)).toEqual([]);
 
-      const second = startService(env, await freePort());
+      const second = await startService(env);
       await waitForHealth(second);
       expect(await listOrganizations(second.port)).toContain('Survives Restarts Inc');
       second.child.kill('SIGINT');
@@ -110,11 +64,11 @@ describe('the built service as a process', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sso-orphan-'));
     chmodSync(dataDir, 0o755);
     try {
-      const killed = startService({ DATA_DIR: dataDir }, await freePort());
+      const killed = await startService({ DATA_DIR: dataDir });
       await waitForHealth(killed);
       killed.child.kill('SIGKILL');
       await killed.exited;
-      const restarted = startService({ DATA_DIR: dataDir }, await freePort());
+      const restarted = await startService({ DATA_DIR: dataDir });
       await waitForHealth(restarted);
       expect(restarted.output()).toContain('orphaned embedded PostgreSQL');
       restarted.child.kill('SIGTERM');
@@ -137,7 +91,7 @@ describe('the built service as a process', () => {
     });
 
     it('uses that server, says so without the password, and migrates it', async () => {
-      const service = startService({ DATABASE_URL: database.url, SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') }, await freePort());
+      const service = await startService({ DATABASE_URL: database.url, SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') });
       await waitForHealth(service);
       service.child.kill('SIGTERM');
       expect(await service.exited).toBe(0);
@@ -151,10 +105,11 @@ describe('the built service as a process', () => {
     it('runs no migration with MIGRATIONS_RUN=false', async () => {
       const empty = await createTestDatabase();
       try {
-        const service = startService(
-          { DATABASE_URL: empty.url, MIGRATIONS_RUN: 'false', SECRETS_KEY: Buffer.alloc(32, 1).toString('base64') },
-          await freePort(),
-        );
+        const service = await startService({
+          DATABASE_URL: empty.url,
+          MIGRATIONS_RUN: 'false',
+          SECRETS_KEY: Buffer.alloc(32, 1).toString('base64'),
+        });
         await waitForHealth(service);
         service.child.kill('SIGTERM');
         await service.exited;
@@ -174,7 +129,7 @@ describe('the built service as a process', () => {
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
     [{ ALLOWED_RETURN_ORIGINS: 'https://app.example.com/path' }, 'ALLOWED_RETURN_ORIGINS'],
   ])('refuses bad configuration %j with one line naming %s', async (env, variable) => {
-    const service = startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), ...env }, 1);
+    const service = await startService({ DATA_DIR: join(tmpdir(), 'sso-never-used'), ...env });
     expect(await service.exited).toBe(78);
     const lines = service.output().trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -182,10 +137,12 @@ describe('the built service as a process', () => {
   });
 
   it('refuses a configuration with several problems naming all of them, one line each, and exits 78', async () => {
-    const service = startService(
-      { DATA_DIR: join(tmpdir(), 'sso-never-used'), PORT: 'eighty', LOG_LEVEL: 'loud', SECRETS_KEY: 'too-short' },
-      1,
-    );
+    const service = await startService({
+      DATA_DIR: join(tmpdir(), 'sso-never-used'),
+      PORT: 'eighty',
+      LOG_LEVEL: 'loud',
+      SECRETS_KEY: 'too-short',
+    });
     expect(await service.exited).toBe(78);
     const lines = service.output().trim().split('\n');
     expect(lines.map((line) => /^Configuration error: (\w+): /.exec(line)?.[1])).toEqual(['PORT', 'LOG_LEVEL', 'SECRETS_KEY']);

@@ -7,6 +7,7 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
 import { eventually } from './support/eventually';
+import { connectTestIdp, createApiKey } from './support/fixtures';
 
 const DOMAIN = 'lockout-guard-test.com';
 const SET_SSO_REQUIRED = 'mutation($id: ID!, $on: Boolean!) { updateOrganization(id: $id, input: { ssoRequired: $on }) { ssoRequired } }';
@@ -22,19 +23,6 @@ describe('require SSO without lockouts', () => {
   let orgKeyId: string;
   let first: string;
   let second: string;
-
-  async function createConnection(clientId: string): Promise<string> {
-    const { createConnection } = await graphqlOk(
-      service.url,
-      orgKey,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
-      },
-    );
-    idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
-    return createConnection.id;
-  }
 
   /** A real SSO login through the connection, which marks it verified. */
   async function signInThrough(connectionId: string): Promise<void> {
@@ -59,18 +47,11 @@ describe('require SSO without lockouts', () => {
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Lockout Guard" }) { id } }')
     ).createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, DOMAIN);
-    const { createApiKey } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }',
-      {
-        input: { organizationId, scopes: ['admin'] },
-      },
-    );
-    orgKey = createApiKey.secret;
-    orgKeyId = createApiKey.apiKey.id;
-    first = await createConnection('lockout-first');
-    second = await createConnection('lockout-second');
+    const created = await createApiKey(service.url, organizationId, ['admin']);
+    orgKey = created.secret;
+    orgKeyId = created.apiKey.id;
+    first = await connectTestIdp(service.url, idp, organizationId, 'lockout-first', orgKey);
+    second = await connectTestIdp(service.url, idp, organizationId, 'lockout-second', orgKey);
   });
 
   afterAll(async () => {
@@ -138,8 +119,8 @@ describe('require SSO without lockouts', () => {
   });
 
   it('serialises simultaneous deactivations so that one verified connection stays', async () => {
-    const a = await createConnection('race-a');
-    const b = await createConnection('race-b');
+    const a = await connectTestIdp(service.url, idp, organizationId, 'race-a', orgKey);
+    const b = await connectTestIdp(service.url, idp, organizationId, 'race-b', orgKey);
     await signInThrough(a);
     await signInThrough(b);
     await graphqlOk(service.url, orgKey, SET_SSO_REQUIRED, { id: organizationId, on: true });
@@ -168,33 +149,14 @@ describe('require SSO without lockouts', () => {
       );
     };
 
-    async function connectionOf(organization: string, clientId: string): Promise<string> {
-      const { createConnection } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-        {
-          input: {
-            organizationId: organization,
-            type: 'GENERIC_OIDC',
-            discoveryUrl: idp.discoveryUrl,
-            clientId,
-            clientSecret: `${clientId}-secret`,
-          },
-        },
-      );
-      idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
-      return createConnection.id;
-    }
-
     beforeAll(async () => {
       otherIdp = await startTestIdp({ accounts: [] });
       orgId = (await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Rebind Guard" }) { id } }'))
         .createOrganization.id;
       await addVerifiedDomain(service.url, orgId, 'rebind-guard-test.com');
       idp.setAccount({ sub: 'rex', email: 'rex@rebind-guard-test.com', email_verified: true });
-      guarded = await connectionOf(orgId, 'rebind-guarded');
-      spare = await connectionOf(orgId, 'rebind-spare');
+      guarded = await connectTestIdp(service.url, idp, orgId, 'rebind-guarded');
+      spare = await connectTestIdp(service.url, idp, orgId, 'rebind-spare');
       const browser = new TestBrowser();
       const initiate = await browser.get(`${service.url}/sso/initiate/${guarded}`);
       expect((await browser.get(await idp.signIn(initiate.headers.get('location')!, 'rex'))).status).toBe(302);

@@ -9,6 +9,7 @@ import { eventually } from './support/eventually';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { SecretExpiryMonitor } from '../src/connections/secret-expiry.monitor';
 import { addVerifiedDomain } from './support/domains';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const DAY = 24 * 3600 * 1000;
 const BY_EXPIRY = `query($organizationId: ID, $withinDays: Int) {
@@ -24,25 +25,18 @@ describe('Client secret expiry', () => {
 
   const inDays = (days: number) => new Date(Date.now() + days * DAY + 60_000).toISOString();
 
-  async function createConnection(name: string, clientSecretExpiresAt?: string, organization = organizationId): Promise<string> {
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          organizationId: organization,
-          name,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: rogue.discoveryUrl,
-          clientId: `app-${name}`,
-          clientSecret: `secret-${name}`,
-          clientSecretExpiresAt,
-        },
-      },
-    );
-    return createConnection.id;
-  }
+  const expiringConnection = async (name: string, clientSecretExpiresAt?: string, organization = organizationId) =>
+    (
+      await createConnection(service.url, {
+        organizationId: organization,
+        name,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: rogue.discoveryUrl,
+        clientId: `app-${name}`,
+        clientSecret: `secret-${name}`,
+        clientSecretExpiresAt,
+      })
+    ).id;
 
   async function callbackOf(connectionId: string): Promise<Response> {
     const browser = new TestBrowser();
@@ -58,18 +52,11 @@ describe('Client secret expiry', () => {
       createOrganization: { id: organizationId },
     } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Expiry Test" }) { id } }'));
     await addVerifiedDomain(service.url, organizationId, 'expiry-test.com');
-    ({
-      createApiKey: { secret: orgKey },
-    } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: organizationId },
-    ));
-    ids.ok = await createConnection('ok', inDays(90));
-    ids.soon = await createConnection('soon', inDays(10));
-    ids.expired = await createConnection('expired', inDays(-2));
-    ids.unknown = await createConnection('unknown');
+    orgKey = (await createApiKey(service.url, organizationId, ['admin'])).secret;
+    ids.ok = await expiringConnection('ok', inDays(90));
+    ids.soon = await expiringConnection('soon', inDays(10));
+    ids.expired = await expiringConnection('expired', inDays(-2));
+    ids.unknown = await expiringConnection('unknown');
   });
 
   afterAll(async () => {
@@ -107,15 +94,10 @@ describe('Client secret expiry', () => {
       PLATFORM_KEY,
       'mutation { createOrganization(input: { name: "Expiry Other" }) { id } }',
     );
-    const otherConnection = await createConnection('other', inDays(3), createOrganization.id);
-    const { createApiKey } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: createOrganization.id },
-    );
-    expect(errorCode(await graphql(service.url, createApiKey.secret, BY_EXPIRY, { organizationId }))).toBe('FORBIDDEN');
-    const foreignOwn = (await graphqlOk(service.url, createApiKey.secret, BY_EXPIRY)).connectionsBySecretExpiry as { id: string }[];
+    const otherConnection = await expiringConnection('other', inDays(3), createOrganization.id);
+    const otherKey = (await createApiKey(service.url, createOrganization.id, ['admin'])).secret;
+    expect(errorCode(await graphql(service.url, otherKey, BY_EXPIRY, { organizationId }))).toBe('FORBIDDEN');
+    const foreignOwn = (await graphqlOk(service.url, otherKey, BY_EXPIRY)).connectionsBySecretExpiry as { id: string }[];
     expect(foreignOwn.map((connection) => connection.id)).toEqual([otherConnection]);
     const everything = (await graphqlOk(service.url, PLATFORM_KEY, BY_EXPIRY, { withinDays: 30 })).connectionsBySecretExpiry as {
       id: string;
@@ -127,7 +109,7 @@ describe('Client secret expiry', () => {
   it('warns once per connection at 30, 7 and 1 days before, and again after the secret is rotated', async () => {
     const monitor = service.app.get(SecretExpiryMonitor);
     const expiresAt = new Date(Date.now() + 60 * DAY);
-    const id = await createConnection('watched', expiresAt.toISOString());
+    const id = await expiringConnection('watched', expiresAt.toISOString());
     const at = (daysBefore: number) => new Date(expiresAt.getTime() - daysBefore * DAY);
     const warningsAt = async (daysBefore: number) =>
       (await monitor.checkSecretExpiry(at(daysBefore)))
@@ -171,7 +153,7 @@ describe('Client secret expiry', () => {
   it('does not warn again when the same expiry date is saved again, and does when it changes', async () => {
     const monitor = service.app.get(SecretExpiryMonitor);
     const expiresAt = inDays(20);
-    const id = await createConnection('resaved', expiresAt);
+    const id = await expiringConnection('resaved', expiresAt);
     const warnedNow = async () =>
       (await monitor.checkSecretExpiry(new Date())).filter((warning) => warning.connectionId === id).map((warning) => warning.threshold);
     const update = (input: Record<string, unknown>) =>
@@ -191,8 +173,8 @@ describe('Client secret expiry', () => {
 
   it('leaves secrets that expired long ago alone: they were warned about as they neared the date', async () => {
     const monitor = service.app.get(SecretExpiryMonitor);
-    const longAgo = await createConnection('long-expired', inDays(-30));
-    const lately = await createConnection('lately-expired', inDays(-3));
+    const longAgo = await expiringConnection('long-expired', inDays(-30));
+    const lately = await expiringConnection('lately-expired', inDays(-3));
     const warned = (await monitor.checkSecretExpiry(new Date())).map((warning) => warning.connectionId);
     expect(warned).toContain(lately);
     expect(warned).not.toContain(longAgo);
@@ -200,8 +182,8 @@ describe('Client secret expiry', () => {
 
   it('goes on past a connection whose warning fails', async () => {
     const monitor = service.app.get(SecretExpiryMonitor);
-    const failing = await createConnection('failing', inDays(2));
-    const next = await createConnection('next', inDays(4));
+    const failing = await expiringConnection('failing', inDays(2));
+    const next = await expiringConnection('next', inDays(4));
     // A failure injected in PostgreSQL: the warning's conditional UPDATE of this one row raises.
     await queryDatabase(
       service.databaseUrl,
@@ -219,7 +201,7 @@ describe('Client secret expiry', () => {
   });
 
   it('runs hourly through the scheduler, with the time of the run', async () => {
-    const id = await createConnection('scheduled', inDays(3));
+    const id = await expiringConnection('scheduled', inDays(3));
     void service.app.get(SchedulerRegistry).getCronJob(SecretExpiryMonitor.name).fireOnTick();
     await eventually(
       async () => {
@@ -235,7 +217,7 @@ describe('Client secret expiry', () => {
   });
 
   it('forgets the old expiry date when a new secret comes without one', async () => {
-    const id = await createConnection('rotating', inDays(5));
+    const id = await expiringConnection('rotating', inDays(5));
     const { updateConnection } = await graphqlOk(
       service.url,
       orgKey,
@@ -274,25 +256,16 @@ describe('Client secret expiry', () => {
   it('rotates a secret in one step: logins use the old one until the new one is saved, then the new one at once', async () => {
     const idp = await startTestIdp({ accounts: [{ sub: 'rita', email: 'rita@expiry-test.com', email_verified: true }] });
     try {
-      const { createConnection } = await graphqlOk(
+      const connection = await createConnection(
         service.url,
+        { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'rotating-app', clientSecret: 'old-secret-1111' },
         orgKey,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-        {
-          input: {
-            organizationId,
-            type: 'GENERIC_OIDC',
-            discoveryUrl: idp.discoveryUrl,
-            clientId: 'rotating-app',
-            clientSecret: 'old-secret-1111',
-          },
-        },
       );
       const register = (clientSecret: string) =>
-        idp.registerClient({ clientId: 'rotating-app', clientSecret, redirectUris: [createConnection.redirectUri] });
+        idp.registerClient({ clientId: 'rotating-app', clientSecret, redirectUris: [connection.redirectUri] });
       const login = async () => {
         const browser = new TestBrowser();
-        const initiate = await browser.get(`${service.url}/sso/initiate/${createConnection.id}`);
+        const initiate = await browser.get(`${service.url}/sso/initiate/${connection.id}`);
         const callbackUrl = await idp.signIn(initiate.headers.get('location')!, 'rita');
         return { finish: () => browser.get(callbackUrl, { accept: 'application/json' }) };
       };
@@ -309,7 +282,7 @@ describe('Client secret expiry', () => {
         service.url,
         orgKey,
         'mutation($id: ID!) { updateConnection(id: $id, input: { clientSecret: "new-secret-2222" }) { clientSecretHint } }',
-        { id: createConnection.id },
+        { id: connection.id },
       );
       expect(updateConnection.clientSecretHint).toBe('2222');
       expect((await during.finish()).status).toBe(302);

@@ -6,6 +6,7 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { keyIdOf } from '../src/common/secrets-cipher';
 import { addVerifiedDomain } from './support/domains';
+import { createConnection } from './support/fixtures';
 
 const OLD_KEY = Buffer.alloc(32, 7);
 const NEW_KEY = Buffer.alloc(32, 11);
@@ -64,21 +65,14 @@ describe('rotating SECRETS_KEY', () => {
         'mutation { createOrganization(input: { name: "Umbrella" }) { id } }',
       );
       await addVerifiedDomain(service.url, createOrganization.id, 'umbrella-sso-test.com');
-      const { createConnection } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-        {
-          input: {
-            organizationId: createOrganization.id,
-            type: 'GENERIC_OIDC',
-            discoveryUrl: idp.discoveryUrl,
-            clientId: 'umbrella',
-            clientSecret: 'umbrella-secret',
-          },
-        },
-      );
-      connectionId = createConnection.id;
+      const connection = await createConnection(service.url, {
+        organizationId: createOrganization.id,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: idp.discoveryUrl,
+        clientId: 'umbrella',
+        clientSecret: 'umbrella-secret',
+      });
+      connectionId = connection.id;
       expect(await loginStatus(service)).toBe(302);
     });
     expect(await sealedKeyIds()).toEqual([{ key_id: keyIdOf(OLD_KEY) }]);
@@ -117,21 +111,14 @@ describe('a row sealed with a key the service does not have', () => {
         'mutation($name: String!) { createOrganization(input: { name: $name }) { id } }',
         { name },
       );
-      const { createConnection } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-        {
-          input: {
-            organizationId: createOrganization.id,
-            type: 'GENERIC_OIDC',
-            discoveryUrl: idp.discoveryUrl,
-            clientId: name,
-            clientSecret: `${name}-secret`,
-          },
-        },
-      );
-      return createConnection.id;
+      const connection = await createConnection(service.url, {
+        organizationId: createOrganization.id,
+        type: 'GENERIC_OIDC',
+        discoveryUrl: idp.discoveryUrl,
+        clientId: name,
+        clientSecret: `${name}-secret`,
+      });
+      return connection.id;
     } finally {
       await service.close();
     }

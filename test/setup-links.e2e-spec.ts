@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { TestBrowser } from './support/browser';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { decodeQuotedPrintable, startTestSmtpServer, type TestSmtpServer } from './support/smtp';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const CREATE_LINK =
   'mutation($organizationId: ID!, $hours: Int) { createSetupLink(organizationId: $organizationId, expiresInHours: $hours) { id organizationId url expiresAt } }';
@@ -58,14 +59,7 @@ describe('Setup links', () => {
     ({
       createOrganization: { id: orgB },
     } = await graphqlOk(service.url, PLATFORM_KEY, 'mutation { createOrganization(input: { name: "Setup B" }) { id } }'));
-    ({
-      createApiKey: { secret: orgBKey },
-    } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-      { id: orgB },
-    ));
+    orgBKey = (await createApiKey(service.url, orgB, ['admin'])).secret;
   });
 
   afterAll(async () => {
@@ -203,20 +197,17 @@ describe('Setup links', () => {
   });
 
   it('a portal of organization A cannot touch organization B’s rows by id', async () => {
-    const { createConnection } = await graphqlOk(
+    const connection = await createConnection(
       service.url,
+      { organizationId: orgB, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'b-app', clientSecret: 'b-secret' },
       orgBKey,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: { organizationId: orgB, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId: 'b-app', clientSecret: 'b-secret' },
-      },
     );
     const { createRoleMapping } = await graphqlOk(
       service.url,
       orgBKey,
       'mutation($input: CreateRoleMappingInput!) { createRoleMapping(input: $input) { id } }',
       {
-        input: { connectionId: createConnection.id, idpGroupId: 'b-admins', role: 'admin' },
+        input: { connectionId: connection.id, idpGroupId: 'b-admins', role: 'admin' },
       },
     );
     const { addDomain } = await graphqlOk(

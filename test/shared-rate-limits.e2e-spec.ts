@@ -5,6 +5,7 @@ import { graphqlOk } from './support/graphql';
 import { queryDatabase, type TestDatabase } from './support/database';
 import { RateLimitsService } from '../src/rate-limits/rate-limits.service';
 import { startTestIdp, type TestIdp } from './support/test-idp';
+import { createConnection } from './support/fixtures';
 
 /** Every limit the service sets low here, so that this file meets each of them. */
 const LIMITS = {
@@ -53,21 +54,14 @@ describe('rate limits shared by instances', () => {
       PLATFORM_KEY,
       'mutation { createOrganization(input: { name: "Limits" }) { id } }',
     );
-    const { createConnection } = await graphqlOk(
-      first.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: {
-          organizationId: createOrganization.id,
-          type: 'GENERIC_OIDC',
-          discoveryUrl: idp.discoveryUrl,
-          clientId: 'limits-app',
-          clientSecret: 'limits-secret',
-        },
-      },
-    );
-    connectionId = createConnection.id;
+    const connection = await createConnection(first.url, {
+      organizationId: createOrganization.id,
+      type: 'GENERIC_OIDC',
+      discoveryUrl: idp.discoveryUrl,
+      clientId: 'limits-app',
+      clientSecret: 'limits-secret',
+    });
+    connectionId = connection.id;
   });
 
   afterAll(async () => {

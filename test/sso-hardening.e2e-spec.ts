@@ -5,6 +5,7 @@ import { queryDatabase, type TestDatabase } from './support/database';
 import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
+import { connectTestIdp } from './support/fixtures';
 
 const DOMAIN = 'hardening-sso-test.com';
 
@@ -17,19 +18,6 @@ describe('SSO login edges', () => {
   let idp: TestIdp;
   let connectionId: string;
   let otherConnectionId: string;
-
-  async function createConnection(organizationId: string, clientId: string): Promise<string> {
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-      {
-        input: { organizationId, type: 'GENERIC_OIDC', discoveryUrl: idp.discoveryUrl, clientId, clientSecret: `${clientId}-secret` },
-      },
-    );
-    idp.registerClient({ clientId, clientSecret: `${clientId}-secret`, redirectUris: [createConnection.redirectUri] });
-    return createConnection.id;
-  }
 
   /** Initiate in `browser`, sign in at the IdP: the callback URL the IdP sends the browser to. */
   async function callbackUrlFor(browser: TestBrowser, query = ''): Promise<string> {
@@ -48,13 +36,13 @@ describe('SSO login edges', () => {
       'mutation { createOrganization(input: { name: "Hardening" }) { id } }',
     );
     await addVerifiedDomain(service.url, createOrganization.id, DOMAIN);
-    connectionId = await createConnection(createOrganization.id, 'hardening-app');
+    connectionId = await connectTestIdp(service.url, idp, createOrganization.id, 'hardening-app');
     const { createOrganization: other } = await graphqlOk(
       service.url,
       PLATFORM_KEY,
       'mutation { createOrganization(input: { name: "Other Hardening" }) { id } }',
     );
-    otherConnectionId = await createConnection(other.id, 'other-hardening-app');
+    otherConnectionId = await connectTestIdp(service.url, idp, other.id, 'other-hardening-app');
   });
 
   afterAll(async () => {

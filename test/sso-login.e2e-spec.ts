@@ -12,6 +12,7 @@ import { ConnectionsService } from '../src/connections/connections.service';
 import { Connection } from '../src/connections/entities/connection.entity';
 import { addVerifiedDomain } from './support/domains';
 import { RolesFastPathModule } from '../src/provisioning/roles-fast-path.module';
+import { createApiKey, createConnection } from './support/fixtures';
 
 const TENANT = '0b5f3a7e-2c4d-4e6f-8a9b-1c2d3e4f5a6b';
 const APP_ORIGIN = 'https://app.acme-sso-test.com';
@@ -23,16 +24,6 @@ describe('SSO login', () => {
   let organizationId: string;
   let entraConnectionId: string;
   let rogueConnectionId: string;
-
-  const createConnection = async (input: Record<string, unknown>) =>
-    (
-      await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id redirectUri } }',
-        { input },
-      )
-    ).createConnection as { id: string; redirectUri: string };
 
   /** Initiate at the service, sign in at the IdP, come back: the response of the callback. */
   async function login(browser: TestBrowser, connectionId: string, signIn: (authorizationUrl: string) => Promise<string>, query = '') {
@@ -81,7 +72,7 @@ describe('SSO login', () => {
     );
     organizationId = createOrganization.id;
     await addVerifiedDomain(service.url, organizationId, 'acme-sso-test.com');
-    const entraConnection = await createConnection({
+    const entraConnection = await createConnection(service.url, {
       organizationId,
       type: 'ENTRA_ID',
       entraTenant: TENANT,
@@ -94,7 +85,7 @@ describe('SSO login', () => {
       input: { connectionId: entraConnectionId, idpGroupId: 'grp-admins', role: 'admin' },
     });
     rogueConnectionId = (
-      await createConnection({
+      await createConnection(service.url, {
         organizationId,
         type: 'GENERIC_OIDC',
         discoveryUrl: rogue.discoveryUrl,
@@ -208,18 +199,17 @@ describe('SSO login', () => {
     expect(page).not.toMatch(/at \w+ \(|Error:/);
     const notAnId = await fetch(`${service.url}/sso/initiate/<script>`, { headers: { accept: 'application/json' } });
     expect(await errorOf(notAnId)).toBe('unknown_connection');
-    const { createConnection } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-      {
-        input: { organizationId, type: 'ENTRA_ID', entraTenant: TENANT, clientId: 'off', clientSecret: 'off' },
-      },
-    );
-    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', {
-      id: createConnection.id,
+    const inactiveConnection = await createConnection(service.url, {
+      organizationId,
+      type: 'ENTRA_ID',
+      entraTenant: TENANT,
+      clientId: 'off',
+      clientSecret: 'off',
     });
-    const inactive = await fetch(`${service.url}/sso/initiate/${createConnection.id}`, { headers: { accept: 'application/json' } });
+    await graphqlOk(service.url, PLATFORM_KEY, 'mutation($id: ID!) { updateConnection(id: $id, input: { state: INACTIVE }) { id } }', {
+      id: inactiveConnection.id,
+    });
+    const inactive = await fetch(`${service.url}/sso/initiate/${inactiveConnection.id}`, { headers: { accept: 'application/json' } });
     expect(await errorOf(inactive)).toBe('connection_inactive');
   });
 
@@ -387,7 +377,7 @@ describe('SSO login', () => {
 
     it('does not let a login that began before its connection’s client changed verify the changed connection', async () => {
       rogue.behaviour.defect = 'none';
-      const { id } = await createConnection({
+      const { id } = await createConnection(service.url, {
         organizationId,
         type: 'GENERIC_OIDC',
         discoveryUrl: rogue.discoveryUrl,
@@ -522,13 +512,7 @@ describe('SSO login', () => {
       const browser = new TestBrowser();
       await login(browser, entraConnectionId, entraSignIn('ann'));
       annId = decodeJwt(browser.cookie('sso_session')!).sub!;
-      const { createApiKey } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-        { id: organizationId },
-      );
-      rolesKey = createApiKey.secret;
+      rolesKey = (await createApiKey(service.url, organizationId, ['roles:read'])).secret;
     });
 
     afterAll(async () => {
@@ -561,12 +545,7 @@ describe('SSO login', () => {
 
     it('answers a warm (cached) request exactly as the first one, and still refuses after it', async () => {
       const path = `/v1/organizations/${organizationId}/users/${annId}/roles`;
-      const { createApiKey: fresh } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-        { id: organizationId },
-      );
+      const fresh = await createApiKey(service.url, organizationId, ['roles:read']);
       const answers = [];
       for (let i = 0; i < 3; i++)
         answers.push(
@@ -595,18 +574,8 @@ describe('SSO login', () => {
         PLATFORM_KEY,
         'mutation { createOrganization(input: { name: "Warm Other Tenant" }) { id } }',
       );
-      const { createApiKey: foreign } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-        { id: createOrganization.id },
-      );
-      const { createApiKey: adminOnly } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["admin"] }) { secret } }',
-        { id: organizationId },
-      );
+      const foreign = await createApiKey(service.url, createOrganization.id, ['roles:read']);
+      const adminOnly = await createApiKey(service.url, organizationId, ['admin']);
       for (let i = 0; i < 2; i++) {
         expect((await get(path, foreign.secret)).status).toBe(403);
         expect((await get(path)).status).toBe(401);
@@ -626,13 +595,8 @@ describe('SSO login', () => {
         PLATFORM_KEY,
         'mutation { createOrganization(input: { name: "Other Tenant" }) { id } }',
       );
-      const { createApiKey } = await graphqlOk(
-        service.url,
-        PLATFORM_KEY,
-        'mutation($id: ID!) { createApiKey(input: { organizationId: $id, scopes: ["roles:read"] }) { secret } }',
-        { id: createOrganization.id },
-      );
-      const foreign = await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, createApiKey.secret);
+      const { secret: foreignKey } = await createApiKey(service.url, createOrganization.id, ['roles:read']);
+      const foreign = await get(`/v1/organizations/${organizationId}/users/${annId}/roles`, foreignKey);
       expect(foreign.status).toBe(403);
       expect(await foreign.text()).not.toContain('admin');
       expect((await get(`/v1/organizations/${organizationId}/users/00000000-0000-4000-8000-000000000000/roles`, rolesKey)).status).toBe(

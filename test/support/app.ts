@@ -1,6 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -8,6 +7,7 @@ import { loadConfig, type AppConfig } from '../../src/config/app-config';
 import { createLogger } from '../../src/logging/logger';
 import { createApp } from '../../src/create-app';
 import { createTestDatabase, type TestDatabase } from './database';
+import { freePort } from './ports';
 
 export const PLATFORM_KEY = 'test-platform-admin-key-0123456789';
 
@@ -68,13 +68,4 @@ export async function startTestApp(
       if (!options.env?.DATA_DIR) rmSync(dataDir, { recursive: true, force: true });
     },
   };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }

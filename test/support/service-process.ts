@@ -1,6 +1,7 @@
 import { spawn, execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { eventually, StopWaiting } from './eventually';
+import { freePort } from './ports';
 
 /** The built service (npm run build), as `npm run start:prod` runs it. */
 export const SERVICE_MAIN = resolve('dist', 'src', 'main.js');
@@ -12,15 +13,6 @@ export interface RunningService {
   stdout: () => string;
   output: () => string;
   exited: Promise<number | null>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 const started: ChildProcess[] = [];
@@ -58,18 +50,17 @@ export async function startService(
 }
 
 export async function waitForHealth(service: RunningService, timeoutMs = 30000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (service.child.exitCode !== null) throw new Error(`service exited early:\n${service.output()}`);
-    try {
-      const response = await fetch(`${service.url}/health`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((done) => setTimeout(done, 100));
-  }
-  throw new Error(`no healthy service within ${timeoutMs} ms:\n${service.output()}`);
+  await eventually(
+    async () => {
+      if (service.child.exitCode !== null) throw new StopWaiting(`service exited early:\n${service.output()}`);
+      const status = await fetch(`${service.url}/health`).then(
+        (response) => response.status,
+        () => 'not listening yet',
+      );
+      if (status !== 200) throw new Error(`no healthy service within ${timeoutMs} ms (last: ${status}):\n${service.output()}`);
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
 
 /** The postgres server processes that run a cluster under `dataDir`. */

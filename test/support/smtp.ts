@@ -1,5 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { eventually } from './eventually';
 
 export interface ReceivedMail {
   /** The RCPT TO addresses. */
@@ -58,15 +59,15 @@ export async function startTestSmtpServer(): Promise<TestSmtpServer> {
   return {
     url: `smtp://127.0.0.1:${port}`,
     messages,
-    async waitFor(predicate, timeoutMs = 5_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const found = messages.find(predicate);
-        if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no matching message within ${timeoutMs} ms; received ${messages.length}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    },
+    waitFor: (predicate, timeoutMs = 5_000) =>
+      eventually(
+        () => {
+          const found = messages.find(predicate);
+          if (!found) throw new Error(`no matching message within ${timeoutMs} ms; received ${messages.length}`);
+          return found;
+        },
+        { timeoutMs, intervalMs: 20 },
+      ),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -3,6 +3,7 @@ import { graphql, graphqlOk } from './graphql';
 import { PLATFORM_KEY } from './app';
 import type { RogueIdp } from './rogue-idp';
 import { TestBrowser } from './browser';
+import { createApiKey, createConnection } from './fixtures';
 
 export interface SsoOrganization {
   organizationId: string;
@@ -37,23 +38,15 @@ export async function createSsoOrganization(
   );
   // Where domains must be proven first, the platform key vouches for this one; elsewhere the mutation does not exist.
   await graphql(serviceUrl, PLATFORM_KEY, 'mutation($id: ID!) { markDomainVerified(id: $id) { id } }', { id: addDomain.id });
-  const { createConnection } = await graphqlOk(
-    serviceUrl,
-    PLATFORM_KEY,
-    'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { id } }',
-    {
-      input: { organizationId, type: 'GENERIC_OIDC', clientId: 'faults-app', clientSecret: 'faults-secret', ...connection },
-    },
-  );
-  const { createApiKey } = await graphqlOk(
-    serviceUrl,
-    PLATFORM_KEY,
-    'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }',
-    {
-      input: { organizationId, scopes: ['roles:read'] },
-    },
-  );
-  return { organizationId, connectionId: createConnection.id, domain, rolesKey: createApiKey.secret };
+  const created = await createConnection(serviceUrl, {
+    organizationId,
+    type: 'GENERIC_OIDC',
+    clientId: 'faults-app',
+    clientSecret: 'faults-secret',
+    ...connection,
+  });
+  const rolesKey = await createApiKey(serviceUrl, organizationId, ['roles:read']);
+  return { organizationId, connectionId: created.id, domain, rolesKey: rolesKey.secret };
 }
 
 /** A login through the rogue IdP as `email`: the callback's response and the session token it set, if any. */
