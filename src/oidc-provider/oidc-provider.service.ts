@@ -34,6 +34,8 @@ const CLAIMS = { openid: ['sub', 'org', 'roles'], email: ['email', 'email_verifi
 interface ProviderAccount {
   accountId: string;
   organizationId: string;
+  /** At the authorization endpoint: the browser's service session, which the grant is tied to. */
+  serviceSessionId?: string;
   claims: () => Promise<AccountClaims>;
 }
 
@@ -206,24 +208,33 @@ export class OidcProviderService {
    * the browser's service session must still be live and be this account's.
    */
   private async findAccount(ctx: ProviderContext, sub: string, token: unknown) {
-    let organizationId: string | undefined;
+    let session: SessionClaims | undefined;
     if (token === undefined) {
-      const session = await this.liveSession(ctx.cookies.get(SESSION_COOKIE, { signed: false }));
+      session = await this.liveSession(ctx.cookies.get(SESSION_COOKIE, { signed: false }));
       if (!session || session.userId !== sub) return undefined;
-      organizationId = session.organizationId;
     }
-    const claims = await this.accounts.claimsOf(sub, organizationId);
+    const claims = await this.accounts.claimsOf(sub, session?.organizationId);
     if (!claims) return undefined;
-    const account: ProviderAccount = { accountId: sub, organizationId: claims.org, claims: async () => claims };
+    const account: ProviderAccount = {
+      accountId: sub,
+      organizationId: claims.org,
+      serviceSessionId: session?.sessionId,
+      claims: async () => claims,
+    };
     return account;
   }
 
+  /** A new grant for each authorization, tied to the service session it is given through. */
   private async grantEverythingRequested(ctx: ProviderContext) {
     const oidc = ctx.oidc!;
-    const grant = new oidc.provider.Grant({ accountId: oidc.account!.accountId, clientId: oidc.client!.clientId });
+    const account = oidc.account as ProviderAccount;
+    // findAccount answers the authorization endpoint only with the browser's live session.
+    if (!account.serviceSessionId) throw new Error('an authorization without the service session it is given through');
+    const grant = new oidc.provider.Grant({ accountId: account.accountId, clientId: oidc.client!.clientId });
     grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
     if (oidc.requestParamClaims.size) grant.addOIDCClaims([...oidc.requestParamClaims]);
     await grant.save();
+    await this.models.bindGrantToSession(grant.jti, account.serviceSessionId);
     return grant;
   }
 

@@ -33,6 +33,8 @@ export interface Interaction {
 }
 
 export interface Grant {
+  /** The grant's id, set by save(). */
+  readonly jti: string;
   addOIDCScope(scope: string): void;
   addOIDCClaims(claims: string[]): void;
   save(): Promise<string>;
