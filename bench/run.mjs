@@ -17,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import pg from 'pg';
 import { summariseProfile } from './profile-top.mjs';
+import { benchOp, OP_SERVICE_ENV } from './op.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
@@ -254,6 +255,7 @@ function serviceEnv(port, extra = {}) {
     SECRETS_KEY,
     BOOTSTRAP_ADMIN_API_KEY: ADMIN_KEY,
     SSO_RATE_LIMIT_PER_MINUTE: '1000000000',
+    ...OP_SERVICE_ENV,
     ...extra,
   };
 }
@@ -307,7 +309,7 @@ let template;
 async function seed(orgs) {
   const t0 = performance.now();
   await sql('BEGIN');
-  await sql('TRUNCATE sessions, login_states, memberships, sso_identities, invitations, role_mappings, audit_events, users');
+  await sql('TRUNCATE oidc_models, sessions, login_states, memberships, sso_identities, invitations, role_mappings, audit_events, users');
   await sql('DELETE FROM connections');
   await sql('DELETE FROM domains');
   await sql('DELETE FROM api_keys WHERE organization_id IS NOT NULL');
@@ -547,6 +549,21 @@ async function main() {
     log(
       `logins returning at half max (${(maxReturning / 2).toFixed(0)}/s): got ${half.perSecond.toFixed(0)}/s, callback own p50 ${half.server.callback?.p50?.toFixed(2)} p99 ${half.server.callback?.p99?.toFixed(2)} ms`,
     );
+
+    // ---- 10 organizations: full logins through the OpenID Provider (bench/op.mjs)
+    F.op = await benchOp({
+      serviceUrl: service.url,
+      bareUrl,
+      adminKey: ADMIN_KEY,
+      people: { connections: seeded.connections, users: USERS },
+      seconds: SECONDS,
+      workerCore: OTHER_CORE,
+      servicePid: service.pid,
+      barePid: bare.pid,
+      label: 'logins through the OpenID Provider (10 orgs)',
+      log,
+    });
+    service.logins += F.op.logins;
 
     // ---- 10 organizations: roles API
     F.roles = { service: {}, bare: {} };
@@ -937,6 +954,7 @@ function report() {
     '',
     `p50 ${fmt(L.halfLoad.server.callback?.p50, 2)} ms; with the IdP wait p50/p99 ${fmt(L.halfLoad.server.callbackTotal?.p50, 2)} / ${fmt(L.halfLoad.server.callbackTotal?.p99, 2)} ms`,
   );
+  for (const row of F.op.rows) add(...row);
   const R = F.roles;
   for (const c of ROLES_CONCURRENCY) {
     const r = R.service[c];

@@ -8,6 +8,7 @@ import { startTestIdp, type TestIdp } from './support/test-idp';
 import { TestBrowser } from './support/browser';
 import { RelyingParty } from './support/relying-party';
 import { createApiKey, createConnection } from './support/fixtures';
+import { OidcModelsRepository } from '../src/oidc-provider/oidc-models.repository';
 
 const TENANT = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
 const APP = 'https://app.op-test.example';
@@ -90,6 +91,27 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
     const tokens = await rp.finish(appUrl, login);
     return { tokens, claims: tokens.claims()!, idpVisits };
   }
+
+  /** The service session an access token of the provider was given through. */
+  const serviceSessionOf = async (accessToken: string) =>
+    (
+      await queryDatabase<{ service_session_id: string | null }>(
+        service.databaseUrl,
+        "SELECT service_session_id FROM oidc_models WHERE kind = 'AccessToken' AND id = $1",
+        [accessToken],
+      )
+    )[0]?.service_session_id;
+  /** The kinds of the provider's stored objects (grants, codes, tokens) tied to a service session. */
+  const kindsTiedTo = async (sessionId: string) =>
+    (
+      await queryDatabase<{ kind: string }>(
+        service.databaseUrl,
+        'SELECT kind FROM oidc_models WHERE service_session_id = $1 ORDER BY kind',
+        [sessionId],
+      )
+    ).map((row) => row.kind);
+  /** What openid-client throws when userinfo refuses the access token (RFC 6750 §3.1). */
+  const invalidToken = { status: 401, cause: [{ parameters: { error: 'invalid_token' } }] };
 
   const memberId = async (email: string) =>
     (await queryDatabase<{ id: string }>(service.databaseUrl, 'SELECT id FROM users WHERE email = $1', [email]))[0].id;
@@ -449,7 +471,7 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
 
       expect((await browser.get(`${service.url}/auth/me`)).status).toBe(401);
       expect((await fetch(`${service.url}/auth/me`, { headers: { authorization: `Bearer ${serviceToken}` } })).status).toBe(401);
-      await expect(rp.userinfo(tokens.access_token, decodeJwt(tokens.id_token!).sub!)).rejects.toThrow();
+      await expect(rp.userinfo(tokens.access_token, decodeJwt(tokens.id_token!).sub!)).rejects.toMatchObject(invalidToken);
       const again = await signIn(browser, rp, 'ben', { login_hint: 'ben@acme-op-test.com' });
       expect(again.idpVisits).toBe(1);
     });
@@ -463,15 +485,47 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       expect((await signIn(browser, rp, 'ben', { login_hint: 'ben@acme-op-test.com' })).idpVisits).toBe(1);
     });
 
+    it('revokes the app’s tokens given through a session with POST /auth/logout; another person’s keep working', async () => {
+      const rp = await relyingParty();
+      const browser = new TestBrowser();
+      const ben = await signIn(browser, rp, 'ben', { login_hint: 'ben@acme-op-test.com' });
+      const ann = await signIn(new TestBrowser(), rp, 'ann', { login_hint: 'ann@acme-op-test.com' });
+      expect((await rp.userinfo(ben.tokens.access_token, ben.claims.sub)).email).toBe('ben@acme-op-test.com');
+      // Code flow without offline_access gives no refresh token; one stored for the grant, as
+      // oidc-provider would store it, must go with the session all the same.
+      expect(ben.tokens.refresh_token).toBeUndefined();
+      const [grantId] = (
+        await queryDatabase<{ grant_id: string }>(
+          service.databaseUrl,
+          "SELECT grant_id FROM oidc_models WHERE kind = 'AccessToken' AND id = $1",
+          [ben.tokens.access_token],
+        )
+      ).map((row) => row.grant_id);
+      await service.app.get(OidcModelsRepository).upsert('RefreshToken', 'refresh-of-ben', { grantId }, 3600);
+      const session = (await serviceSessionOf(ben.tokens.access_token))!;
+      expect(await kindsTiedTo(session)).toEqual(['AccessToken', 'AuthorizationCode', 'Grant', 'RefreshToken']);
+
+      expect((await browser.post(`${service.url}/auth/logout`)).status).toBe(204);
+
+      await expect(rp.userinfo(ben.tokens.access_token, ben.claims.sub)).rejects.toMatchObject(invalidToken);
+      expect(await kindsTiedTo(session)).toEqual([]);
+      expect((await rp.userinfo(ann.tokens.access_token, ann.claims.sub)).email).toBe('ann@acme-op-test.com');
+    });
+
     it('ends both with removeMember: no new sign-in from the provider’s session, and userinfo refuses the old token', async () => {
       const rp = await relyingParty();
       const browser = new TestBrowser();
       const { tokens, claims } = await signIn(browser, rp, 'gus', { login_hint: 'gus@globex-op-test.com' });
+      const other = await signIn(new TestBrowser(), rp, 'ann', { login_hint: 'ann@acme-op-test.com' });
+      const session = (await serviceSessionOf(tokens.access_token))!;
+      expect(await kindsTiedTo(session)).toContain('AccessToken');
       await graphqlOk(service.url, PLATFORM_KEY, 'mutation($org: ID!, $user: ID!) { removeMember(organizationId: $org, userId: $user) }', {
         org: globex.organizationId,
         user: claims.sub,
       });
-      await expect(rp.userinfo(tokens.access_token, claims.sub)).rejects.toThrow();
+      await expect(rp.userinfo(tokens.access_token, claims.sub)).rejects.toMatchObject(invalidToken);
+      expect(await kindsTiedTo(session)).toEqual([]);
+      expect((await rp.userinfo(other.tokens.access_token, other.claims.sub)).email).toBe('ann@acme-op-test.com');
       const login = await rp.start();
       const { page, appUrl } = await follow(browser, login.url);
       expect(appUrl).toBeUndefined();

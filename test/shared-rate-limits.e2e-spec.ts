@@ -13,6 +13,7 @@ const LIMITS = {
   SSO_REFUSALS_PER_MINUTE: '6',
   MAGIC_LINK_RATE_LIMIT_PER_IP: '4',
   MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '3',
+  OIDC_TOKEN_RATE_LIMIT_PER_MINUTE: '4',
 };
 
 /**
@@ -104,6 +105,16 @@ describe('rate limits shared by instances', () => {
         headers: { 'x-forwarded-for': ip, accept: 'application/json' },
       });
     expect(await alternate(8, bogus)).toEqual([400, 400, 400, 400, 400, 400, 429, 429]);
+  });
+
+  it('shares the OpenID Provider’s token endpoint limit per address', async () => {
+    const token = (baseUrl: string, ip: string) =>
+      fetch(`${baseUrl}/oidc/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip },
+        body: new URLSearchParams({ grant_type: 'authorization_code', code: 'x', client_id: 'no-such-app', client_secret: 'guess' }),
+      });
+    expect(await alternate(5, token)).toEqual([401, 401, 401, 401, 429]);
   });
 
   it('keeps limiting on the instance’s own memory while PostgreSQL does not answer in time', async () => {

@@ -21,6 +21,7 @@ describe(loadConfig.name, () => {
     expect(config.mailFrom).toBe('no-reply@localhost');
     expect([config.magicLinkRateLimitPerEmail, config.magicLinkRateLimitPerIp, config.magicLinkMailsPerEmailPerMinute]).toEqual([5, 30, 1]);
     expect([config.ssoRateLimitPerMinute, config.ssoRefusalsPerMinute]).toEqual([300, 30]);
+    expect(config.oidcRateLimits).toEqual({ authorizationPerIp: 300, interactionPerIp: 300, tokenPerIp: 3000, tokenPerClient: 3000 });
     expect(config.jwksRefetchCooldownMs).toBe(5000);
     expect(loadConfig({ SECRETS_KEY: KEY, JWKS_REFETCH_COOLDOWN_MS: '1' }).jwksRefetchCooldownMs).toBe(1);
   });
@@ -106,6 +107,8 @@ describe(loadConfig.name, () => {
     [{ SECRETS_KEY: KEY, MAIL_FROM: 'a@example.com\r\nBcc: b@example.com' }, 'MAIL_FROM'],
     [{ SECRETS_KEY: KEY, MAGIC_LINK_RATE_LIMIT_PER_EMAIL: '0' }, 'MAGIC_LINK_RATE_LIMIT_PER_EMAIL'],
     [{ SECRETS_KEY: KEY, JWKS_REFETCH_COOLDOWN_MS: '-5' }, 'JWKS_REFETCH_COOLDOWN_MS'],
+    [{ SECRETS_KEY: KEY, OIDC_TOKEN_RATE_LIMIT_PER_CLIENT_PER_MINUTE: '0' }, 'OIDC_TOKEN_RATE_LIMIT_PER_CLIENT_PER_MINUTE'],
+    [{ SECRETS_KEY: KEY, OIDC_AUTHORIZATION_RATE_LIMIT_PER_MINUTE: '1.5' }, 'OIDC_AUTHORIZATION_RATE_LIMIT_PER_MINUTE'],
   ])('refuses %j naming %s', (env, variable) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`^${variable}: `));

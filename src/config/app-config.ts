@@ -38,6 +38,8 @@ export interface AppConfig {
   ssoRateLimitPerMinute: number;
   /** Refusals before any IdP round trip (bogus iss, unknown state or connection) per minute and client IP; past it, 429. */
   ssoRefusalsPerMinute: number;
+  /** Requests per minute on the OpenID Provider's endpoints (/oidc/*). */
+  oidcRateLimits: OidcRateLimitsConfig;
   /** Lifetime of a session token and its cookie, in seconds. */
   sessionTtlSeconds: number;
   /** Timeout of every outbound call to an identity provider, in milliseconds. */
@@ -72,6 +74,21 @@ export interface AppConfig {
   rolesFastPath: boolean;
   /** When set, GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>`. */
   metricsToken?: string;
+}
+
+/**
+ * Per minute, shared by every instance. The defaults are far above what an app's sign-ins need
+ * (a sign-in is one token request and two authorization requests), as SSO_RATE_LIMIT_PER_MINUTE is.
+ */
+export interface OidcRateLimitsConfig {
+  /** Authorization requests (`/oidc/auth`, and its resumption after the login) per client IP. */
+  authorizationPerIp: number;
+  /** The provider's sign-in pages (`/oidc/interaction/*`: the work-email page, the login's continuation) per client IP. */
+  interactionPerIp: number;
+  /** Token requests per client IP (an app's servers behind one address make all of its requests). */
+  tokenPerIp: number;
+  /** Token requests per application; a request that fails client authentication is not counted against it. */
+  tokenPerClient: number;
 }
 
 /**
@@ -408,6 +425,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     trustProxy: check(() => readTrustProxy(env), false),
     ssoRateLimitPerMinute: check(() => readPositiveInt(env, 'SSO_RATE_LIMIT_PER_MINUTE', 300), 300),
     ssoRefusalsPerMinute: check(() => readPositiveInt(env, 'SSO_REFUSALS_PER_MINUTE', 30), 30),
+    oidcRateLimits: {
+      authorizationPerIp: check(() => readPositiveInt(env, 'OIDC_AUTHORIZATION_RATE_LIMIT_PER_MINUTE', 300), 300),
+      interactionPerIp: check(() => readPositiveInt(env, 'OIDC_INTERACTION_RATE_LIMIT_PER_MINUTE', 300), 300),
+      tokenPerIp: check(() => readPositiveInt(env, 'OIDC_TOKEN_RATE_LIMIT_PER_MINUTE', 3000), 3000),
+      tokenPerClient: check(() => readPositiveInt(env, 'OIDC_TOKEN_RATE_LIMIT_PER_CLIENT_PER_MINUTE', 3000), 3000),
+    },
     sessionTtlSeconds: check(() => readPositiveInt(env, 'SESSION_TTL_SECONDS', 3600), 3600),
     idpTimeoutMs: check(() => readPositiveInt(env, 'IDP_TIMEOUT_MS', 5000), 5000),
     jwksRefetchCooldownMs: check(() => readPositiveInt(env, 'JWKS_REFETCH_COOLDOWN_MS', 5000), 5000),

@@ -12,6 +12,7 @@ import { CountLoginRefusals1795525200000 } from './1795525200000-CountLoginRefus
 import { ClientAuthenticationAndAlgorithms1795530000000 } from './1795530000000-ClientAuthenticationAndAlgorithms';
 import { AddOpenIdProvider1795550000000 } from './1795550000000-AddOpenIdProvider';
 import { AddSetupLinks1795570000000 } from './1795570000000-AddSetupLinks';
+import { RevokeProviderTokensWithSession1795620000000 } from './1795620000000-RevokeProviderTokensWithSession';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -28,4 +29,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   ClientAuthenticationAndAlgorithms1795530000000,
   AddOpenIdProvider1795550000000,
   AddSetupLinks1795570000000,
+  RevokeProviderTokensWithSession1795620000000,
 ];

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { ApplicationTargets } from '../auth/application-targets';
 import { ApplicationsService } from './applications.service';
-import { OIDC_MOUNT_PATH } from './oidc-provider.service';
+import { OIDC_MOUNT_PATH } from './oidc-paths';
 
 const MAX_URL_LENGTH = 2048;
 

@@ -10,7 +10,8 @@ import { SESSION_COOKIE } from '../auth/session-cookie';
 import { redirectToIdp } from '../auth/idp-redirect';
 import type { SessionClaims } from '../auth/sessions.service';
 import type { Connection } from '../connections/entities/connection.entity';
-import { OidcProviderService, OIDC_MOUNT_PATH, INTERACTION_PATH } from './oidc-provider.service';
+import { OidcProviderService } from './oidc-provider.service';
+import { INTERACTION_PATH, OIDC_MOUNT_PATH } from './oidc-paths';
 import { emailOf, selectorOf, type OrganizationSelector } from './organization-selector';
 import type { Interaction, ProviderInstance } from './oidc-provider.types';
 

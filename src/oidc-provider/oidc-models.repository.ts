@@ -26,23 +26,42 @@ export class OidcModelsRepository {
 
   constructor(@InjectRepository(OidcModel) private readonly models: Repository<OidcModel>) {}
 
+  /**
+   * A code or token takes its grant's service session (see bindGrantToSession), and is not stored
+   * at all once its grant is gone: a logout that deleted the grant while the token endpoint was at
+   * work leaves the token it hands out unknown, hence useless.
+   */
   async upsert(kind: string, id: string, payload: Payload, expiresInSeconds: number | undefined): Promise<void> {
     this.purgeExpiredNow();
+    const grantId = GRANTABLE_KINDS.has(kind) ? stringOrNull(payload.grantId) : null;
     await this.models.query(
-      `INSERT INTO oidc_models (kind, id, payload, grant_id, uid, user_code, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO oidc_models (kind, id, payload, grant_id, uid, user_code, expires_at, service_session_id)
+       SELECT $1::varchar, $2::varchar, $3::jsonb, $4::varchar, $5::varchar, $6::varchar, $7::timestamptz, grant_row.service_session_id
+       FROM (VALUES (1)) AS one
+       LEFT JOIN oidc_models grant_row ON grant_row.kind = 'Grant' AND grant_row.id = $4::varchar
+       WHERE $4::varchar IS NULL OR grant_row.id IS NOT NULL
        ON CONFLICT (kind, id) DO UPDATE SET payload = EXCLUDED.payload, grant_id = EXCLUDED.grant_id, uid = EXCLUDED.uid,
-         user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at`,
+         user_code = EXCLUDED.user_code, expires_at = EXCLUDED.expires_at,
+         service_session_id = COALESCE(EXCLUDED.service_session_id, oidc_models.service_session_id)`,
       [
         kind,
         id,
         JSON.stringify(payload),
-        GRANTABLE_KINDS.has(kind) ? stringOrNull(payload.grantId) : null,
+        grantId,
         stringOrNull(payload.uid),
         stringOrNull(payload.userCode),
         expiresInSeconds === undefined ? null : new Date(Date.now() + expiresInSeconds * 1000),
       ],
     );
+  }
+
+  /**
+   * Ties a grant, and so every code and token it gives, to the service session it was given
+   * through: ending the session deletes them (the foreign key cascades). A session that ended in
+   * the meantime fails the foreign key, and the authorization request with it.
+   */
+  async bindGrantToSession(grantId: string, serviceSessionId: string): Promise<void> {
+    await this.models.query(`UPDATE oidc_models SET service_session_id = $2 WHERE kind = 'Grant' AND id = $1`, [grantId, serviceSessionId]);
   }
 
   find(kind: string, id: string): Promise<Payload | undefined> {

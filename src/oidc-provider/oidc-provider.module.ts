@@ -9,6 +9,7 @@ import { OidcModelsRepository } from './oidc-models.repository';
 import { OidcAccountsRepository } from './oidc-accounts.repository';
 import { OidcSigningKeysService } from './oidc-signing-keys.service';
 import { OidcProviderService } from './oidc-provider.service';
+import { OidcRateLimits } from './oidc-rate-limits';
 import { InteractionController } from './interaction.controller';
 import { ApplicationLoginTargets } from './application-login-targets';
 import { APPLICATION_TARGETS } from '../auth/application-targets';
@@ -16,6 +17,7 @@ import { AuthModule } from '../auth/auth.module';
 import { AuditModule } from '../audit/audit.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { ConnectionsModule } from '../connections/connections.module';
+import { RateLimitsModule } from '../rate-limits/rate-limits.module';
 
 /**
  * The service as an OpenID Provider for the product's own applications (mounted at /oidc).
@@ -23,7 +25,14 @@ import { ConnectionsModule } from '../connections/connections.module';
  */
 @Global()
 @Module({
-  imports: [TypeOrmModule.forFeature([Application, OidcModel, OidcSigningKey]), AuthModule, AuditModule, ApiKeysModule, ConnectionsModule],
+  imports: [
+    TypeOrmModule.forFeature([Application, OidcModel, OidcSigningKey]),
+    AuthModule,
+    AuditModule,
+    ApiKeysModule,
+    ConnectionsModule,
+    RateLimitsModule,
+  ],
   controllers: [InteractionController],
   providers: [
     ApplicationsService,
@@ -32,6 +41,7 @@ import { ConnectionsModule } from '../connections/connections.module';
     OidcAccountsRepository,
     OidcSigningKeysService,
     OidcProviderService,
+    OidcRateLimits,
     ApplicationLoginTargets,
     { provide: APPLICATION_TARGETS, useExisting: ApplicationLoginTargets },
   ],

@@ -12,11 +12,9 @@ import { ApplicationsService } from './applications.service';
 import { OidcModelsRepository } from './oidc-models.repository';
 import { OidcAccountsRepository, type AccountClaims } from './oidc-accounts.repository';
 import { OidcSigningKeysService } from './oidc-signing-keys.service';
-import { loadOidcProvider, type ProviderContext, type ProviderInstance } from './oidc-provider.types';
-
-export const OIDC_MOUNT_PATH = '/oidc';
-/** The interaction pages are this service's own (Nest) routes under the provider's mount path. */
-export const INTERACTION_PATH = '/interaction/';
+import { INTERACTION_PATH, OIDC_MOUNT_PATH } from './oidc-paths';
+import { OidcRateLimits, tokenRefusal } from './oidc-rate-limits';
+import { loadOidcProvider, type OidcProviderModule, type ProviderContext, type ProviderInstance } from './oidc-provider.types';
 
 /** Lifetimes in seconds; each one set, so oidc-provider does not log its "define the expiration" notices. */
 const TTL = {
@@ -34,6 +32,8 @@ const CLAIMS = { openid: ['sub', 'org', 'roles'], email: ['email', 'email_verifi
 interface ProviderAccount {
   accountId: string;
   organizationId: string;
+  /** At the authorization endpoint: the browser's service session, which the grant is tied to. */
+  serviceSessionId?: string;
   claims: () => Promise<AccountClaims>;
 }
 
@@ -62,22 +62,28 @@ export class OidcProviderService {
     private readonly signingKeys: OidcSigningKeysService,
     private readonly sessions: SessionsService,
     private readonly sso: SsoService,
+    private readonly rateLimits: OidcRateLimits,
   ) {}
 
   get issuer(): string {
     return `${this.config.publicUrl}${OIDC_MOUNT_PATH}`;
   }
 
-  /** Express middleware for everything under /oidc but the interaction pages. */
+  /**
+   * Express middleware for everything under /oidc: the rate limits first, then the provider, or
+   * for the interaction pages Nest (InteractionController).
+   */
   handler(): (req: Request, res: Response, next: NextFunction) => void {
+    const serve = async (req: Request, res: Response): Promise<'nest' | 'answered'> => {
+      if (!(await this.rateLimits.admit(req, res))) return 'answered';
+      if (req.url.startsWith(INTERACTION_PATH)) return 'nest';
+      await (await this.current()).callback(req, res);
+      return 'answered';
+    };
     return (req, res, next) => {
-      if (req.url.startsWith(INTERACTION_PATH)) {
-        next();
-        return;
-      }
-      this.current()
-        .then(({ callback }) => callback(req, res))
-        .catch(next);
+      serve(req, res).then((to) => {
+        if (to === 'nest') next();
+      }, next);
     };
   }
 
@@ -137,7 +143,8 @@ export class OidcProviderService {
   }
 
   private async build(jwks: object[], fingerprint: string): Promise<LoadedProvider> {
-    const { Provider, interactionPolicy } = await loadOidcProvider();
+    const library = await loadOidcProvider();
+    const { Provider, interactionPolicy } = library;
     const { Check } = interactionPolicy;
     const policy = interactionPolicy.base();
     // The provider's session is only as good as the service's: once that ended (logout, member
@@ -153,7 +160,7 @@ export class OidcProviderService {
         0,
       );
     const provider = new Provider(this.issuer, {
-      adapter: (kind: string) => this.adapterFor(kind),
+      adapter: (kind: string) => this.adapterFor(kind, library),
       jwks: { keys: jwks },
       // Shared by every instance (derived from SECRETS_KEY); the previous keys still verify.
       cookies: { keys: [this.config.secretsKey, ...this.config.previousSecretsKeys].map(cookieKeyOf) },
@@ -194,6 +201,7 @@ export class OidcProviderService {
     });
     provider.proxy = this.config.trustProxy !== false;
     provider.use((ctx, next) => this.endServiceSessionOnLogout(ctx, next));
+    provider.use((ctx, next) => this.refundUnauthenticatedTokenRequest(ctx, next));
     provider.on('server_error', (_ctx, error) =>
       this.logger.error(`OpenID Provider error: ${error instanceof Error ? error.stack : String(error)}`),
     );
@@ -206,24 +214,33 @@ export class OidcProviderService {
    * the browser's service session must still be live and be this account's.
    */
   private async findAccount(ctx: ProviderContext, sub: string, token: unknown) {
-    let organizationId: string | undefined;
+    let session: SessionClaims | undefined;
     if (token === undefined) {
-      const session = await this.liveSession(ctx.cookies.get(SESSION_COOKIE, { signed: false }));
+      session = await this.liveSession(ctx.cookies.get(SESSION_COOKIE, { signed: false }));
       if (!session || session.userId !== sub) return undefined;
-      organizationId = session.organizationId;
     }
-    const claims = await this.accounts.claimsOf(sub, organizationId);
+    const claims = await this.accounts.claimsOf(sub, session?.organizationId);
     if (!claims) return undefined;
-    const account: ProviderAccount = { accountId: sub, organizationId: claims.org, claims: async () => claims };
+    const account: ProviderAccount = {
+      accountId: sub,
+      organizationId: claims.org,
+      serviceSessionId: session?.sessionId,
+      claims: async () => claims,
+    };
     return account;
   }
 
+  /** A new grant for each authorization, tied to the service session it is given through. */
   private async grantEverythingRequested(ctx: ProviderContext) {
     const oidc = ctx.oidc!;
-    const grant = new oidc.provider.Grant({ accountId: oidc.account!.accountId, clientId: oidc.client!.clientId });
+    const account = oidc.account as ProviderAccount;
+    // findAccount answers the authorization endpoint only with the browser's live session.
+    if (!account.serviceSessionId) throw new Error('an authorization without the service session it is given through');
+    const grant = new oidc.provider.Grant({ accountId: account.accountId, clientId: oidc.client!.clientId });
     grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
     if (oidc.requestParamClaims.size) grant.addOIDCClaims([...oidc.requestParamClaims]);
     await grant.save();
+    await this.models.bindGrantToSession(grant.jti, account.serviceSessionId);
     return grant;
   }
 
@@ -243,13 +260,39 @@ export class OidcProviderService {
     ctx.cookies.set(SESSION_COOKIE, null, { ...options, signed: false, overwrite: true });
   }
 
-  private adapterFor(kind: string) {
+  /**
+   * At the token endpoint, the request counts against its application's rate limit when the
+   * provider looks the client up: it has read the client id by then, from the Authorization header
+   * or the body, and has done no work yet. Past the limit: 429 with the OAuth error.
+   */
+  private async countTokenRequest(library: OidcProviderModule, clientId: string): Promise<void> {
+    const ctx = library.Provider.ctx;
+    if (ctx?.oidc?.route !== 'token' || ctx.state.countedClientId !== undefined) return;
+    const retryAfterSeconds = await this.rateLimits.countTokenRequest(clientId);
+    if (retryAfterSeconds === undefined) {
+      ctx.state.countedClientId = clientId;
+      return;
+    }
+    ctx.set('Retry-After', String(retryAfterSeconds));
+    const refusal = tokenRefusal(retryAfterSeconds, 'too many token requests for this client');
+    throw Object.assign(new library.errors.OIDCProviderError(429, refusal.error), { error_description: refusal.error_description });
+  }
+
+  /** A token request whose client failed to authenticate (401) is not counted against the client it named. */
+  private async refundUnauthenticatedTokenRequest(ctx: ProviderContext, next: () => Promise<void>): Promise<void> {
+    await next();
+    const clientId = ctx.state.countedClientId;
+    if (ctx.status === 401 && typeof clientId === 'string') await this.rateLimits.refundTokenRequest(clientId);
+  }
+
+  private adapterFor(kind: string, library: OidcProviderModule) {
     const models = this.models;
     const applications = this.applications;
     return {
       upsert: (id: string, payload: Record<string, unknown>, expiresIn?: number) => models.upsert(kind, id, payload, expiresIn),
       find: async (id: string) => {
         if (kind !== 'Client') return models.find(kind, id);
+        await this.countTokenRequest(library, id);
         const client = await applications.clientOf(id);
         return (
           client && {

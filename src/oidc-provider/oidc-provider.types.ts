@@ -14,6 +14,10 @@ export interface ProviderContext {
   cookies: KoaCookies;
   type: string;
   body: string;
+  status: number;
+  /** Koa's namespace for what middleware hands on within one request. */
+  state: Record<string, unknown>;
+  set(field: string, value: string): void;
   oidc?: {
     route?: string;
     params?: Record<string, unknown>;
@@ -33,6 +37,8 @@ export interface Interaction {
 }
 
 export interface Grant {
+  /** The grant's id, set by save(). */
+  readonly jti: string;
   addOIDCScope(scope: string): void;
   addOIDCClaims(claims: string[]): void;
   save(): Promise<string>;
@@ -61,7 +67,14 @@ export interface PromptCheck {
 }
 
 export interface OidcProviderModule {
-  Provider: new (issuer: string, configuration: Record<string, unknown>) => ProviderInstance;
+  Provider: (new (issuer: string, configuration: Record<string, unknown>) => ProviderInstance) & {
+    /** The context of the request being handled (oidc-provider keeps it in an AsyncLocalStorage). */
+    readonly ctx: ProviderContext | undefined;
+  };
+  errors: {
+    /** Rendered by the provider as `{ error: message, error_description }` with `status`. */
+    OIDCProviderError: new (status: number, message: string) => Error;
+  };
   interactionPolicy: {
     base(): { get(name: string): { checks: { add(check: PromptCheck, index?: number): void } } };
     Check: (new (reason: string, description: string, check: (ctx: ProviderContext) => boolean | Promise<boolean>) => PromptCheck) & {

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
+import { graphqlOk } from './support/graphql';
+import { addVerifiedDomain } from './support/domains';
+import type { TestDatabase } from './support/database';
+import { startTestIdp, type TestIdp } from './support/test-idp';
+import { TestBrowser } from './support/browser';
+import { RelyingParty } from './support/relying-party';
+
+const APP = 'https://app.op-limits-test.example';
+/** Small limits, each met by one test; the app's own sign-ins come from loopback and stay under them. */
+const LIMITS = {
+  OIDC_TOKEN_RATE_LIMIT_PER_MINUTE: '6',
+  OIDC_TOKEN_RATE_LIMIT_PER_CLIENT_PER_MINUTE: '3',
+  OIDC_AUTHORIZATION_RATE_LIMIT_PER_MINUTE: '6',
+  OIDC_INTERACTION_RATE_LIMIT_PER_MINUTE: '5',
+};
+
+/**
+ * The OpenID Provider's rate limits (per client IP on the token, authorization and sign-in
+ * pages, per application on the token endpoint). They are counted in the store every instance
+ * shares, as shared-rate-limits.e2e-spec.ts shows with two instances.
+ */
+describe('the OpenID Provider’s rate limits', () => {
+  let service: TestApp & { database: TestDatabase };
+  let idp: TestIdp;
+  let application: { clientId: string; clientSecret: string };
+  let issuer: string;
+  let address = 0;
+  /** A client address of each test's own (X-Forwarded-For is believed from loopback). */
+  const newAddress = () => `203.0.113.${++address}`;
+
+  const tokenRequest = (ip: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
+    fetch(`${issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, ...headers },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: `${APP}/callback`, ...form }),
+    });
+  const basic = (clientId: string, secret: string) => ({
+    authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+  });
+  const page = (url: string, ip: string, init: RequestInit = {}) =>
+    fetch(url, { ...init, redirect: 'manual', headers: { accept: 'text/html', 'x-forwarded-for': ip, ...init.headers } });
+
+  /** A whole sign-in through the provider, from loopback: the app's callback URL with the code. */
+  async function codeFor(rp: RelyingParty) {
+    const login = await rp.start({ login_hint: 'lee@limits-op-test.com' });
+    const browser = new TestBrowser();
+    let url = login.url;
+    for (let hop = 0; hop < 10 && !url.startsWith(APP); hop++) {
+      if (url.startsWith(idp.origin)) {
+        url = await idp.signIn(url, 'lee');
+        continue;
+      }
+      const response = await browser.get(url);
+      const location = response.headers.get('location');
+      if (!location) throw new Error(`no redirect from ${url}: ${response.status} ${await response.text()}`);
+      url = new URL(location, url).href;
+    }
+    return { login, callbackUrl: url };
+  }
+
+  beforeAll(async () => {
+    idp = await startTestIdp({ accounts: [{ sub: 'lee', email: 'lee@limits-op-test.com', email_verified: true }] });
+    service = await startTestApp({ env: LIMITS });
+    issuer = `${service.url}/oidc`;
+    const { createOrganization } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation { createOrganization(input: { name: "Limits OP" }) { id } }',
+    );
+    await addVerifiedDomain(service.url, createOrganization.id, 'limits-op-test.com');
+    const { createConnection } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateConnectionInput!) { createConnection(input: $input) { redirectUri } }',
+      {
+        input: {
+          organizationId: createOrganization.id,
+          type: 'GENERIC_OIDC',
+          discoveryUrl: idp.discoveryUrl,
+          clientId: 'limits-op',
+          clientSecret: 'limits-op-secret',
+        },
+      },
+    );
+    idp.registerClient({ clientId: 'limits-op', clientSecret: 'limits-op-secret', redirectUris: [createConnection.redirectUri] });
+    const { createApplication } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }',
+      { input: { name: 'Limited', redirectUris: [`${APP}/callback`] } },
+    );
+    application = { clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret };
+  });
+
+  afterAll(async () => {
+    await service?.close();
+    await service?.database.drop();
+    await idp?.close();
+  });
+
+  it('lets an address make 6 token requests a minute, then answers 429 with Retry-After and an OAuth error', async () => {
+    const ip = newAddress();
+    const statuses: number[] = [];
+    for (let index = 0; index < 6; index++) {
+      statuses.push((await tokenRequest(ip, { client_id: 'no-such-app', client_secret: 'guess' })).status);
+    }
+    expect(statuses).toEqual(Array(6).fill(401));
+    const refused = await tokenRequest(ip, { client_id: 'no-such-app', client_secret: 'guess' });
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+    expect(await refused.json()).toEqual({
+      error: 'invalid_request',
+      error_description: expect.stringMatching(/^too many token requests from this address; try again in \d+ seconds$/),
+    });
+    expect((await tokenRequest(newAddress(), { client_id: 'no-such-app', client_secret: 'guess' })).status).toBe(401);
+  });
+
+  it('lets an application make 3 token requests a minute from anywhere; strangers naming its client id spend none of them', async () => {
+    const rp = await RelyingParty.discover(issuer, { ...application, redirectUri: `${APP}/callback` }, { auth: 'post' });
+    for (let index = 0; index < 5; index++) {
+      const stranger = await tokenRequest(newAddress(), {}, basic(application.clientId, 'not-the-secret'));
+      expect(stranger.status).toBe(401);
+    }
+    const first = await codeFor(rp);
+    await expect(rp.finish(first.callbackUrl, first.login)).resolves.toHaveProperty('id_token');
+    for (const ip of [newAddress(), newAddress()]) {
+      const answer = await tokenRequest(ip, {}, basic(application.clientId, application.clientSecret));
+      expect(answer.status).toBe(400);
+      expect(await answer.json()).toMatchObject({ error: 'invalid_grant' });
+    }
+
+    const fourth = await codeFor(rp);
+    await expect(rp.finish(fourth.callbackUrl, fourth.login)).rejects.toMatchObject({
+      status: 429,
+      error: 'invalid_request',
+      error_description: expect.stringMatching(/^too many token requests for this client; try again in \d+ seconds$/),
+    });
+    const fromElsewhere = await tokenRequest(newAddress(), {}, basic(application.clientId, application.clientSecret));
+    expect(fromElsewhere.status).toBe(429);
+    expect(Number(fromElsewhere.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('lets an address make 6 authorization requests a minute, then shows a 429 page with Retry-After', async () => {
+    const ip = newAddress();
+    const authorize = `${issuer}/auth?client_id=no-such-app&response_type=code&scope=openid`;
+    const statuses: number[] = [];
+    for (let index = 0; index < 6; index++) statuses.push((await page(authorize, ip)).status);
+    expect(statuses).toEqual(Array(6).fill(400));
+    const refused = await page(authorize, ip);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(refused.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await refused.text();
+    expect(html).toContain('<h1>Too many sign-in requests</h1>');
+    expect(html).toContain('<code>rate_limited</code>');
+    expect((await page(authorize, newAddress())).status).toBe(400);
+  });
+
+  it('lets an address open the sign-in pages 5 times a minute, the work-email form included, then shows a 429 page', async () => {
+    const ip = newAddress();
+    const interaction = `${issuer}/interaction/no-such-interaction`;
+    const email = () =>
+      page(`${interaction}/email`, ip, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'email=lee%40limits-op-test.com',
+      });
+    const statuses = [(await page(interaction, ip)).status, (await email()).status, (await page(`${interaction}/continue`, ip)).status];
+    statuses.push((await email()).status, (await email()).status);
+    expect(statuses).toEqual(Array(5).fill(400));
+    const refused = await email();
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(await refused.text()).toContain('<h1>Too many sign-in requests</h1>');
+    const asJson = await fetch(interaction, { headers: { accept: 'application/json', 'x-forwarded-for': ip } });
+    expect(asJson.status).toBe(429);
+    expect(await asJson.json()).toMatchObject({ error: 'rate_limited' });
+  });
+});
