@@ -88,6 +88,7 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     const secret = this.config.bootstrapAdminApiKey;
     if (!secret) return;
     const secretHash = hashApiKey(secret);
+    const heardByEveryInstance: Promise<void>[] = [];
     const replaced = await this.dataSource.transaction(async (manager) => {
       await manager
         .createQueryBuilder()
@@ -109,11 +110,14 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
           targetId: row.id,
           details: { prefix: BOOTSTRAP_PREFIX, reason: 'BOOTSTRAP_ADMIN_API_KEY changed' },
         });
+        if (this.revocations.listening) heardByEveryInstance.push(this.revocations.echoOf(row.secret_hash));
         await this.revocations.announce(manager, row.secret_hash);
       }
       return rows;
     });
     for (const row of replaced) this.forget(row.secret_hash);
+    // As for revoke: the start completes once PostgreSQL has delivered the notice to every instance.
+    await Promise.all(heardByEveryInstance);
   }
 
   /**
