@@ -22,6 +22,10 @@ import { benchOp, OP_SERVICE_ENV } from './op.mjs';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
 const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
+/** The same service bundled into one file (scripts/bundle.mjs): a start-up lever measured beside MAIN_JS. */
+const BUNDLE_JS = join(ROOT, 'dist', 'service.js');
+/** A smaller young generation: an idle-memory lever, measured for its start, RSS and login cost. */
+const SMALL_YOUNG_GENERATION = ['--max-semi-space-size=1'];
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WINDOW_MS = SECONDS * 1000;
 const PROFILE = process.argv.includes('--profile');
@@ -275,10 +279,10 @@ async function waitForHealth(url, child, timeoutMs = 60_000) {
   throw new Error('the service did not become healthy');
 }
 
-async function startService({ core = SERVICE_CORE, env = {}, cwd, role = 'service', nodeArgs = [] }) {
+async function startService({ core = SERVICE_CORE, env = {}, cwd, role = 'service', nodeArgs = [], entry = MAIN_JS }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const [command, args] = pinned(core, process.execPath, [...nodeArgs, MAIN_JS]);
+  const [command, args] = pinned(core, process.execPath, [...nodeArgs, entry]);
   const started = performance.now();
   const child = spawn(command, args, { cwd, env: serviceEnv(port, env), stdio: ['ignore', 'inherit', 'inherit'] });
   track(child, role, core);
@@ -549,6 +553,8 @@ async function main() {
     log(
       `logins returning at half max (${(maxReturning / 2).toFixed(0)}/s): got ${half.perSecond.toFixed(0)}/s, callback own p50 ${half.server.callback?.p50?.toFixed(2)} p99 ${half.server.callback?.p99?.toFixed(2)} ms`,
     );
+
+    if (F.levers) await measureYoungGenerationLever(serviceOptions, service, seeded);
 
     // ---- 10 organizations: full logins through the OpenID Provider (bench/op.mjs)
     F.op = await benchOp({
@@ -833,26 +839,71 @@ async function soakRun(service, seeded, apiKey) {
   writeFileSync(join(RESULTS, 'soak.json'), JSON.stringify(soak, null, 2));
 }
 
-/** Start to /health 200 on an initialised embedded database (the service's own, under DATA_DIR). */
+/**
+ * Start to /health 200 on an initialised embedded database (the service's own, under DATA_DIR),
+ * with the CPU it took and the RSS a second later: the service as built, and beside it in
+ * alternation the start-up levers (a bundled build, a smaller young generation).
+ */
 async function measureStartUp(dir) {
   const startDir = join(dir, 'start');
   mkdirSync(startDir, { mode: 0o755 });
-  log('start-up: first start initialises the embedded database (not timed), then 3 timed starts');
+  const variants = [
+    { name: 'as built (tsc output, ~1 700 files)', entry: MAIN_JS, nodeArgs: [] },
+    ...(existsSync(BUNDLE_JS) ? [{ name: 'bundled (esbuild, one file)', entry: BUNDLE_JS, nodeArgs: [] }] : []),
+    { name: `young generation ${SMALL_YOUNG_GENERATION.join(' ')}`, entry: MAIN_JS, nodeArgs: SMALL_YOUNG_GENERATION },
+  ];
+  log(`start-up: first start initialises the embedded database (not timed), then 3 timed starts of each of ${variants.length} variants`);
   const startEnv = { DATA_DIR: join(startDir, 'data') };
-  await stopService(await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' }));
-  const starts = [];
+  const role = 'service (start-up test, embedded DB)';
+  await stopService(await startService({ env: startEnv, cwd: startDir, role }));
+  for (const variant of variants) variant.runs = [];
   for (let i = 0; i < 3; i++) {
-    const service = await startService({ env: startEnv, cwd: startDir, role: 'service (start-up test, embedded DB)' });
-    starts.push(service.startMs);
-    await stopService(service);
+    for (const variant of variants) {
+      const service = await startService({ env: startEnv, cwd: startDir, role, entry: variant.entry, nodeArgs: variant.nodeArgs });
+      const cpuMs = (cpuTicks(service.pid) * 1000) / CLK_TCK;
+      await sleep(1000);
+      variant.runs.push({ startMs: service.startMs, cpuMs, idleRssMb: rssMb(service.pid) });
+      await stopService(service);
+    }
   }
   placement.splice(
-    placement.findIndex((p) => p.role.startsWith('service (start-up')),
-    4,
-    { role: 'service (start-up test, embedded DB; 4 runs)', pid: '-', core: SERVICE_CORE },
+    placement.findIndex((p) => p.role === role),
+    1 + 3 * variants.length,
+    { role: `service (start-up test, embedded DB; ${1 + 3 * variants.length} runs)`, pid: '-', core: SERVICE_CORE },
   );
-  F.startMs = { median: starts.sort((a, b) => a - b)[1], all: starts };
-  log(`start to /health 200: ${starts.map((ms) => ms.toFixed(0)).join(', ')} ms`);
+  const median = (runs, key) => runs.map((run) => run[key]).sort((a, b) => a - b)[1];
+  F.levers = {
+    start: variants.map(({ name, runs }) => ({
+      name,
+      startMs: median(runs, 'startMs'),
+      cpuMs: median(runs, 'cpuMs'),
+      idleRssMb: median(runs, 'idleRssMb'),
+      runs,
+    })),
+  };
+  const asBuilt = variants[0].runs.map((run) => run.startMs);
+  F.startMs = { median: F.levers.start[0].startMs, all: asBuilt };
+  for (const lever of F.levers.start)
+    log(
+      `start to /health 200, ${lever.name}: ${fmt(lever.startMs)} ms (CPU ${fmt(lever.cpuMs)} ms), RSS a second later ${fmt(lever.idleRssMb)} MB`,
+    );
+}
+
+/** The young-generation lever under load: returning logins on the service as built and on one with the flag, back to back. */
+async function measureYoungGenerationLever(serviceOptions, service, seeded) {
+  const small = await startService(serviceOptions({ role: 'service (young-generation lever)', nodeArgs: SMALL_YOUNG_GENERATION }));
+  try {
+    const asBuilt = await window(loginTask(service.url, seeded, 32, false), [service]);
+    const lever = await window(loginTask(small.url, seeded, 32, false), [small]);
+    service.logins += asBuilt.done + asBuilt.errors;
+    F.levers.youngGeneration = { asBuilt, lever };
+    log(
+      `returning logins c=32, as built ${fmt(asBuilt.perSecond)}/s (own p99 ${fmt(asBuilt.server.callback?.p99, 1)} ms) vs ${SMALL_YOUNG_GENERATION.join(' ')} ${fmt(lever.perSecond)}/s (own p99 ${fmt(lever.server.callback?.p99, 1)} ms), RSS after ${fmt(rssMb(small.pid))} MB`,
+    );
+    F.levers.youngGeneration.leverRssAfterMb = rssMb(small.pid);
+  } finally {
+    await stopService(small);
+  }
 }
 
 // ---------------------------------------------------------------- report
@@ -1085,6 +1136,32 @@ function report() {
     '',
     `RSS slope from ${fmt(M.warm.warmLogins)} logins (${fmt(M.warm.warmRssMb)} MB, heap already grown under load) to ${fmt(M.logins)}, per 10 000; sessions table with index per 10 000 rows`,
   );
+  for (const lever of F.levers?.start ?? []) {
+    const asBuilt = F.levers.start[0];
+    if (lever === asBuilt) continue;
+    add(
+      'lever',
+      `start-up: ${lever.name}`,
+      `${fmt(lever.startMs)} ms, CPU ${fmt(lever.cpuMs)} ms, RSS ${fmt(lever.idleRssMb)} MB`,
+      '',
+      '',
+      undefined,
+      `as built: ${fmt(asBuilt.startMs)} ms, CPU ${fmt(asBuilt.cpuMs)} ms, RSS ${fmt(asBuilt.idleRssMb)} MB`,
+      'same run, starts alternated; medians of 3',
+    );
+  }
+  const young = F.levers?.youngGeneration;
+  if (young)
+    add(
+      'lever',
+      `returning logins c=32: ${SMALL_YOUNG_GENERATION.join(' ')}`,
+      `${fmt(young.lever.perSecond)}/s, own p99 ${fmt(young.lever.server.callback?.p99, 1)} ms, RSS ${fmt(young.leverRssAfterMb)} MB`,
+      '',
+      '',
+      undefined,
+      `as built: ${fmt(young.asBuilt.perSecond)}/s, own p99 ${fmt(young.asBuilt.server.callback?.p99, 1)} ms`,
+      'same run, back to back on the same database',
+    );
   add(
     'start',
     'process start to /health 200 (initialised embedded DB)',
