@@ -661,6 +661,27 @@ describe('SSO login', () => {
     }
   });
 
+  it('counts a whole sign-in once against the per-IP limit: the callback spends the state its initiate paid for', async () => {
+    // Behind the first instance's address (the redirect URI the IdP knows), as a second instance behind one proxy.
+    const limited = await startTestApp({ database: service.database, env: { SSO_RATE_LIMIT_PER_MINUTE: '2', PUBLIC_URL: service.url } });
+    try {
+      const headers = { 'x-forwarded-for': '192.0.2.78', accept: 'application/json' };
+      const callbacks: number[] = [];
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const browser = new TestBrowser();
+        const initiate = await browser.get(`${limited.url}/sso/initiate/${entraConnectionId}`, headers);
+        expect(initiate.status).toBe(302);
+        const callbackUrl = new URL(await entra.signIn(initiate.headers.get('location')!, 'ann'));
+        callbacks.push((await browser.get(`${limited.url}${callbackUrl.pathname}${callbackUrl.search}`, headers)).status);
+      }
+      expect(callbacks).toEqual([302, 302]);
+      // The two initiates spent the limit: a third sign-in is refused at its start.
+      expect((await fetch(`${limited.url}/sso/initiate/${entraConnectionId}`, { redirect: 'manual', headers })).status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+
   describe('members, by hand and across logins', () => {
     const userIdOf = (browser: TestBrowser) => decodeJwt(browser.cookie('sso_session')!).sub!;
     const rolesAt = async (browser: TestBrowser) =>

@@ -25,8 +25,13 @@ function firstString(value: unknown): string | undefined {
 }
 
 @ApiTags('sso')
+/**
+ * Every /sso route but the callback spends a point of the per-IP limit. A callback that gets as
+ * far as the IdP spends the one-time state its initiate already paid for, and one that fails
+ * before (unknown connection, bad state) counts as an early refusal against the same IP: limiting
+ * it too cost every login a second write to the limiter and protected nothing more.
+ */
 @Controller('sso')
-@UseGuards(SsoRateLimitGuard)
 export class SsoController {
   constructor(
     private readonly sso: SsoService,
@@ -35,6 +40,7 @@ export class SsoController {
   ) {}
 
   @Get('initiate/:connectionId')
+  @UseGuards(SsoRateLimitGuard)
   @ApiOperation({
     summary: 'Start a login: 302 to the IdP (code flow, PKCE S256, state, nonce)',
     description: 'With `iss`, a third-party-initiated login (what Okta\'s "Initiate login URI" sends).',
@@ -66,6 +72,7 @@ export class SsoController {
 
   /** An admin's one-time test sign-in link (from the testConnection mutation). */
   @Get('test/:token')
+  @UseGuards(SsoRateLimitGuard)
   @ApiOperation({
     summary: 'A test sign-in started by the testConnection mutation',
     description: 'Goes to the IdP and ends on a report page (JSON with Accept: application/json).',
@@ -121,6 +128,7 @@ export class SsoController {
    * connection's clientJwksUri). Cached briefly: a rotation keeps the previous key published.
    */
   @Get('client-jwks.json')
+  @UseGuards(SsoRateLimitGuard)
   @ApiOperation({ summary: "The public keys of the service's client assertions (private_key_jwt), for IdPs to verify them" })
   @ApiResponse({ status: 200, description: '`{"keys":[...]}`' })
   async clientJwks(@Res() response: Response): Promise<void> {
@@ -129,6 +137,7 @@ export class SsoController {
   }
 
   @Get('discover')
+  @UseGuards(SsoRateLimitGuard)
   @ApiOperation({ summary: "Home-realm discovery: 302 to the initiate URI of the connection that owns the email's domain" })
   @ApiQuery({ name: 'email', required: true, description: 'a work email; its verified domain picks the organization' })
   @ApiResponse({ status: 302, description: 'to /sso/initiate/:connectionId' })
