@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import pg from 'pg';
+import { createInterface } from 'node:readline';
 import { summariseProfile } from './profile-top.mjs';
 import { benchOp, OP_SERVICE_ENV } from './op.mjs';
 
@@ -279,12 +280,13 @@ async function waitForHealth(url, child, timeoutMs = 60_000) {
   throw new Error('the service did not become healthy');
 }
 
-async function startService({ core = SERVICE_CORE, env = {}, cwd, role = 'service', nodeArgs = [], entry = MAIN_JS }) {
+async function startService({ core = SERVICE_CORE, env = {}, cwd, role = 'service', nodeArgs = [], entry = MAIN_JS, onStdoutLine }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const [command, args] = pinned(core, process.execPath, [...nodeArgs, entry]);
   const started = performance.now();
-  const child = spawn(command, args, { cwd, env: serviceEnv(port, env), stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(command, args, { cwd, env: serviceEnv(port, env), stdio: ['ignore', onStdoutLine ? 'pipe' : 'inherit', 'inherit'] });
+  if (onStdoutLine) createInterface({ input: child.stdout }).on('line', onStdoutLine);
   track(child, role, core);
   await waitForHealth(url, child);
   return { child, url, port, startMs: performance.now() - started, spawnedAt: started, pid: child.pid, logins: 0 };
@@ -459,7 +461,9 @@ async function main() {
       await profileRun(serviceOptions, issuer, clientSecret, dir);
       return;
     }
-    let service = await startService(serviceOptions({ role: 'service (instance 1)' }));
+    let service = await startService(
+      serviceOptions({ role: 'service (instance 1)', ...(SOAK ? { nodeArgs: ['--trace-gc'], onStdoutLine: noteFullGc } : {}) }),
+    );
     await sleep(1000);
     F.idleRssMb = rssMb(service.pid);
     log(`service idle RSS ${F.idleRssMb.toFixed(0)} MB`);
@@ -774,6 +778,14 @@ async function heapMb(service) {
   };
 }
 
+/** The live heap after each full (mark-compact) collection, from V8's --trace-gc lines: what a leak would grow. */
+const liveAfterFullGc = [];
+function noteFullGc(line) {
+  const after = /Mark-Compact(?: \(reduce\))? [\d.]+ \([\d.]+\) -> ([\d.]+) \([\d.]+\) MB/.exec(line);
+  if (after) liveAfterFullGc.push(Number(after[1]));
+  else if (!/^\[\d+:0x[0-9a-f]+\]/.test(line)) process.stdout.write(`${line}\n`);
+}
+
 /**
  * --soak: rounds of returning and first logins and roles calls for BENCH_SOAK_MINUTES, printing
  * RSS and heap after each round. Growth is judged on the second half (the first half warms the
@@ -784,10 +796,20 @@ async function soakRun(service, seeded, apiKey) {
   const samples = [];
   const sample = async (round) => {
     const heap = await heapMb(service);
-    samples.push({ round, logins: service.logins, roles: service.roles ?? 0, rssMb: rssMb(service.pid), ...heap });
+    const fullGcs = liveAfterFullGc.splice(0);
+    const liveMb = fullGcs.length ? Math.min(...fullGcs) : NaN;
+    samples.push({
+      round,
+      logins: service.logins,
+      roles: service.roles ?? 0,
+      rssMb: rssMb(service.pid),
+      ...heap,
+      fullGcs: fullGcs.length,
+      liveMb,
+    });
     const s = samples[samples.length - 1];
     log(
-      `soak round ${String(round).padStart(3)}: ${fmt(s.logins)} logins, ${fmt(s.roles)} roles calls; RSS ${s.rssMb.toFixed(0)} MB, heap used ${s.heapUsed.toFixed(1)} of ${s.heapTotal.toFixed(0)} MB, old space ${s.oldSpace.toFixed(1)} MB, external ${s.external.toFixed(1)} MB`,
+      `soak round ${String(round).padStart(3)}: ${fmt(s.logins)} logins, ${fmt(s.roles)} roles calls; RSS ${s.rssMb.toFixed(0)} MB, heap used ${s.heapUsed.toFixed(1)} of ${s.heapTotal.toFixed(0)} MB, old space ${s.oldSpace.toFixed(1)} MB, external ${s.external.toFixed(1)} MB; ${s.fullGcs} full GCs, live after them ${fmt(s.liveMb, 1)} MB`,
     );
   };
   await sample(0);
@@ -811,8 +833,9 @@ async function soakRun(service, seeded, apiKey) {
   }
   const secondHalf = samples.slice(Math.floor(samples.length / 2));
   const slope = (key) => {
-    const xs = secondHalf.map((s) => s.logins);
-    const ys = secondHalf.map((s) => s[key]);
+    const points = secondHalf.filter((s) => Number.isFinite(s[key]));
+    const xs = points.map((s) => s.logins);
+    const ys = points.map((s) => s[key]);
     const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
     const my = ys.reduce((a, b) => a + b, 0) / ys.length;
     const num = xs.reduce((sum, x, i) => sum + (x - mx) * (ys[i] - my), 0);
@@ -822,19 +845,19 @@ async function soakRun(service, seeded, apiKey) {
   const soak = {
     minutes: SOAK_MINUTES,
     samples,
-    perTenThousandLogins: { rssMb: slope('rssMb'), heapUsedMb: slope('heapUsed'), oldSpaceMb: slope('oldSpace') },
+    perTenThousandLogins: { rssMb: slope('rssMb'), heapUsedMb: slope('heapUsed'), liveMb: slope('liveMb') },
   };
-  const flat = Math.abs(soak.perTenThousandLogins.oldSpaceMb) < 2;
+  const flat = Math.abs(soak.perTenThousandLogins.liveMb) < 2;
   console.log(`\n## Soak: ${SOAK_MINUTES} min of mixed logins and roles calls\n`);
-  console.log('| round | logins | roles calls | RSS MB | heap used MB | old space MB | external MB |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| round | logins | roles calls | RSS MB | heap used MB | old space MB | external MB | full GCs | live after full GC MB |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const s of samples)
     console.log(
-      `| ${s.round} | ${fmt(s.logins)} | ${fmt(s.roles)} | ${s.rssMb.toFixed(0)} | ${s.heapUsed.toFixed(1)} | ${s.oldSpace.toFixed(1)} | ${s.external.toFixed(1)} |`,
+      `| ${s.round} | ${fmt(s.logins)} | ${fmt(s.roles)} | ${s.rssMb.toFixed(0)} | ${s.heapUsed.toFixed(1)} | ${s.oldSpace.toFixed(1)} | ${s.external.toFixed(1)} | ${s.fullGcs} | ${fmt(s.liveMb, 1)} |`,
     );
   const per = soak.perTenThousandLogins;
   console.log(
-    `\nSecond half, per 10 000 logins: RSS ${per.rssMb.toFixed(1)} MB, heap used ${per.heapUsedMb.toFixed(1)} MB, old space ${per.oldSpaceMb.toFixed(1)} MB: ${flat ? 'flat' : 'GROWING'} (target: old space within ±2 MB per 10 000 logins)`,
+    `\nSecond half, per 10 000 logins: RSS ${per.rssMb.toFixed(1)} MB, heap used ${per.heapUsedMb.toFixed(1)} MB, live heap after full GCs ${per.liveMb.toFixed(1)} MB: ${flat ? 'flat' : 'GROWING'} (target: live heap within ±2 MB per 10 000 logins)`,
   );
   writeFileSync(join(RESULTS, 'soak.json'), JSON.stringify(soak, null, 2));
 }
@@ -893,8 +916,9 @@ async function measureStartUp(dir) {
 async function measureYoungGenerationLever(serviceOptions, service, seeded) {
   const small = await startService(serviceOptions({ role: 'service (young-generation lever)', nodeArgs: SMALL_YOUNG_GENERATION }));
   try {
-    const asBuilt = await window(loginTask(service.url, seeded, 32, false), [service]);
+    // The lever first: the load generator keeps the last session token for the verify figure, which must be the service's.
     const lever = await window(loginTask(small.url, seeded, 32, false), [small]);
+    const asBuilt = await window(loginTask(service.url, seeded, 32, false), [service]);
     service.logins += asBuilt.done + asBuilt.errors;
     F.levers.youngGeneration = { asBuilt, lever };
     log(
