@@ -193,6 +193,8 @@ async function startDatabase(dir) {
       '-c',
       'shared_preload_libraries=pg_stat_statements',
       '-c',
+      'pg_stat_statements.track_planning=on',
+      '-c',
       'shared_buffers=256MB',
     ],
     onLog: () => undefined,
@@ -236,7 +238,7 @@ async function statementsCount() {
 /** The statements the service ran since the reset, per login, with their share of PostgreSQL's time. */
 async function statementsPerLogin(logins) {
   const rows = await sql(
-    `SELECT calls, total_exec_time, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
+    `SELECT calls, total_exec_time, total_plan_time, regexp_replace(left(query, 110), '\\s+', ' ', 'g') AS query
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
       WHERE d.datname = current_database() AND query NOT ILIKE '%pg_stat_statements%' AND query NOT ILIKE '%bench:%'
       ORDER BY total_exec_time DESC LIMIT 20`,
@@ -244,7 +246,7 @@ async function statementsPerLogin(logins) {
   return rows
     .map(
       (row) =>
-        `${(Number(row.calls) / logins).toFixed(2).padStart(6)} per login  ${(row.total_exec_time / logins).toFixed(3).padStart(7)} ms  ${row.query}`,
+        `${(Number(row.calls) / logins).toFixed(2).padStart(6)} per login  exec ${(row.total_exec_time / logins).toFixed(3).padStart(7)} ms  plan ${(row.total_plan_time / logins).toFixed(3).padStart(7)} ms  ${row.query}`,
     )
     .join('\n');
 }
