@@ -30,8 +30,8 @@ describe('the OpenID Provider’s rate limits', () => {
   /** A client address of each test's own (X-Forwarded-For is believed from loopback). */
   const newAddress = () => `203.0.113.${++address}`;
 
-  const tokenRequest = (ip: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${issuer}/token`, {
+  const tokenRequest = (ip: string, form: Record<string, string>, headers: Record<string, string> = {}, path = '/token') =>
+    fetch(`${issuer}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, ...headers },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: `${APP}/callback`, ...form }),
@@ -141,6 +141,30 @@ describe('the OpenID Provider’s rate limits', () => {
     const fromElsewhere = await tokenRequest(newAddress(), {}, basic(application.clientId, application.clientSecret));
     expect(fromElsewhere.status).toBe(429);
     expect(Number(fromElsewhere.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('counts the token endpoint however its path is spelt: letters in any case, a trailing slash', async () => {
+    const ip = newAddress();
+    const statuses: number[] = [];
+    for (const path of ['/TOKEN', '/token/', '/Token', '/TOKEN/', '/token/', '/TOKEN']) {
+      statuses.push((await tokenRequest(ip, { client_id: 'no-such-app', client_secret: 'guess' }, {}, path)).status);
+    }
+    // Served as the token endpoint (an unknown client is refused with 401), and counted as such.
+    expect(statuses).toEqual(Array(6).fill(401));
+    for (const path of ['/token', '/TOKEN', '/token/']) {
+      expect((await tokenRequest(ip, { client_id: 'no-such-app', client_secret: 'guess' }, {}, path)).status).toBe(429);
+    }
+  });
+
+  it('counts the authorization endpoint however its path is spelt: letters in any case, a trailing slash', async () => {
+    const ip = newAddress();
+    const query = '?client_id=no-such-app&response_type=code&scope=openid';
+    const statuses: number[] = [];
+    for (const path of ['/Auth', '/AUTH', '/auth/', '/Auth/', '/aUtH', '/Auth'])
+      statuses.push((await page(`${issuer}${path}${query}`, ip)).status);
+    // Served as the authorization endpoint (an unknown client is refused with 400), and counted as such.
+    expect(statuses).toEqual(Array(6).fill(400));
+    for (const path of ['/auth', '/Auth', '/AUTH/']) expect((await page(`${issuer}${path}${query}`, ip)).status).toBe(429);
   });
 
   it('lets an address make 6 authorization requests a minute, then shows a 429 page with Retry-After', async () => {

@@ -9,13 +9,26 @@ import { INTERACTION_PATH } from './oidc-paths';
 /** The provider's endpoints that have a per-IP limit of their own. */
 export type LimitedEndpoint = 'token' | 'authorization' | 'interaction';
 
-/** Which per-IP limit a request under the provider's mount path counts against; undefined: none. */
+/**
+ * Which per-IP limit a request under the provider's mount path counts against; undefined: none.
+ * oidc-provider's router ignores the case of a path's letters and one trailing slash (/TOKEN/ is
+ * /token), so the path is compared lower-cased and without its trailing slashes: a path it serves
+ * as a limited endpoint always counts (a few it does not serve count too, which costs nothing).
+ */
 export function limitedEndpointOf(method: string, path: string): LimitedEndpoint | undefined {
-  if (path === '/token') return method === 'POST' ? 'token' : undefined;
+  const routed = withoutTrailingSlashes(path.toLowerCase());
+  if (routed === '/token') return method === 'POST' ? 'token' : undefined;
   // The authorization request and its resumption once the login is done (/auth/:uid).
-  if (path === '/auth' || path.startsWith('/auth/')) return 'authorization';
-  if (path.startsWith(INTERACTION_PATH)) return 'interaction';
+  if (routed === '/auth' || routed.startsWith('/auth/')) return 'authorization';
+  if (routed.startsWith(INTERACTION_PATH)) return 'interaction';
   return undefined;
+}
+
+/** Without a regular expression: /\/+$/ takes quadratic time on a path of many slashes. */
+function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(0, end);
 }
 
 /**
