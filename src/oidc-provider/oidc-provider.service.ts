@@ -14,7 +14,13 @@ import { OidcAccountsRepository, type AccountClaims } from './oidc-accounts.repo
 import { OidcSigningKeysService } from './oidc-signing-keys.service';
 import { INTERACTION_PATH, OIDC_MOUNT_PATH } from './oidc-paths';
 import { OidcRateLimits, tokenRefusal } from './oidc-rate-limits';
-import { loadOidcProvider, type OidcProviderModule, type ProviderContext, type ProviderInstance } from './oidc-provider.types';
+import {
+  loadOidcProvider,
+  type GrantTypeHandler,
+  type OidcProviderModule,
+  type ProviderContext,
+  type ProviderInstance,
+} from './oidc-provider.types';
 
 /** Lifetimes in seconds; each one set, so oidc-provider does not log its "define the expiration" notices. */
 const TTL = {
@@ -159,8 +165,28 @@ export class OidcProviderService {
         ),
         0,
       );
-    const provider = new Provider(this.issuer, {
-      adapter: (kind: string) => this.adapterFor(kind, library),
+    const countTokenRequest = (ctx: ProviderContext) => this.countTokenRequest(library, ctx);
+    /**
+     * oidc-provider registers each grant type's handler (the authorization code's among them)
+     * through registerGrantType as it is built; each is wrapped here to count the request against
+     * its application's limit first. The token endpoint calls the handler only once the client
+     * has authenticated, so a request naming an app's client id without its credentials (a wrong
+     * secret, none, an attestation header) never spends the app's budget.
+     */
+    class CountingProvider extends Provider {
+      override registerGrantType(name: string, handler: GrantTypeHandler, ...rest: unknown[]): void {
+        super.registerGrantType(
+          name,
+          async (ctx) => {
+            await countTokenRequest(ctx);
+            await handler(ctx);
+          },
+          ...rest,
+        );
+      }
+    }
+    const provider = new CountingProvider(this.issuer, {
+      adapter: (kind: string) => this.adapterFor(kind),
       jwks: { keys: jwks },
       // Shared by every instance (derived from SECRETS_KEY); the previous keys still verify.
       cookies: { keys: [this.config.secretsKey, ...this.config.previousSecretsKeys].map(cookieKeyOf) },
@@ -201,7 +227,6 @@ export class OidcProviderService {
     });
     provider.proxy = this.config.trustProxy !== false;
     provider.use((ctx, next) => this.endServiceSessionOnLogout(ctx, next));
-    provider.use((ctx, next) => this.refundUnauthenticatedTokenRequest(ctx, next));
     provider.on('server_error', (_ctx, error) =>
       this.logger.error(`OpenID Provider error: ${error instanceof Error ? error.stack : String(error)}`),
     );
@@ -261,38 +286,24 @@ export class OidcProviderService {
   }
 
   /**
-   * At the token endpoint, the request counts against its application's rate limit when the
-   * provider looks the client up: it has read the client id by then, from the Authorization header
-   * or the body, and has done no work yet. Past the limit: 429 with the OAuth error.
+   * Counts a token request of an authenticated application against its rate limit, before the
+   * grant is looked at. Past the limit: 429 with the OAuth error.
    */
-  private async countTokenRequest(library: OidcProviderModule, clientId: string): Promise<void> {
-    const ctx = library.Provider.ctx;
-    if (ctx?.oidc?.route !== 'token' || ctx.state.countedClientId !== undefined) return;
-    const retryAfterSeconds = await this.rateLimits.countTokenRequest(clientId);
-    if (retryAfterSeconds === undefined) {
-      ctx.state.countedClientId = clientId;
-      return;
-    }
+  private async countTokenRequest(library: OidcProviderModule, ctx: ProviderContext): Promise<void> {
+    const retryAfterSeconds = await this.rateLimits.countTokenRequest(ctx.oidc!.client!.clientId);
+    if (retryAfterSeconds === undefined) return;
     ctx.set('Retry-After', String(retryAfterSeconds));
     const refusal = tokenRefusal(retryAfterSeconds, 'too many token requests for this client');
     throw Object.assign(new library.errors.OIDCProviderError(429, refusal.error), { error_description: refusal.error_description });
   }
 
-  /** A token request whose client failed to authenticate (401) is not counted against the client it named. */
-  private async refundUnauthenticatedTokenRequest(ctx: ProviderContext, next: () => Promise<void>): Promise<void> {
-    await next();
-    const clientId = ctx.state.countedClientId;
-    if (ctx.status === 401 && typeof clientId === 'string') await this.rateLimits.refundTokenRequest(clientId);
-  }
-
-  private adapterFor(kind: string, library: OidcProviderModule) {
+  private adapterFor(kind: string) {
     const models = this.models;
     const applications = this.applications;
     return {
       upsert: (id: string, payload: Record<string, unknown>, expiresIn?: number) => models.upsert(kind, id, payload, expiresIn),
       find: async (id: string) => {
         if (kind !== 'Client') return models.find(kind, id);
-        await this.countTokenRequest(library, id);
         const client = await applications.clientOf(id);
         return (
           client && {

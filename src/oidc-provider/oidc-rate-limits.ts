@@ -45,9 +45,8 @@ export function tokenRefusal(retryAfterSeconds: number, cause: string): { error:
  * The OpenID Provider's rate limits, in the store every instance shares (RateLimitsService): per
  * client IP on the token endpoint, the authorization endpoint and the sign-in pages, and per
  * application on the token endpoint. The per-IP limits are counted before the provider sees the
- * request; the per-application one when the provider looks the client up (it knows the client id
- * then, whatever the client's authentication method), and handed back when the client fails to
- * authenticate, so that strangers naming an app's client id cannot spend its budget.
+ * request; the per-application one only once the application has authenticated (see
+ * OidcProviderService), so that strangers naming an app's client id cannot spend its budget.
  */
 @Injectable()
 export class OidcRateLimits {
@@ -85,7 +84,7 @@ export class OidcRateLimits {
     }
   }
 
-  /** Counts a token request against its application's limit: the seconds to wait when past it. */
+  /** Counts an authenticated application's token request against its limit: the seconds to wait when past it. */
   async countTokenRequest(clientId: string): Promise<number | undefined> {
     try {
       await this.tokenPerClient.consume(clientId);
@@ -94,11 +93,6 @@ export class OidcRateLimits {
       if (!(error instanceof RateLimitedError)) throw error;
       return error.retryAfterSeconds;
     }
-  }
-
-  /** A token request that failed client authentication was not the application's own. */
-  refundTokenRequest(clientId: string): Promise<void> {
-    return this.tokenPerClient.refund(clientId);
   }
 }
 
