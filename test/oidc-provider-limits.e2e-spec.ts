@@ -179,6 +179,14 @@ describe('the OpenID Provider’s rate limits', () => {
       'no secret': Array(6).fill('401 invalid_client'),
     });
 
+    // Refused before the provider, even with the application's own credentials.
+    const withAttestation = await tokenRequest(newAddress(), {}, { ...basic(victim.clientId, victim.clientSecret), ...byAttestation });
+    expect(withAttestation.status).toBe(400);
+    expect(await withAttestation.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'attestation-based client authentication is not supported',
+    });
+
     // The application's whole budget is left: its real code exchange, two more requests, then 429.
     const rp = await RelyingParty.discover(issuer, { ...victim, redirectUri: `${APP}/callback` });
     const { login, callbackUrl } = await codeFor(rp);

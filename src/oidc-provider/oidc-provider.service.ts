@@ -14,6 +14,7 @@ import { OidcAccountsRepository, type AccountClaims } from './oidc-accounts.repo
 import { OidcSigningKeysService } from './oidc-signing-keys.service';
 import { INTERACTION_PATH, OIDC_MOUNT_PATH } from './oidc-paths';
 import { OidcRateLimits, tokenRefusal } from './oidc-rate-limits';
+import { carriesClientAttestation, CLIENT_ATTESTATION_REFUSAL } from './client-attestation';
 import {
   loadOidcProvider,
   type GrantTypeHandler,
@@ -82,6 +83,11 @@ export class OidcProviderService {
   handler(): (req: Request, res: Response, next: NextFunction) => void {
     const serve = async (req: Request, res: Response): Promise<'nest' | 'answered'> => {
       if (!(await this.rateLimits.admit(req, res))) return 'answered';
+      if (carriesClientAttestation(req.method, req.path, req.headers)) {
+        res.status(400).setHeader('Cache-Control', 'no-store');
+        res.json(CLIENT_ATTESTATION_REFUSAL);
+        return 'answered';
+      }
       if (req.url.startsWith(INTERACTION_PATH)) return 'nest';
       await (await this.current()).callback(req, res);
       return 'answered';
