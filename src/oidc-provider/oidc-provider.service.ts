@@ -9,7 +9,8 @@ import type { Connection } from '../connections/entities/connection.entity';
 import { selectorOf, type OrganizationSelector } from './organization-selector';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
 import { ApplicationsService } from './applications.service';
-import { OidcModelsRepository } from './oidc-models.repository';
+import { OidcModelsRepository, ServiceSessionEndedError } from './oidc-models.repository';
+import { sessionEndedErrorAt } from './session-ended';
 import { OidcAccountsRepository, type AccountClaims } from './oidc-accounts.repository';
 import { OidcSigningKeysService } from './oidc-signing-keys.service';
 import { INTERACTION_PATH, OIDC_MOUNT_PATH } from './oidc-paths';
@@ -192,7 +193,7 @@ export class OidcProviderService {
       }
     }
     const provider = new CountingProvider(this.issuer, {
-      adapter: (kind: string) => this.adapterFor(kind),
+      adapter: (kind: string) => this.adapterFor(kind, library),
       jwks: { keys: jwks },
       // Shared by every instance (derived from SECRETS_KEY); the previous keys still verify.
       cookies: { keys: [this.config.secretsKey, ...this.config.previousSecretsKeys].map(cookieKeyOf) },
@@ -213,7 +214,7 @@ export class OidcProviderService {
         id_token_signed_response_alg: 'RS256',
       },
       // First-party apps: no consent screen; the grant covers what the app asked for.
-      loadExistingGrant: (ctx: ProviderContext) => this.grantEverythingRequested(ctx),
+      loadExistingGrant: (ctx: ProviderContext) => this.grantEverythingRequested(library, ctx),
       features: {
         devInteractions: { enabled: false },
         revocation: { enabled: true },
@@ -262,16 +263,17 @@ export class OidcProviderService {
   }
 
   /** A new grant for each authorization, tied to the service session it is given through. */
-  private async grantEverythingRequested(ctx: ProviderContext) {
+  private async grantEverythingRequested(library: OidcProviderModule, ctx: ProviderContext) {
     const oidc = ctx.oidc!;
     const account = oidc.account as ProviderAccount;
     // findAccount answers the authorization endpoint only with the browser's live session.
-    if (!account.serviceSessionId) throw new Error('an authorization without the service session it is given through');
+    const serviceSessionId = account.serviceSessionId;
+    if (!serviceSessionId) throw new Error('an authorization without the service session it is given through');
     const grant = new oidc.provider.Grant({ accountId: account.accountId, clientId: oidc.client!.clientId });
     grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
     if (oidc.requestParamClaims.size) grant.addOIDCClaims([...oidc.requestParamClaims]);
     await grant.save();
-    await this.models.bindGrantToSession(grant.jti, account.serviceSessionId);
+    await this.whileSessionLasts(library, ctx, () => this.models.bindGrantToSession(grant.jti, serviceSessionId));
     return grant;
   }
 
@@ -303,11 +305,30 @@ export class OidcProviderService {
     throw Object.assign(new library.errors.OIDCProviderError(429, refusal.error), { error_description: refusal.error_description });
   }
 
-  private adapterFor(kind: string) {
+  /**
+   * A write of the provider's storage; when the service session ended meanwhile, the answer
+   * oidc-provider gives for a session or grant that is gone (see sessionEndedErrorAt).
+   */
+  private async whileSessionLasts(
+    library: OidcProviderModule,
+    ctx: ProviderContext | undefined,
+    write: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (!(error instanceof ServiceSessionEndedError)) throw error;
+      if (sessionEndedErrorAt(ctx?.oidc?.route) === 'invalid_grant') throw new library.errors.InvalidGrant(error.message);
+      throw new library.errors.LoginRequired('the sign-in session has ended; sign in again');
+    }
+  }
+
+  private adapterFor(kind: string, library: OidcProviderModule) {
     const models = this.models;
     const applications = this.applications;
     return {
-      upsert: (id: string, payload: Record<string, unknown>, expiresIn?: number) => models.upsert(kind, id, payload, expiresIn),
+      upsert: (id: string, payload: Record<string, unknown>, expiresIn?: number) =>
+        this.whileSessionLasts(library, library.Provider.ctx, () => models.upsert(kind, id, payload, expiresIn)),
       find: async (id: string) => {
         if (kind !== 'Client') return models.find(kind, id);
         const client = await applications.clientOf(id);

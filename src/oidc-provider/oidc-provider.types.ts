@@ -77,6 +77,10 @@ export interface OidcProviderModule {
   errors: {
     /** Rendered by the provider as `{ error: message, error_description }` with `status`. */
     OIDCProviderError: new (status: number, message: string) => Error;
+    /** invalid_grant; `detail` is logged, not shown. */
+    InvalidGrant: new (detail?: string) => Error;
+    /** login_required, with this error_description. */
+    LoginRequired: new (description?: string) => Error;
   };
   interactionPolicy: {
     base(): { get(name: string): { checks: { add(check: PromptCheck, index?: number): void } } };
