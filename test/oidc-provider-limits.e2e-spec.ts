@@ -8,7 +8,10 @@ import { TestBrowser } from './support/browser';
 import { RelyingParty } from './support/relying-party';
 
 const APP = 'https://app.op-limits-test.example';
-/** Small limits, each met by one test; the app's own sign-ins come from loopback and stay under them. */
+/**
+ * Small limits, each met by one test; the app's own sign-ins come from addresses of their own, and
+ * its code exchanges from loopback stay under them.
+ */
 const LIMITS = {
   OIDC_TOKEN_RATE_LIMIT_PER_MINUTE: '6',
   OIDC_TOKEN_RATE_LIMIT_PER_CLIENT_PER_MINUTE: '3',
@@ -30,8 +33,8 @@ describe('the OpenID Provider’s rate limits', () => {
   /** A client address of each test's own (X-Forwarded-For is believed from loopback). */
   const newAddress = () => `203.0.113.${++address}`;
 
-  const tokenRequest = (ip: string, form: Record<string, string>, headers: Record<string, string> = {}) =>
-    fetch(`${issuer}/token`, {
+  const tokenRequest = (ip: string, form: Record<string, string>, headers: Record<string, string> = {}, path = '/token') =>
+    fetch(`${issuer}${path}`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': ip, ...headers },
       body: new URLSearchParams({ grant_type: 'authorization_code', code: 'no-such-code', redirect_uri: `${APP}/callback`, ...form }),
@@ -42,17 +45,28 @@ describe('the OpenID Provider’s rate limits', () => {
   const page = (url: string, ip: string, init: RequestInit = {}) =>
     fetch(url, { ...init, redirect: 'manual', headers: { accept: 'text/html', 'x-forwarded-for': ip, ...init.headers } });
 
-  /** A whole sign-in through the provider, from loopback: the app's callback URL with the code. */
+  async function createApplication(name: string) {
+    const { createApplication } = await graphqlOk(
+      service.url,
+      PLATFORM_KEY,
+      'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }',
+      { input: { name, redirectUris: [`${APP}/callback`] } },
+    );
+    return { clientId: createApplication.application.clientId as string, clientSecret: createApplication.clientSecret as string };
+  }
+
+  /** A whole sign-in through the provider, from an address of its own: the app's callback URL with the code. */
   async function codeFor(rp: RelyingParty) {
     const login = await rp.start({ login_hint: 'lee@limits-op-test.com' });
     const browser = new TestBrowser();
+    const ip = newAddress();
     let url = login.url;
     for (let hop = 0; hop < 10 && !url.startsWith(APP); hop++) {
       if (url.startsWith(idp.origin)) {
         url = await idp.signIn(url, 'lee');
         continue;
       }
-      const response = await browser.get(url);
+      const response = await browser.get(url, { 'x-forwarded-for': ip });
       const location = response.headers.get('location');
       if (!location) throw new Error(`no redirect from ${url}: ${response.status} ${await response.text()}`);
       url = new URL(location, url).href;
@@ -85,13 +99,7 @@ describe('the OpenID Provider’s rate limits', () => {
       },
     );
     idp.registerClient({ clientId: 'limits-op', clientSecret: 'limits-op-secret', redirectUris: [createConnection.redirectUri] });
-    const { createApplication } = await graphqlOk(
-      service.url,
-      PLATFORM_KEY,
-      'mutation($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }',
-      { input: { name: 'Limited', redirectUris: [`${APP}/callback`] } },
-    );
-    application = { clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret };
+    application = await createApplication('Limited');
   });
 
   afterAll(async () => {
@@ -141,6 +149,76 @@ describe('the OpenID Provider’s rate limits', () => {
     const fromElsewhere = await tokenRequest(newAddress(), {}, basic(application.clientId, application.clientSecret));
     expect(fromElsewhere.status).toBe(429);
     expect(Number(fromElsewhere.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  it('counts only requests of the application itself: 2×limit strangers naming its client id, by any means, spend none of its budget', async () => {
+    const victim = await createApplication('Victim');
+    // An unsigned attestation naming the app: oidc-provider looked the client up before refusing it.
+    const subject = Buffer.from(JSON.stringify({ sub: victim.clientId })).toString('base64url');
+    const byAttestation = { 'oauth-client-attestation': `eyJhbGciOiJub25lIn0.${subject}.` };
+    let ip = '';
+    const attempts: [string, () => Promise<Response>][] = [
+      ['an attestation header', () => tokenRequest(ip, { client_id: victim.clientId }, byAttestation)],
+      ['a wrong secret (Basic)', () => tokenRequest(ip, {}, basic(victim.clientId, 'not-the-secret'))],
+      ['a wrong secret (in the body)', () => tokenRequest(ip, { client_id: victim.clientId, client_secret: 'not-the-secret' })],
+      ['no secret', () => tokenRequest(ip, { client_id: victim.clientId })],
+    ];
+    const answers: Record<string, string[]> = {};
+    for (const [means, attempt] of attempts) {
+      ip = newAddress();
+      answers[means] = [];
+      for (let index = 0; index < 6; index++) {
+        const answer = await attempt();
+        answers[means].push(`${answer.status} ${((await answer.json()) as { error: string }).error}`);
+      }
+    }
+    expect(answers).toEqual({
+      'an attestation header': Array(6).fill('400 invalid_request'),
+      'a wrong secret (Basic)': Array(6).fill('401 invalid_client'),
+      'a wrong secret (in the body)': Array(6).fill('401 invalid_client'),
+      'no secret': Array(6).fill('401 invalid_client'),
+    });
+
+    // Refused before the provider, even with the application's own credentials.
+    const withAttestation = await tokenRequest(newAddress(), {}, { ...basic(victim.clientId, victim.clientSecret), ...byAttestation });
+    expect(withAttestation.status).toBe(400);
+    expect(await withAttestation.json()).toEqual({
+      error: 'invalid_request',
+      error_description: 'attestation-based client authentication is not supported',
+    });
+
+    // The application's whole budget is left: its real code exchange, two more requests, then 429.
+    const rp = await RelyingParty.discover(issuer, { ...victim, redirectUri: `${APP}/callback` });
+    const { login, callbackUrl } = await codeFor(rp);
+    await expect(rp.finish(callbackUrl, login)).resolves.toHaveProperty('id_token');
+    for (const from of [newAddress(), newAddress()]) {
+      expect((await tokenRequest(from, {}, basic(victim.clientId, victim.clientSecret))).status).toBe(400);
+    }
+    expect((await tokenRequest(newAddress(), {}, basic(victim.clientId, victim.clientSecret))).status).toBe(429);
+  });
+
+  it('counts the token endpoint however its path is spelt: letters in any case, a trailing slash', async () => {
+    const ip = newAddress();
+    const statuses: number[] = [];
+    for (const path of ['/TOKEN', '/token/', '/Token', '/TOKEN/', '/token/', '/TOKEN']) {
+      statuses.push((await tokenRequest(ip, { client_id: 'no-such-app', client_secret: 'guess' }, {}, path)).status);
+    }
+    // Served as the token endpoint (an unknown client is refused with 401), and counted as such.
+    expect(statuses).toEqual(Array(6).fill(401));
+    for (const path of ['/token', '/TOKEN', '/token/']) {
+      expect((await tokenRequest(ip, { client_id: 'no-such-app', client_secret: 'guess' }, {}, path)).status).toBe(429);
+    }
+  });
+
+  it('counts the authorization endpoint however its path is spelt: letters in any case, a trailing slash', async () => {
+    const ip = newAddress();
+    const query = '?client_id=no-such-app&response_type=code&scope=openid';
+    const statuses: number[] = [];
+    for (const path of ['/Auth', '/AUTH', '/auth/', '/Auth/', '/aUtH', '/Auth'])
+      statuses.push((await page(`${issuer}${path}${query}`, ip)).status);
+    // Served as the authorization endpoint (an unknown client is refused with 400), and counted as such.
+    expect(statuses).toEqual(Array(6).fill(400));
+    for (const path of ['/auth', '/Auth', '/AUTH/']) expect((await page(`${issuer}${path}${query}`, ip)).status).toBe(429);
   });
 
   it('lets an address make 6 authorization requests a minute, then shows a 429 page with Retry-After', async () => {

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { decodeJwt } from 'jose';
+import { Client } from 'pg';
 import { PLATFORM_KEY, startTestApp, type TestApp } from './support/app';
 import { errorCode, graphql, graphqlOk } from './support/graphql';
 import { addVerifiedDomain } from './support/domains';
@@ -9,6 +10,9 @@ import { TestBrowser } from './support/browser';
 import { RelyingParty } from './support/relying-party';
 import { createApiKey, createConnection } from './support/fixtures';
 import { OidcModelsRepository } from '../src/oidc-provider/oidc-models.repository';
+import { OidcAccountsRepository } from '../src/oidc-provider/oidc-accounts.repository';
+import { SessionsService } from '../src/auth/sessions.service';
+import { eventually } from './support/eventually';
 
 const TENANT = '6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f';
 const APP = 'https://app.op-test.example';
@@ -510,6 +514,74 @@ describe('the service as an OpenID Provider for the product’s apps', () => {
       await expect(rp.userinfo(ben.tokens.access_token, ben.claims.sub)).rejects.toMatchObject(invalidToken);
       expect(await kindsTiedTo(session)).toEqual([]);
       expect((await rp.userinfo(ann.tokens.access_token, ann.claims.sub)).email).toBe('ann@acme-op-test.com');
+    });
+
+    it('returns an authorization to the app with login_required when a logout lands between the account lookup and the grant, not a server error', async () => {
+      const rp = await relyingParty();
+      const browser = new TestBrowser();
+      const accounts = service.app.get(OidcAccountsRepository);
+      const claimsOf = accounts.claimsOf.bind(accounts);
+      // findAccount has found the browser's session live; the logout ends it before the grant is tied to it.
+      const lookup = jest.spyOn(accounts, 'claimsOf').mockImplementationOnce(async (...args) => {
+        await service.app.get(SessionsService).revoke(decodeJwt(browser.cookie('sso_session')!).jti!);
+        return claimsOf(...args);
+      });
+      try {
+        const login = await rp.start({ login_hint: 'ben@acme-op-test.com' });
+        const { appUrl, page } = await follow(browser, login.url, 'ben');
+        expect(lookup).toHaveBeenCalled();
+        if (!appUrl) throw new Error(`no redirect back to the app: ${page?.status} ${await page?.text()}`);
+        const answer = Object.fromEntries(new URL(appUrl).searchParams);
+        expect(answer).toMatchObject({ error: 'login_required', state: login.state });
+        expect(answer.code).toBeUndefined();
+      } finally {
+        lookup.mockRestore();
+      }
+      const untied = await queryDatabase(
+        service.databaseUrl,
+        "SELECT id FROM oidc_models WHERE kind = 'Grant' AND service_session_id IS NULL",
+      );
+      expect(untied).toEqual([]);
+      expect((await signIn(browser, rp, 'ben', { login_hint: 'ben@acme-op-test.com' })).idpVisits).toBe(1);
+    });
+
+    it('refuses a code exchange with invalid_grant when a logout commits while its token is stored, not with a server error', async () => {
+      const rp = await relyingParty();
+      const browser = new TestBrowser();
+      const login = await rp.start({ login_hint: 'ben@acme-op-test.com' });
+      const { appUrl } = await follow(browser, login.url, 'ben');
+      const sessionId = decodeJwt(browser.cookie('sso_session')!).jti!;
+      const models = service.app.get(OidcModelsRepository);
+      const upsert = models.upsert.bind(models);
+      const logout = new Client({ connectionString: service.databaseUrl });
+      await logout.connect();
+      const waitingOnLocks = async () =>
+        (
+          await queryDatabase<{ waiting: number }>(
+            service.databaseUrl,
+            "SELECT count(*)::int AS waiting FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+          )
+        )[0].waiting;
+      // The token's INSERT reads the grant (the logout's delete is not committed yet), then its
+      // foreign key check waits on the session row the logout deletes; the logout commits.
+      const store = jest.spyOn(models, 'upsert').mockImplementation(async (kind, ...rest) => {
+        if (kind !== 'AccessToken') return upsert(kind, ...rest);
+        await logout.query('BEGIN');
+        await logout.query('DELETE FROM sessions WHERE id = $1', [sessionId]);
+        const storing = upsert(kind, ...rest);
+        storing.catch(() => undefined);
+        await eventually(async () => expect(await waitingOnLocks()).toBe(1));
+        await logout.query('COMMIT');
+        return storing;
+      });
+      try {
+        await expect(rp.finish(appUrl!, login)).rejects.toMatchObject({ status: 400, error: 'invalid_grant' });
+        expect(store).toHaveBeenCalledWith('AccessToken', expect.any(String), expect.any(Object), expect.any(Number));
+      } finally {
+        store.mockRestore();
+        await logout.end();
+      }
+      expect(await kindsTiedTo(sessionId)).toEqual([]);
     });
 
     it('ends both with removeMember: no new sign-in from the provider’s session, and userinfo refuses the old token', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { QueryFailedError } from 'typeorm';
-import { databaseOutageCause, isUniqueViolation } from './postgres-errors';
+import { databaseOutageCause, isForeignKeyViolation, isUniqueViolation } from './postgres-errors';
 
 const timeouts = { statementTimeoutMs: 1500 };
 
@@ -48,5 +48,25 @@ describe(isUniqueViolation.name, () => {
     expect(isUniqueViolation(error)).toBe(true);
     expect(isUniqueViolation(error, 'users__email__unique')).toBe(true);
     expect(isUniqueViolation(error, 'other')).toBe(false);
+  });
+});
+
+describe(isForeignKeyViolation.name, () => {
+  const violation = () => Object.assign(pgError('23503', 'violates foreign key constraint'), { constraint: 'FK_sessions' });
+
+  it('recognises a foreign-key violation, of a named constraint when asked, also inside TypeORM’s QueryFailedError', () => {
+    expect(isForeignKeyViolation(violation())).toBe(true);
+    expect(isForeignKeyViolation(violation(), 'FK_sessions')).toBe(true);
+    expect(isForeignKeyViolation(violation(), 'other')).toBe(false);
+    expect(isForeignKeyViolation(new QueryFailedError('UPDATE oidc_models', [], violation()))).toBe(true);
+  });
+
+  it.each([
+    [pgError('23505', 'duplicate key value violates unique constraint')],
+    [pgError('57P01', 'terminating connection due to administrator command')],
+    [new TypeError('x is undefined')],
+    [undefined],
+  ])('is not %s', (error) => {
+    expect(isForeignKeyViolation(error)).toBe(false);
   });
 });

@@ -3,9 +3,22 @@ import { clientQueryTimeoutMs } from './data-source-options';
 
 /** A PostgreSQL unique-constraint violation, optionally of the named constraint or index. */
 export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  return isViolation('23505', error, constraint);
+}
+
+/**
+ * A PostgreSQL foreign-key violation, optionally of the named constraint: a row written naming
+ * one that is gone, as when it was deleted while the writer was at work.
+ */
+export function isForeignKeyViolation(error: unknown, constraint?: string): boolean {
+  return isViolation('23503', error, constraint);
+}
+
+/** pg's error, or the one TypeORM wraps in its driverError, of this SQLSTATE (and constraint). */
+function isViolation(sqlState: string, error: unknown, constraint: string | undefined): boolean {
   const driverError =
     (error as { driverError?: { code?: string; constraint?: string } })?.driverError ?? (error as { code?: string; constraint?: string });
-  return driverError?.code === '23505' && (constraint === undefined || driverError.constraint === constraint);
+  return driverError?.code === sqlState && (constraint === undefined || driverError.constraint === constraint);
 }
 
 /** SQLSTATEs that say PostgreSQL cannot serve now, not that the statement was wrong. */

@@ -9,12 +9,20 @@ import type { Connection } from '../connections/entities/connection.entity';
 import { selectorOf, type OrganizationSelector } from './organization-selector';
 import { SESSION_COOKIE, sessionCookieOptions } from '../auth/session-cookie';
 import { ApplicationsService } from './applications.service';
-import { OidcModelsRepository } from './oidc-models.repository';
+import { OidcModelsRepository, ServiceSessionEndedError } from './oidc-models.repository';
+import { sessionEndedErrorAt } from './session-ended';
 import { OidcAccountsRepository, type AccountClaims } from './oidc-accounts.repository';
 import { OidcSigningKeysService } from './oidc-signing-keys.service';
 import { INTERACTION_PATH, OIDC_MOUNT_PATH } from './oidc-paths';
 import { OidcRateLimits, tokenRefusal } from './oidc-rate-limits';
-import { loadOidcProvider, type OidcProviderModule, type ProviderContext, type ProviderInstance } from './oidc-provider.types';
+import { carriesClientAttestation, CLIENT_ATTESTATION_REFUSAL } from './client-attestation';
+import {
+  loadOidcProvider,
+  type GrantTypeHandler,
+  type OidcProviderModule,
+  type ProviderContext,
+  type ProviderInstance,
+} from './oidc-provider.types';
 
 /** Lifetimes in seconds; each one set, so oidc-provider does not log its "define the expiration" notices. */
 const TTL = {
@@ -76,6 +84,11 @@ export class OidcProviderService {
   handler(): (req: Request, res: Response, next: NextFunction) => void {
     const serve = async (req: Request, res: Response): Promise<'nest' | 'answered'> => {
       if (!(await this.rateLimits.admit(req, res))) return 'answered';
+      if (carriesClientAttestation(req.method, req.path, req.headers)) {
+        res.status(400).setHeader('Cache-Control', 'no-store');
+        res.json(CLIENT_ATTESTATION_REFUSAL);
+        return 'answered';
+      }
       if (req.url.startsWith(INTERACTION_PATH)) return 'nest';
       await (await this.current()).callback(req, res);
       return 'answered';
@@ -159,7 +172,27 @@ export class OidcProviderService {
         ),
         0,
       );
-    const provider = new Provider(this.issuer, {
+    const countTokenRequest = (ctx: ProviderContext) => this.countTokenRequest(library, ctx);
+    /**
+     * oidc-provider registers each grant type's handler (the authorization code's among them)
+     * through registerGrantType as it is built; each is wrapped here to count the request against
+     * its application's limit first. The token endpoint calls the handler only once the client
+     * has authenticated, so a request naming an app's client id without its credentials (a wrong
+     * secret, none, an attestation header) never spends the app's budget.
+     */
+    class CountingProvider extends Provider {
+      override registerGrantType(name: string, handler: GrantTypeHandler, ...rest: unknown[]): void {
+        super.registerGrantType(
+          name,
+          async (ctx) => {
+            await countTokenRequest(ctx);
+            await handler(ctx);
+          },
+          ...rest,
+        );
+      }
+    }
+    const provider = new CountingProvider(this.issuer, {
       adapter: (kind: string) => this.adapterFor(kind, library),
       jwks: { keys: jwks },
       // Shared by every instance (derived from SECRETS_KEY); the previous keys still verify.
@@ -181,7 +214,7 @@ export class OidcProviderService {
         id_token_signed_response_alg: 'RS256',
       },
       // First-party apps: no consent screen; the grant covers what the app asked for.
-      loadExistingGrant: (ctx: ProviderContext) => this.grantEverythingRequested(ctx),
+      loadExistingGrant: (ctx: ProviderContext) => this.grantEverythingRequested(library, ctx),
       features: {
         devInteractions: { enabled: false },
         revocation: { enabled: true },
@@ -201,7 +234,6 @@ export class OidcProviderService {
     });
     provider.proxy = this.config.trustProxy !== false;
     provider.use((ctx, next) => this.endServiceSessionOnLogout(ctx, next));
-    provider.use((ctx, next) => this.refundUnauthenticatedTokenRequest(ctx, next));
     provider.on('server_error', (_ctx, error) =>
       this.logger.error(`OpenID Provider error: ${error instanceof Error ? error.stack : String(error)}`),
     );
@@ -231,16 +263,17 @@ export class OidcProviderService {
   }
 
   /** A new grant for each authorization, tied to the service session it is given through. */
-  private async grantEverythingRequested(ctx: ProviderContext) {
+  private async grantEverythingRequested(library: OidcProviderModule, ctx: ProviderContext) {
     const oidc = ctx.oidc!;
     const account = oidc.account as ProviderAccount;
     // findAccount answers the authorization endpoint only with the browser's live session.
-    if (!account.serviceSessionId) throw new Error('an authorization without the service session it is given through');
+    const serviceSessionId = account.serviceSessionId;
+    if (!serviceSessionId) throw new Error('an authorization without the service session it is given through');
     const grant = new oidc.provider.Grant({ accountId: account.accountId, clientId: oidc.client!.clientId });
     grant.addOIDCScope([...oidc.requestParamOIDCScopes].join(' '));
     if (oidc.requestParamClaims.size) grant.addOIDCClaims([...oidc.requestParamClaims]);
     await grant.save();
-    await this.models.bindGrantToSession(grant.jti, account.serviceSessionId);
+    await this.whileSessionLasts(library, ctx, () => this.models.bindGrantToSession(grant.jti, serviceSessionId));
     return grant;
   }
 
@@ -261,38 +294,43 @@ export class OidcProviderService {
   }
 
   /**
-   * At the token endpoint, the request counts against its application's rate limit when the
-   * provider looks the client up: it has read the client id by then, from the Authorization header
-   * or the body, and has done no work yet. Past the limit: 429 with the OAuth error.
+   * Counts a token request of an authenticated application against its rate limit, before the
+   * grant is looked at. Past the limit: 429 with the OAuth error.
    */
-  private async countTokenRequest(library: OidcProviderModule, clientId: string): Promise<void> {
-    const ctx = library.Provider.ctx;
-    if (ctx?.oidc?.route !== 'token' || ctx.state.countedClientId !== undefined) return;
-    const retryAfterSeconds = await this.rateLimits.countTokenRequest(clientId);
-    if (retryAfterSeconds === undefined) {
-      ctx.state.countedClientId = clientId;
-      return;
-    }
+  private async countTokenRequest(library: OidcProviderModule, ctx: ProviderContext): Promise<void> {
+    const retryAfterSeconds = await this.rateLimits.countTokenRequest(ctx.oidc!.client!.clientId);
+    if (retryAfterSeconds === undefined) return;
     ctx.set('Retry-After', String(retryAfterSeconds));
     const refusal = tokenRefusal(retryAfterSeconds, 'too many token requests for this client');
     throw Object.assign(new library.errors.OIDCProviderError(429, refusal.error), { error_description: refusal.error_description });
   }
 
-  /** A token request whose client failed to authenticate (401) is not counted against the client it named. */
-  private async refundUnauthenticatedTokenRequest(ctx: ProviderContext, next: () => Promise<void>): Promise<void> {
-    await next();
-    const clientId = ctx.state.countedClientId;
-    if (ctx.status === 401 && typeof clientId === 'string') await this.rateLimits.refundTokenRequest(clientId);
+  /**
+   * A write of the provider's storage; when the service session ended meanwhile, the answer
+   * oidc-provider gives for a session or grant that is gone (see sessionEndedErrorAt).
+   */
+  private async whileSessionLasts(
+    library: OidcProviderModule,
+    ctx: ProviderContext | undefined,
+    write: () => Promise<void>,
+  ): Promise<void> {
+    try {
+      await write();
+    } catch (error) {
+      if (!(error instanceof ServiceSessionEndedError)) throw error;
+      if (sessionEndedErrorAt(ctx?.oidc?.route) === 'invalid_grant') throw new library.errors.InvalidGrant(error.message);
+      throw new library.errors.LoginRequired('the sign-in session has ended; sign in again');
+    }
   }
 
   private adapterFor(kind: string, library: OidcProviderModule) {
     const models = this.models;
     const applications = this.applications;
     return {
-      upsert: (id: string, payload: Record<string, unknown>, expiresIn?: number) => models.upsert(kind, id, payload, expiresIn),
+      upsert: (id: string, payload: Record<string, unknown>, expiresIn?: number) =>
+        this.whileSessionLasts(library, library.Provider.ctx, () => models.upsert(kind, id, payload, expiresIn)),
       find: async (id: string) => {
         if (kind !== 'Client') return models.find(kind, id);
-        await this.countTokenRequest(library, id);
         const client = await applications.clientOf(id);
         return (
           client && {

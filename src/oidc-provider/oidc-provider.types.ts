@@ -15,8 +15,6 @@ export interface ProviderContext {
   type: string;
   body: string;
   status: number;
-  /** Koa's namespace for what middleware hands on within one request. */
-  state: Record<string, unknown>;
   set(field: string, value: string): void;
   oidc?: {
     route?: string;
@@ -47,8 +45,13 @@ export interface Grant {
 export type InteractionResult =
   { login: { accountId: string; amr?: string[]; remember?: boolean } } | { error: string; error_description: string };
 
+/** Answers a token request of one grant type, once the client has authenticated. */
+export type GrantTypeHandler = (ctx: ProviderContext) => Promise<void>;
+
 export interface ProviderInstance {
   proxy: boolean;
+  /** Also how oidc-provider registers its own grant types while it is constructed. */
+  registerGrantType(name: string, handler: GrantTypeHandler, ...rest: unknown[]): void;
   callback(): (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   use(middleware: (ctx: ProviderContext, next: () => Promise<void>) => Promise<void>): void;
   interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<Interaction>;
@@ -74,6 +77,10 @@ export interface OidcProviderModule {
   errors: {
     /** Rendered by the provider as `{ error: message, error_description }` with `status`. */
     OIDCProviderError: new (status: number, message: string) => Error;
+    /** invalid_grant; `detail` is logged, not shown. */
+    InvalidGrant: new (detail?: string) => Error;
+    /** login_required, with this error_description. */
+    LoginRequired: new (description?: string) => Error;
   };
   interactionPolicy: {
     base(): { get(name: string): { checks: { add(check: PromptCheck, index?: number): void } } };

@@ -9,13 +9,26 @@ import { INTERACTION_PATH } from './oidc-paths';
 /** The provider's endpoints that have a per-IP limit of their own. */
 export type LimitedEndpoint = 'token' | 'authorization' | 'interaction';
 
-/** Which per-IP limit a request under the provider's mount path counts against; undefined: none. */
+/**
+ * Which per-IP limit a request under the provider's mount path counts against; undefined: none.
+ * oidc-provider's router ignores the case of a path's letters and one trailing slash (/TOKEN/ is
+ * /token), so the path is compared lower-cased and without its trailing slashes: a path it serves
+ * as a limited endpoint always counts (a few it does not serve count too, which costs nothing).
+ */
 export function limitedEndpointOf(method: string, path: string): LimitedEndpoint | undefined {
-  if (path === '/token') return method === 'POST' ? 'token' : undefined;
+  const routed = withoutTrailingSlashes(path.toLowerCase());
+  if (routed === '/token') return method === 'POST' ? 'token' : undefined;
   // The authorization request and its resumption once the login is done (/auth/:uid).
-  if (path === '/auth' || path.startsWith('/auth/')) return 'authorization';
-  if (path.startsWith(INTERACTION_PATH)) return 'interaction';
+  if (routed === '/auth' || routed.startsWith('/auth/')) return 'authorization';
+  if (routed.startsWith(INTERACTION_PATH)) return 'interaction';
   return undefined;
+}
+
+/** Without a regular expression: /\/+$/ takes quadratic time on a path of many slashes. */
+function withoutTrailingSlashes(path: string): string {
+  let end = path.length;
+  while (end > 0 && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(0, end);
 }
 
 /**
@@ -32,9 +45,8 @@ export function tokenRefusal(retryAfterSeconds: number, cause: string): { error:
  * The OpenID Provider's rate limits, in the store every instance shares (RateLimitsService): per
  * client IP on the token endpoint, the authorization endpoint and the sign-in pages, and per
  * application on the token endpoint. The per-IP limits are counted before the provider sees the
- * request; the per-application one when the provider looks the client up (it knows the client id
- * then, whatever the client's authentication method), and handed back when the client fails to
- * authenticate, so that strangers naming an app's client id cannot spend its budget.
+ * request; the per-application one only once the application has authenticated (see
+ * OidcProviderService), so that strangers naming an app's client id cannot spend its budget.
  */
 @Injectable()
 export class OidcRateLimits {
@@ -72,7 +84,7 @@ export class OidcRateLimits {
     }
   }
 
-  /** Counts a token request against its application's limit: the seconds to wait when past it. */
+  /** Counts an authenticated application's token request against its limit: the seconds to wait when past it. */
   async countTokenRequest(clientId: string): Promise<number | undefined> {
     try {
       await this.tokenPerClient.consume(clientId);
@@ -81,11 +93,6 @@ export class OidcRateLimits {
       if (!(error instanceof RateLimitedError)) throw error;
       return error.retryAfterSeconds;
     }
-  }
-
-  /** A token request that failed client authentication was not the application's own. */
-  refundTokenRequest(clientId: string): Promise<void> {
-    return this.tokenPerClient.refund(clientId);
   }
 }
 

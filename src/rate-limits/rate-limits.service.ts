@@ -24,8 +24,6 @@ export interface RateLimit {
   consume(key: string): Promise<void>;
   /** Counts a hit for `key`; false past the limit, for callers that refuse silently. */
   tryConsume(key: string): Promise<boolean>;
-  /** Takes back a hit counted for `key`, once the request turned out not to be the key's own to count. */
-  refund(key: string): Promise<void>;
 }
 
 /** Seconds a refused caller waits: at least one, so that Retry-After never says "now". */
@@ -78,13 +76,6 @@ export class RateLimitsService {
         if (refusal) throw new RateLimitedError(retryAfterSeconds(refusal.msBeforeNext));
       },
       tryConsume: async (key) => (await hit(key)) === null,
-      refund: async (key) => {
-        try {
-          await limiter.reward(storedKey(key), 1);
-        } catch (error) {
-          this.logger.error(`rate limit ${policy.name} not refunded: ${error instanceof Error ? error.message : error}`);
-        }
-      },
     };
   }
 
