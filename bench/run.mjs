@@ -454,8 +454,8 @@ async function main() {
 
     const serviceDir = join(dir, 'service');
     mkdirSync(serviceDir);
-    const serviceOptions = (extra = {}) => ({
-      env: { DATABASE_URL: db.url, DATA_DIR: join(serviceDir, 'data') },
+    const serviceOptions = ({ env = {}, ...extra } = {}) => ({
+      env: { DATABASE_URL: db.url, DATA_DIR: join(serviceDir, 'data'), ...env },
       cwd: serviceDir,
       ...extra,
     });
@@ -560,7 +560,7 @@ async function main() {
       `logins returning at half max (${(maxReturning / 2).toFixed(0)}/s): got ${half.perSecond.toFixed(0)}/s, callback own p50 ${half.server.callback?.p50?.toFixed(2)} p99 ${half.server.callback?.p99?.toFixed(2)} ms`,
     );
 
-    if (F.levers) await measureYoungGenerationLever(serviceOptions, service, seeded);
+    if (F.levers) await measureLoginLevers(serviceOptions, service, seeded);
 
     // ---- 10 organizations: full logins through the OpenID Provider (bench/op.mjs)
     F.op = await benchOp({
@@ -914,22 +914,51 @@ async function measureStartUp(dir) {
     );
 }
 
-/** The young-generation lever under load: returning logins on the service as built and on one with the flag, back to back. */
-async function measureYoungGenerationLever(serviceOptions, service, seeded) {
-  const small = await startService(serviceOptions({ role: 'service (young-generation lever)', nodeArgs: SMALL_YOUNG_GENERATION }));
-  try {
-    // The lever first: the load generator keeps the last session token for the verify figure, which must be the service's.
-    const lever = await window(loginTask(small.url, seeded, 32, false), [small]);
-    const asBuilt = await window(loginTask(service.url, seeded, 32, false), [service]);
-    service.logins += asBuilt.done + asBuilt.errors;
-    F.levers.youngGeneration = { asBuilt, lever };
-    log(
-      `returning logins c=32, as built ${fmt(asBuilt.perSecond)}/s (own p99 ${fmt(asBuilt.server.callback?.p99, 1)} ms) vs ${SMALL_YOUNG_GENERATION.join(' ')} ${fmt(lever.perSecond)}/s (own p99 ${fmt(lever.server.callback?.p99, 1)} ms), RSS after ${fmt(rssMb(small.pid))} MB`,
+/**
+ * Levers under login load: returning logins at c=32 on a second service that differs by one
+ * setting, then on the service as built, back to back on the same database. `asBuiltHasIt`: the
+ * service as built already pulls the lever, and the second one shows the figures without it.
+ */
+const LOGIN_LEVERS = [
+  {
+    key: 'preparedStatements',
+    name: 'named prepared statements',
+    asBuiltHasIt: true,
+    options: { env: { DATABASE_PREPARED_STATEMENTS: 'false' } },
+  },
+  {
+    key: 'youngGeneration',
+    name: `young generation ${SMALL_YOUNG_GENERATION.join(' ')}`,
+    asBuiltHasIt: false,
+    options: { nodeArgs: SMALL_YOUNG_GENERATION },
+  },
+];
+
+async function measureLoginLevers(serviceOptions, service, seeded) {
+  F.levers.logins = {};
+  for (const lever of LOGIN_LEVERS) {
+    const other = await startService(
+      serviceOptions({ role: `service (lever: ${lever.name} ${lever.asBuiltHasIt ? 'off' : 'on'})`, ...lever.options }),
     );
-    F.levers.youngGeneration.leverRssAfterMb = rssMb(small.pid);
-  } finally {
-    await stopService(small);
+    try {
+      // The other service first: the load generator keeps the last session token for the verify figure, which must be the service's.
+      const onOther = await window(loginTask(other.url, seeded, 32, false), [other]);
+      const otherRssMb = rssMb(other.pid);
+      const asBuilt = await window(loginTask(service.url, seeded, 32, false), [service]);
+      service.logins += asBuilt.done + asBuilt.errors;
+      const [before, after] = lever.asBuiltHasIt ? [onOther, asBuilt] : [asBuilt, onOther];
+      F.levers.logins[lever.key] = { name: lever.name, before, after, otherRssMb, asBuiltHasIt: lever.asBuiltHasIt };
+      log(`lever ${lever.name}: returning logins c=32 ${leverSummary(before)} without, ${leverSummary(after)} with`);
+    } finally {
+      await stopService(other);
+    }
   }
+}
+
+/** A login window as a lever's figure: throughput, the callback's own p99 and PostgreSQL's CPU per login. */
+function leverSummary(r) {
+  const postgresMsPerLogin = r.perSecond ? ((r.cpu?.postgres ?? 0) * 10) / r.perSecond : NaN;
+  return `${fmt(r.perSecond)}/s (own p99 ${fmt(r.server.callback?.p99, 1)} ms, PostgreSQL ${fmt(postgresMsPerLogin, 2)} ms CPU/login)`;
 }
 
 // ---------------------------------------------------------------- report
@@ -1176,17 +1205,16 @@ function report() {
       'same run, starts alternated; medians of 3',
     );
   }
-  const young = F.levers?.youngGeneration;
-  if (young)
+  for (const lever of Object.values(F.levers?.logins ?? {}))
     add(
       'lever',
-      `returning logins c=32: ${SMALL_YOUNG_GENERATION.join(' ')}`,
-      `${fmt(young.lever.perSecond)}/s, own p99 ${fmt(young.lever.server.callback?.p99, 1)} ms, RSS ${fmt(young.leverRssAfterMb)} MB`,
+      `returning logins c=32: ${lever.name}`,
+      `with: ${leverSummary(lever.after)}`,
       '',
       '',
       undefined,
-      `as built: ${fmt(young.asBuilt.perSecond)}/s, own p99 ${fmt(young.asBuilt.server.callback?.p99, 1)} ms`,
-      'same run, back to back on the same database',
+      `without: ${leverSummary(lever.before)}`,
+      `same run, back to back on the same database; ${lever.asBuiltHasIt ? 'the service as built has it' : `not adopted; RSS with it after the window ${fmt(lever.otherRssMb)} MB`}`,
     );
   add(
     'start',

@@ -682,6 +682,24 @@ describe('SSO login', () => {
     }
   });
 
+  it('signs in with DATABASE_PREPARED_STATEMENTS=false too (a pooler that cannot keep named statements)', async () => {
+    const unnamed = await startTestApp({
+      database: service.database,
+      env: { DATABASE_PREPARED_STATEMENTS: 'false', PUBLIC_URL: service.url },
+    });
+    try {
+      const browser = new TestBrowser();
+      const initiate = await browser.get(`${unnamed.url}/sso/initiate/${entraConnectionId}`);
+      expect(initiate.status).toBe(302);
+      const callbackUrl = new URL(await entra.signIn(initiate.headers.get('location')!, 'ann'));
+      expect((await browser.get(`${unnamed.url}${callbackUrl.pathname}${callbackUrl.search}`)).status).toBe(302);
+      const me = await fetch(`${unnamed.url}/auth/me`, { headers: { authorization: `Bearer ${browser.cookie('sso_session')}` } });
+      expect(((await me.json()) as { user: { email: string } }).user.email).toBe('ann@acme-sso-test.com');
+    } finally {
+      await unnamed.close();
+    }
+  });
+
   describe('members, by hand and across logins', () => {
     const userIdOf = (browser: TestBrowser) => decodeJwt(browser.cookie('sso_session')!).sub!;
     const rolesAt = async (browser: TestBrowser) =>

@@ -6,6 +6,7 @@ import * as oidc from 'openid-client';
 import { LoginState } from './entities/login-state.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
 import { SsoErrorCode, SsoLoginError } from './sso-login.error';
+import { PreparedStatement } from '../database/prepared-statement';
 
 const LOGIN_STATE_TTL_MS = 10 * 60 * 1000;
 export const BINDING_COOKIE_PREFIX = 'sso_login_';
@@ -47,6 +48,12 @@ export interface LoginPurpose {
  * the browser that began them by a cookie (RFC 9700 §4.7: a callback opened in another
  * browser, e.g. a login-CSRF link, fails).
  */
+/** Takes a login state out of the store for the browser that began it (see `consume`): once per sign-in, prepared once per connection. */
+const CONSUME_LOGIN_STATE = new PreparedStatement<Record<string, string>>(
+  `DELETE FROM login_states WHERE state_hash = $1 AND connection_id = $2 AND browser_binding_hash = $3 AND expires_at > now()
+   RETURNING nonce, code_verifier_encrypted, return_to, connection_test_id, continuation`,
+);
+
 @Injectable()
 export class LoginStateService {
   private lastPurgeAt = 0;
@@ -100,12 +107,7 @@ export class LoginStateService {
     if (!state || state.length > 200) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'no state in the callback');
     if (!binding || binding.length > 200)
       throw new SsoLoginError(SsoErrorCode.INVALID_STATE, 'the callback reached a browser that did not start this login');
-    // TypeORM answers a DELETE with [rows, affected].
-    const [deleted] = (await this.states.query(
-      `DELETE FROM login_states WHERE state_hash = $1 AND connection_id = $2 AND browser_binding_hash = $3 AND expires_at > now()
-       RETURNING nonce, code_verifier_encrypted, return_to, connection_test_id, continuation`,
-      [sha256(state), connectionId, sha256(binding)],
-    )) as [Record<string, string>[], number];
+    const deleted = await CONSUME_LOGIN_STATE.rows(this.states.manager.connection, [sha256(state), connectionId, sha256(binding)]);
     const row = deleted[0];
     if (!row) throw new SsoLoginError(SsoErrorCode.INVALID_STATE, await this.whyNotConsumed(sha256(state), connectionId));
     return {

@@ -7,6 +7,7 @@ import { SigningKeysService } from './signing-keys.service';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import type { ProvisionedMember } from '../provisioning/provisioning.service';
 import { isUuid } from '../common/uuid.pipe';
+import { PreparedStatement } from '../database/prepared-statement';
 
 export interface IssuedSession {
   token: string;
@@ -20,6 +21,24 @@ export interface SessionClaims {
 }
 
 /** Session tokens: ES256 JWTs whose `jti` names a row, so logout and removal revoke them. */
+/** What /auth/me shows (see `memberView`): on every signed-in page load, prepared once per connection. */
+const MEMBER_VIEW = new PreparedStatement<{
+  id: string;
+  email: string;
+  first_name: string | null;
+  last_name: string | null;
+  organization_id: string;
+  slug: string;
+  roles: string[];
+}>(
+  `SELECT u.id, u.email, u.first_name, u.last_name, o.id AS organization_id, o.slug, m.roles
+       FROM sessions s
+       JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id
+       JOIN users u ON u.id = m.user_id
+       JOIN organizations o ON o.id = m.organization_id
+       WHERE s.id = $1 AND s.user_id = $2 AND s.organization_id = $3 AND s.expires_at > $4`,
+);
+
 @Injectable()
 export class SessionsService {
   constructor(
@@ -75,23 +94,12 @@ export class SessionsService {
    */
   async memberView(claims: SessionClaims) {
     if (!isUuid(claims.sessionId) || !isUuid(claims.userId) || !isUuid(claims.organizationId)) return undefined;
-    const rows = (await this.sessions.query(
-      `SELECT u.id, u.email, u.first_name, u.last_name, o.id AS organization_id, o.slug, m.roles
-       FROM sessions s
-       JOIN memberships m ON m.user_id = s.user_id AND m.organization_id = s.organization_id
-       JOIN users u ON u.id = m.user_id
-       JOIN organizations o ON o.id = m.organization_id
-       WHERE s.id = $1 AND s.user_id = $2 AND s.organization_id = $3 AND s.expires_at > $4`,
-      [claims.sessionId, claims.userId, claims.organizationId, new Date()],
-    )) as {
-      id: string;
-      email: string;
-      first_name: string | null;
-      last_name: string | null;
-      organization_id: string;
-      slug: string;
-      roles: string[];
-    }[];
+    const rows = await MEMBER_VIEW.rows(this.sessions.manager.connection, [
+      claims.sessionId,
+      claims.userId,
+      claims.organizationId,
+      new Date(),
+    ]);
     const row = rows[0];
     if (!row) return undefined;
     return {

@@ -19,6 +19,8 @@ export interface AppConfig {
    * the client-side bounds: connecting, and waiting for an answer on a connection that went silent.
    */
   databaseStatementTimeoutMs: number;
+  /** Whether the hot statements go as named prepared statements (off for a pooler that cannot keep them). */
+  databasePreparedStatements: boolean;
   secretsKey: Buffer;
   /** Earlier values of SECRETS_KEY: they still open what they sealed, until it is resealed at start. */
   previousSecretsKeys: Buffer[];
@@ -409,6 +411,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataDir,
     migrationsRun: check(() => readBoolean(env, 'MIGRATIONS_RUN', true), true),
     databaseStatementTimeoutMs: check(() => readPositiveInt(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000), 5000),
+    databasePreparedStatements: check(() => readBoolean(env, 'DATABASE_PREPARED_STATEMENTS', true), true),
     secretsKey: Buffer.alloc(0),
     previousSecretsKeys: check(() => readPreviousSecretsKeys(env), []),
     bootstrapAdminApiKey,

@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrationsExclusively } from './migrate';
+import { sendPreparedStatementsUnnamed } from './prepared-statement';
 
 /** The database for the service and the admin CLI alike: migrated first (one instance at a time), every query bounded. */
 export function typeOrmRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
@@ -14,7 +15,9 @@ export function typeOrmRoot(config: AppConfig & { databaseUrl: string }): Dynami
     }),
     dataSourceFactory: async (options) => {
       if (config.migrationsRun) await runMigrationsExclusively(config.databaseUrl);
-      return new DataSource(options!).initialize();
+      const dataSource = await new DataSource(options!).initialize();
+      if (!config.databasePreparedStatements) sendPreparedStatementsUnnamed(dataSource);
+      return dataSource;
     },
   });
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { organizationOwnsDomainSql } from '../domains/domain-ownership';
+import { PreparedStatement } from '../database/prepared-statement';
 import { ROLES_CHANGED_CHANNEL } from './roles-cache';
 
 /** What a login reads, in one statement (see `loginFacts`). */
@@ -58,25 +59,9 @@ function upsertAccountSql(organizationId: string, email: string, firstName: stri
   RETURNING id, email`;
 }
 
-/**
- * Every statement of provisioning. Each reads or writes within one organization: an account,
- * its identities and membership are only ever found through the organization's id (an identity
- * through its connection, which belongs to one organization).
- */
-@Injectable()
-export class ProvisioningRepository {
-  constructor(private readonly dataSource: DataSource) {}
-
-  /**
-   * Everything a login decides on, in one statement: the organization's rules, whether it owns
-   * the email's domain, the account (by identity, else by email, within the organization), the
-   * membership, a pending invitation (only when not a member), the roles the groups map to, and
-   * whether another account of the organization has the email.
-   */
-  async loginFacts(organizationId: string, identity: LoginIdentity | null, email: string, emailDomain: string): Promise<LoginFactsRow> {
-    const groups = identity?.groups.slice(0, 1000) ?? [];
-    const rows = (await this.dataSource.query(
-      `WITH identity AS (
+/** Everything a login decides on (see `loginFacts`): the hottest statement, prepared once per connection. */
+const LOGIN_FACTS = new PreparedStatement<LoginFactsRow>(
+  `WITH identity AS (
          SELECT user_id FROM sso_identities WHERE connection_id = $2 AND subject = $3
        ), by_email AS (
          SELECT id FROM users WHERE organization_id = $1 AND email = $4
@@ -99,8 +84,33 @@ export class ProvisioningRepository {
        LEFT JOIN membership m ON true
        LEFT JOIN invitations inv ON m.id IS NULL AND inv.organization_id = o.id AND inv.email = $4 AND inv.accepted_at IS NULL
        WHERE o.id = $1`,
-      [organizationId, identity?.connectionId ?? null, identity?.subject ?? null, email, groups, emailDomain],
-    )) as LoginFactsRow[];
+);
+
+/**
+ * Every statement of provisioning. Each reads or writes within one organization: an account,
+ * its identities and membership are only ever found through the organization's id (an identity
+ * through its connection, which belongs to one organization).
+ */
+@Injectable()
+export class ProvisioningRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Everything a login decides on, in one statement: the organization's rules, whether it owns
+   * the email's domain, the account (by identity, else by email, within the organization), the
+   * membership, a pending invitation (only when not a member), the roles the groups map to, and
+   * whether another account of the organization has the email.
+   */
+  async loginFacts(organizationId: string, identity: LoginIdentity | null, email: string, emailDomain: string): Promise<LoginFactsRow> {
+    const groups = identity?.groups.slice(0, 1000) ?? [];
+    const rows = await LOGIN_FACTS.rows(this.dataSource, [
+      organizationId,
+      identity?.connectionId ?? null,
+      identity?.subject ?? null,
+      email,
+      groups,
+      emailDomain,
+    ]);
     if (!rows[0]) throw new Error(`organization ${organizationId} not found`);
     return rows[0];
   }
