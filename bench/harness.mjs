@@ -1,5 +1,5 @@
 // What bench/run.mjs and bench/op.mjs (run alone) both need: a free port, a database to bench
-// on, the service's health, a process's CPU time.
+// on, the service's health and admin API, a process's CPU time.
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -98,4 +98,16 @@ export async function startBenchDatabase(dir, { postgresFlags = [] } = {}) {
   await admin.end();
   const postmasterPid = Number(readFileSync(join(dir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
   return { url: `${base}/sso`, where: 'embedded PostgreSQL 18 (fsync off)', postmasterPid, stop: () => server.stop() };
+}
+
+/** A GraphQL call to the service with an admin key; GraphQL errors throw. */
+export async function adminGraphql(url, adminKey, query, variables) {
+  const response = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const body = await response.json();
+  if (body.errors?.length) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
+  return body.data;
 }

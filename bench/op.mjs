@@ -18,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { cpuTicks, freePort, startBenchDatabase, waitForHealth } from './harness.mjs';
+import { adminGraphql, cpuTicks, freePort, startBenchDatabase, waitForHealth } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The app's redirect URI: registered with the provider, never fetched (the worker reads the code from it). */
@@ -79,17 +79,13 @@ export async function benchOp({ serviceUrl, bareUrl, adminKey, people, seconds, 
 }
 
 async function registerApplication(serviceUrl, adminKey) {
-  const response = await fetch(`${serviceUrl}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-    body: JSON.stringify({
-      query: 'mutation ($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }',
-      variables: { input: { name: `Bench app ${randomBytes(4).toString('hex')}`, redirectUris: [APP_CALLBACK] } },
-    }),
-  });
-  const body = await response.json();
-  if (body.errors?.length) throw new Error(`createApplication: ${JSON.stringify(body.errors)}`);
-  return { clientId: body.data.createApplication.application.clientId, clientSecret: body.data.createApplication.clientSecret };
+  const { createApplication } = await adminGraphql(
+    serviceUrl,
+    adminKey,
+    'mutation ($input: CreateApplicationInput!) { createApplication(input: $input) { clientSecret application { clientId } } }',
+    { input: { name: `Bench app ${randomBytes(4).toString('hex')}`, redirectUris: [APP_CALLBACK] } },
+  );
+  return { clientId: createApplication.application.clientId, clientSecret: createApplication.clientSecret };
 }
 
 // ---------------------------------------------------------------- the report's rows
@@ -392,16 +388,7 @@ async function runAlone() {
     });
     children.push(service);
     await waitForHealth(serviceUrl, service);
-    const graphql = async (query, variables) => {
-      const response = await fetch(`${serviceUrl}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminKey}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = await response.json();
-      if (body.errors?.length) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-      return body.data;
-    };
+    const graphql = (query, variables) => adminGraphql(serviceUrl, adminKey, query, variables);
     const { createOrganization: org } = await graphql('mutation { createOrganization(input: { name: "Bench o1", slug: "o1" }) { id } }');
     const { addDomain } = await graphql('mutation ($o: ID!) { addDomain(organizationId: $o, domain: "o1.bench-sso.com") { id } }', {
       o: org.id,

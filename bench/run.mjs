@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createInterface } from 'node:readline';
 import { summariseProfile } from './profile-top.mjs';
-import { cpuTicks, freePort, startBenchDatabase, waitForHealth } from './harness.mjs';
+import { adminGraphql, cpuTicks, freePort, startBenchDatabase, waitForHealth } from './harness.mjs';
 import { benchOp, OP_SERVICE_ENV } from './op.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -217,15 +217,8 @@ async function stopService(service) {
   await Promise.race([exited, sleep(15_000)]);
 }
 
-async function graphql(url, query, variables) {
-  const response = await fetch(`${url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_KEY}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = await response.json();
-  if (body.errors?.length) throw new Error(`GraphQL: ${JSON.stringify(body.errors)}`);
-  return body.data;
+function graphql(url, query, variables) {
+  return adminGraphql(url, ADMIN_KEY, query, variables);
 }
 
 // ---------------------------------------------------------------- seeding
@@ -774,7 +767,12 @@ async function soakRun(service, seeded, apiKey) {
     samples,
     perTenThousandLogins: { rssMb: slope('rssMb'), heapUsedMb: slope('heapUsed'), liveMb: slope('liveMb') },
   };
-  const flat = Math.abs(soak.perTenThousandLogins.liveMb) < 2;
+  const live = soak.perTenThousandLogins.liveMb;
+  const verdict = !Number.isFinite(live)
+    ? 'too short to judge (fewer than two full collections in the second half)'
+    : Math.abs(live) < 2
+      ? 'flat'
+      : 'GROWING';
   console.log(`\n## Soak: ${SOAK_MINUTES} min of mixed logins and roles calls\n`);
   console.log('| round | logins | roles calls | RSS MB | heap used MB | old space MB | external MB | full GCs | live after full GC MB |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
@@ -784,7 +782,7 @@ async function soakRun(service, seeded, apiKey) {
     );
   const per = soak.perTenThousandLogins;
   console.log(
-    `\nSecond half, per 10 000 logins: RSS ${per.rssMb.toFixed(1)} MB, heap used ${per.heapUsedMb.toFixed(1)} MB, live heap after full GCs ${per.liveMb.toFixed(1)} MB: ${flat ? 'flat' : 'GROWING'} (target: live heap within ±2 MB per 10 000 logins)`,
+    `\nSecond half, per 10 000 logins: RSS ${per.rssMb.toFixed(1)} MB, heap used ${per.heapUsedMb.toFixed(1)} MB, live heap after full GCs ${per.liveMb.toFixed(1)} MB: ${verdict} (target: live heap within ±2 MB per 10 000 logins)`,
   );
   writeFileSync(join(RESULTS, 'soak.json'), JSON.stringify(soak, null, 2));
 }
