@@ -6,6 +6,7 @@ import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 
 import { ClientAssertionKey } from './entities/client-assertion-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
 import { AuditService } from '../audit/audit.service';
+import { Refreshing } from '../common/refreshing';
 
 /** RS256: the one algorithm every IdP accepts for private_key_jwt (Okta, Entra ID, Keycloak, oidc-provider). */
 const ALGORITHM = 'RS256';
@@ -24,7 +25,6 @@ interface LoadedKeys {
   /** Newest first. */
   keys: { kid: string; key: CryptoKey; createdAt: Date }[];
   publicJwks: JWK[];
-  loadedAt: number;
 }
 
 /**
@@ -34,7 +34,7 @@ interface LoadedKeys {
  */
 @Injectable()
 export class ClientAssertionKeysService implements OnApplicationBootstrap {
-  private loaded?: Promise<LoadedKeys>;
+  private readonly loaded = new Refreshing(() => this.load(), REFRESH_MS);
 
   constructor(
     @InjectRepository(ClientAssertionKey) private readonly keys: Repository<ClientAssertionKey>,
@@ -49,12 +49,12 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
   }
 
   async jwks(): Promise<{ keys: JWK[] }> {
-    return { keys: (await this.current()).publicJwks };
+    return { keys: (await this.loaded.get()).publicJwks };
   }
 
   /** The key that signs client assertions now: the newest one published long enough, else the oldest published. */
   async signingKey(): Promise<{ key: CryptoKey; kid: string }> {
-    const { key, kid } = signingKeyAmong((await this.current()).keys, new Date());
+    const { key, kid } = signingKeyAmong((await this.loaded.get()).keys, new Date());
     return { key, kid };
   }
 
@@ -65,23 +65,8 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
       await this.audit.record(manager, { organizationId: null, actor, action: 'client_assertion_key.rotated', targetId: created.id });
       return created;
     });
-    this.loaded = undefined;
+    this.loaded.forget();
     return key;
-  }
-
-  private current(): Promise<LoadedKeys> {
-    const cached = this.loaded;
-    if (cached) return cached.then((keys) => (Date.now() - keys.loadedAt < REFRESH_MS ? keys : this.reload()));
-    return this.reload();
-  }
-
-  private reload(): Promise<LoadedKeys> {
-    const loading = this.load();
-    this.loaded = loading;
-    loading.catch(() => {
-      if (this.loaded === loading) this.loaded = undefined;
-    });
-    return loading;
   }
 
   private async load(): Promise<LoadedKeys> {
@@ -97,7 +82,7 @@ export class ClientAssertionKeysService implements OnApplicationBootstrap {
         createdAt: row.createdAt,
       })),
     );
-    return { keys, publicJwks: rows.map((row) => row.publicJwk as JWK), loadedAt: Date.now() };
+    return { keys, publicJwks: rows.map((row) => row.publicJwk as JWK) };
   }
 
   /** One first key, even when several instances need one at once. */

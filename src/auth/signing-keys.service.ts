@@ -16,6 +16,7 @@ import {
 import { SigningKey } from './entities/signing-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
+import { Refreshing } from '../common/refreshing';
 
 const ALGORITHM = 'ES256';
 const ROTATE_AFTER_MS = 30 * 24 * 3600 * 1000;
@@ -27,7 +28,6 @@ interface LoadedKeys {
   publicJwks: JWK[];
   /** Built once per load: it imports each public key on first use and keeps it. */
   verificationKeys: ReturnType<typeof createLocalJWKSet>;
-  loadedAt: number;
 }
 
 /**
@@ -36,7 +36,7 @@ interface LoadedKeys {
  */
 @Injectable()
 export class SigningKeysService implements OnApplicationBootstrap {
-  private loaded?: Promise<LoadedKeys>;
+  private readonly loaded = new Refreshing(() => this.load(), REFRESH_MS);
 
   constructor(
     @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
@@ -51,11 +51,11 @@ export class SigningKeysService implements OnApplicationBootstrap {
   }
 
   async jwks(): Promise<{ keys: JWK[] }> {
-    return { keys: (await this.current()).publicJwks };
+    return { keys: (await this.loaded.get()).publicJwks };
   }
 
   async sign(payload: JWTPayload & { sub: string; jti: string }, expiresInSeconds: number): Promise<string> {
-    const { current } = await this.current();
+    const { current } = await this.loaded.get();
     return new SignJWT(payload)
       .setProtectedHeader({ alg: ALGORITHM, kid: current.kid, typ: 'JWT' })
       .setIssuer(this.config.publicUrl)
@@ -66,30 +66,13 @@ export class SigningKeysService implements OnApplicationBootstrap {
 
   /** The token's claims when it carries this service's valid signature; undefined otherwise. */
   async verify(token: string): Promise<JWTPayload | undefined> {
-    const { verificationKeys } = await this.current();
+    const { verificationKeys } = await this.loaded.get();
     try {
       const { payload } = await jwtVerify(token, verificationKeys, { issuer: this.config.publicUrl, algorithms: [ALGORITHM] });
       return payload;
     } catch {
       return undefined;
     }
-  }
-
-  private current(): Promise<LoadedKeys> {
-    const cached = this.loaded;
-    if (cached) {
-      return cached.then((keys) => (Date.now() - keys.loadedAt < REFRESH_MS ? keys : this.reload()));
-    }
-    return this.reload();
-  }
-
-  private reload(): Promise<LoadedKeys> {
-    const loading = this.load();
-    this.loaded = loading;
-    loading.catch(() => {
-      if (this.loaded === loading) this.loaded = undefined;
-    });
-    return loading;
   }
 
   private async load(): Promise<LoadedKeys> {
@@ -105,7 +88,6 @@ export class SigningKeysService implements OnApplicationBootstrap {
       current: { kid: newest.id, privateKey },
       publicJwks,
       verificationKeys: createLocalJWKSet({ keys: publicJwks }),
-      loadedAt: Date.now(),
     };
   }
 

@@ -24,13 +24,13 @@ function firstString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-@ApiTags('sso')
 /**
  * Every /sso route but the callback spends a point of the per-IP limit. A callback that gets as
  * far as the IdP spends the one-time state its initiate already paid for, and one that fails
  * before (unknown connection, bad state) counts as an early refusal against the same IP: limiting
  * it too cost every login a second write to the limiter and protected nothing more.
  */
+@ApiTags('sso')
 @Controller('sso')
 export class SsoController {
   constructor(

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { OidcSigningKey } from './entities/oidc-signing-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
+import { Refreshing } from '../common/refreshing';
 
 /** RS256: the algorithm every OpenID Connect client supports (the spec's default for ID tokens). */
 const ALGORITHM = 'RS256';
@@ -25,7 +26,7 @@ export interface ProviderKeys {
  */
 @Injectable()
 export class OidcSigningKeysService implements OnApplicationBootstrap {
-  private loaded?: { keys: Promise<ProviderKeys>; at: number };
+  private readonly loaded = new Refreshing(() => this.load(), REFRESH_MS);
 
   constructor(
     @InjectRepository(OidcSigningKey) private readonly keys: Repository<OidcSigningKey>,
@@ -39,14 +40,7 @@ export class OidcSigningKeysService implements OnApplicationBootstrap {
   }
 
   current(): Promise<ProviderKeys> {
-    if (this.loaded && Date.now() - this.loaded.at < REFRESH_MS) return this.loaded.keys;
-    const keys = this.load();
-    const loaded = { keys, at: Date.now() };
-    this.loaded = loaded;
-    keys.catch(() => {
-      if (this.loaded === loaded) this.loaded = undefined;
-    });
-    return keys;
+    return this.loaded.get();
   }
 
   private async load(): Promise<ProviderKeys> {
