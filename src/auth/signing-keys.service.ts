@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import {
   exportJWK,
@@ -17,6 +16,7 @@ import { SigningKey } from './entities/signing-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Refreshing } from '../common/refreshing';
+import { newestKeysRotatedWhenDue } from '../database/key-rotation';
 
 const ALGORITHM = 'ES256';
 const ROTATE_AFTER_MS = 30 * 24 * 3600 * 1000;
@@ -39,7 +39,6 @@ export class SigningKeysService implements OnApplicationBootstrap {
   private readonly loaded = new Refreshing(() => this.load(), REFRESH_MS);
 
   constructor(
-    @InjectRepository(SigningKey) private readonly keys: Repository<SigningKey>,
     private readonly dataSource: DataSource,
     private readonly cipher: SecretsCipher,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -76,11 +75,21 @@ export class SigningKeysService implements OnApplicationBootstrap {
   }
 
   private async load(): Promise<LoadedKeys> {
-    let rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
-    if (!rows.length || Date.now() - rows[0].createdAt.getTime() > ROTATE_AFTER_MS) {
-      await this.rotate();
-      rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
-    }
+    const rows = await newestKeysRotatedWhenDue(this.dataSource, SigningKey, {
+      lockName: 'signing_keys.rotate',
+      rotateAfterMs: ROTATE_AFTER_MS,
+      count: 2,
+      newKey: async () => {
+        const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+        const kid = randomUUID();
+        return {
+          id: kid,
+          algorithm: ALGORITHM,
+          publicJwk: { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' },
+          privateJwkEncrypted: this.cipher.seal(JSON.stringify(await exportJWK(privateKey))),
+        };
+      },
+    });
     const [newest] = rows;
     const privateKey = (await importJWK(JSON.parse(this.cipher.open(newest.privateJwkEncrypted)) as JWK, ALGORITHM)) as CryptoKey;
     const publicJwks = rows.map((row) => row.publicJwk as JWK);
@@ -89,24 +98,5 @@ export class SigningKeysService implements OnApplicationBootstrap {
       publicJwks,
       verificationKeys: createLocalJWKSet({ keys: publicJwks }),
     };
-  }
-
-  /** One new key, even when several instances decide to rotate at once. */
-  private async rotate(): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query("SELECT pg_advisory_xact_lock(hashtext('signing_keys.rotate'))");
-      const newest = await manager.findOne(SigningKey, { where: {}, order: { createdAt: 'DESC' } });
-      if (newest && Date.now() - newest.createdAt.getTime() <= ROTATE_AFTER_MS) return;
-      const { publicKey, privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
-      const kid = randomUUID();
-      const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: ALGORITHM, use: 'sig' };
-      await manager.insert(SigningKey, {
-        id: kid,
-        algorithm: ALGORITHM,
-        publicJwk,
-        privateJwkEncrypted: this.cipher.seal(JSON.stringify(await exportJWK(privateKey))),
-      });
-      if (newest) await manager.update(SigningKey, { id: newest.id }, { retiredAt: new Date() });
-    });
   }
 }

@@ -5,10 +5,9 @@ describe(Refreshing.name, () => {
   let loads: number;
   let fail: boolean;
   const value = () =>
-    new Refreshing(async () => {
+    new Refreshing(() => {
       loads += 1;
-      if (fail) throw new Error('database unavailable');
-      return loads;
+      return fail ? Promise.reject(new Error('database unavailable')) : Promise.resolve(loads);
     }, 60_000);
 
   beforeEach(() => {

@@ -1,11 +1,11 @@
 import { Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { DataSource, Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { OidcSigningKey } from './entities/oidc-signing-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
 import { Refreshing } from '../common/refreshing';
+import { newestKeysRotatedWhenDue } from '../database/key-rotation';
 
 /** RS256: the algorithm every OpenID Connect client supports (the spec's default for ID tokens). */
 const ALGORITHM = 'RS256';
@@ -29,7 +29,6 @@ export class OidcSigningKeysService implements OnApplicationBootstrap {
   private readonly loaded = new Refreshing(() => this.load(), REFRESH_MS);
 
   constructor(
-    @InjectRepository(OidcSigningKey) private readonly keys: Repository<OidcSigningKey>,
     private readonly dataSource: DataSource,
     private readonly cipher: SecretsCipher,
   ) {}
@@ -44,11 +43,19 @@ export class OidcSigningKeysService implements OnApplicationBootstrap {
   }
 
   private async load(): Promise<ProviderKeys> {
-    let rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
-    if (!rows.length || Date.now() - rows[0].createdAt.getTime() > ROTATE_AFTER_MS) {
-      await this.rotate();
-      rows = await this.keys.find({ order: { createdAt: 'DESC' }, take: 2 });
-    }
+    const rows = await newestKeysRotatedWhenDue(this.dataSource, OidcSigningKey, {
+      lockName: 'oidc_signing_keys.rotate',
+      rotateAfterMs: ROTATE_AFTER_MS,
+      count: 2,
+      newKey: async () => {
+        const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
+        return {
+          id: randomUUID(),
+          algorithm: ALGORITHM,
+          privateJwkEncrypted: this.cipher.seal(JSON.stringify(await exportJWK(privateKey))),
+        };
+      },
+    });
     const keys = rows.map((row) => ({
       ...(JSON.parse(this.cipher.open(row.privateJwkEncrypted)) as JWK),
       kid: row.id,
@@ -56,21 +63,5 @@ export class OidcSigningKeysService implements OnApplicationBootstrap {
       use: 'sig',
     }));
     return { keys, fingerprint: rows.map((row) => row.id).join(',') };
-  }
-
-  /** One new key, even when several instances decide to rotate at once. */
-  private async rotate(): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query("SELECT pg_advisory_xact_lock(hashtext('oidc_signing_keys.rotate'))");
-      const newest = await manager.findOne(OidcSigningKey, { where: {}, order: { createdAt: 'DESC' } });
-      if (newest && Date.now() - newest.createdAt.getTime() <= ROTATE_AFTER_MS) return;
-      const { privateKey } = await generateKeyPair(ALGORITHM, { extractable: true });
-      await manager.insert(OidcSigningKey, {
-        id: randomUUID(),
-        algorithm: ALGORITHM,
-        privateJwkEncrypted: this.cipher.seal(JSON.stringify(await exportJWK(privateKey))),
-      });
-      if (newest) await manager.update(OidcSigningKey, { id: newest.id }, { retiredAt: new Date() });
-    });
   }
 }
