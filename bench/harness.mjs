@@ -1,11 +1,47 @@
 // What bench/run.mjs and bench/op.mjs (run alone) both need: a free port, a database to bench
 // on, the service's health and admin API, a process's CPU time.
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+
+const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
+
+/**
+ * How `npm run start:prod` (and the container) runs the service, read from package.json: the
+ * script (the bundle's launcher) and the environment the command sets. The bench measures that.
+ */
+export function shippedStart() {
+  const command = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  const parsed = /^((?:\w+=\S+ )*)node (\S+)$/.exec(command);
+  if (!parsed) throw new Error(`start:prod is not "[NAME=value ...] node <script>": ${command}`);
+  const env = Object.fromEntries(
+    parsed[1]
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=')),
+  );
+  return { env, entry: join(ROOT, parsed[2]) };
+}
+
+/**
+ * Starts the shipped service once with `env` and stops it, so that its DATA_DIR holds the code
+ * cache a deployed service starts from after its first run (start-bundled.ts); otherwise the
+ * measured service would write it a minute in, inside a measurement window.
+ */
+export async function warmCodeCache(env) {
+  const { entry, env: shippedEnv } = shippedStart();
+  const port = await freePort();
+  const child = spawn(process.execPath, [entry], { stdio: 'ignore', env: { ...shippedEnv, ...env, PORT: String(port) } });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  await waitForHealth(`http://127.0.0.1:${port}`, child);
+  child.kill('SIGTERM');
+  await exited;
+}
 
 export async function freePort() {
   return new Promise((resolve, reject) => {

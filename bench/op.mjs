@@ -18,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { adminGraphql, cpuTicks, freePort, startBenchDatabase, waitForHealth } from './harness.mjs';
+import { adminGraphql, cpuTicks, freePort, shippedStart, startBenchDatabase, waitForHealth, warmCodeCache } from './harness.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The app's redirect URI: registered with the provider, never fetched (the worker reads the code from it). */
@@ -370,22 +370,23 @@ async function runAlone() {
     const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
     const port = await freePort();
     const serviceUrl = `http://127.0.0.1:${port}`;
-    const service = spawn(...pinned(0, [join(HERE, '..', 'dist', 'src', 'main.js')]), {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        PORT: String(port),
-        PUBLIC_URL: serviceUrl,
-        LOG_LEVEL: 'warn',
-        SECRETS_KEY: randomBytes(32).toString('base64'),
-        BOOTSTRAP_ADMIN_API_KEY: adminKey,
-        DATABASE_URL: database.url,
-        DATA_DIR: join(dir, 'data'),
-        SSO_RATE_LIMIT_PER_MINUTE: '1000000000',
-        ...OP_SERVICE_ENV,
-      },
-    });
+    const shipped = shippedStart();
+    const serviceEnv = {
+      ...shipped.env,
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      PUBLIC_URL: serviceUrl,
+      LOG_LEVEL: 'warn',
+      SECRETS_KEY: randomBytes(32).toString('base64'),
+      BOOTSTRAP_ADMIN_API_KEY: adminKey,
+      DATABASE_URL: database.url,
+      DATA_DIR: join(dir, 'data'),
+      SSO_RATE_LIMIT_PER_MINUTE: '1000000000',
+      ...OP_SERVICE_ENV,
+    };
+    await warmCodeCache(serviceEnv);
+    const service = spawn(...pinned(0, [shipped.entry]), { stdio: ['ignore', 'inherit', 'inherit'], env: serviceEnv });
     children.push(service);
     await waitForHealth(serviceUrl, service);
     const graphql = (query, variables) => adminGraphql(serviceUrl, adminKey, query, variables);

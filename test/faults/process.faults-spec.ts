@@ -2,13 +2,20 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createTestDatabase, queryDatabase } from '../support/database';
 import { eventually } from '../support/eventually';
 import { graphqlOk } from '../support/graphql';
 import { startRogueIdp } from '../support/rogue-idp';
 import { createSsoOrganization, signInThroughRogue } from '../support/sso-fixture';
-import { killLeftoverServices, postgresProcessesFor, startService, waitForHealth, type RunningService } from '../support/service-process';
+import {
+  killLeftoverServices,
+  postgresProcessesFor,
+  SHIPPED_START,
+  startService,
+  waitForHealth,
+  type RunningService,
+} from '../support/service-process';
 import { MIGRATIONS } from '../../src/migrations';
 import { assertConsistent } from './consistency';
 import { PLATFORM_KEY } from '../support/app';
@@ -97,7 +104,7 @@ describe('the service killed and started again (embedded PostgreSQL)', () => {
       try {
         const supervised = await startService({ DATA_DIR: dataDir }, { command: subreaper });
         await waitForHealth(supervised, 60_000);
-        const servicePid = childRunning(supervised.child.pid!, 'main.js')!;
+        const servicePid = childRunning(supervised.child.pid!, basename(SHIPPED_START.script))!;
         expect(servicePid).toBeGreaterThan(0);
         process.kill(servicePid, 'SIGKILL');
         // The postgres lives on, adopted by the supervisor, which is alive.

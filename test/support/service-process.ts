@@ -1,10 +1,28 @@
 import { spawn, execFileSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { eventually, StopWaiting } from './eventually';
 import { freePort } from './ports';
 
-/** The built service (npm run build), as `npm run start:prod` runs it. */
-export const SERVICE_MAIN = resolve('dist', 'src', 'main.js');
+/**
+ * The built service (npm run build) as `npm run start:prod` runs it, read from package.json: the
+ * bundle through its launcher, with the environment that script sets.
+ */
+export const SHIPPED_START = shippedStart();
+
+function shippedStart(): { env: Record<string, string>; script: string } {
+  const command = (JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> }).scripts['start:prod'];
+  const parsed = /^((?:\w+=\S+ )*)node (\S+)$/.exec(command);
+  if (!parsed) throw new Error(`start:prod is not "[NAME=value ...] node <script>": ${command}`);
+  const env = Object.fromEntries(
+    parsed[1]
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+  return { env, script: resolve(parsed[2]) };
+}
 
 export interface RunningService {
   child: ChildProcess;
@@ -31,9 +49,9 @@ export async function startService(
   options: { command?: string[]; spawnOptions?: SpawnOptions } = {},
 ): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const [program, ...args] = [...(options.command ?? []), process.execPath, SERVICE_MAIN];
+  const [program, ...args] = [...(options.command ?? []), process.execPath, SHIPPED_START.script];
   const child = spawn(program, args, {
-    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: String(port), ...env },
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: String(port), ...SHIPPED_START.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options.spawnOptions,
   });

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, Module } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Script } from 'node:vm';
+import { dataDirOf } from './config/data-dir';
+
+/**
+ * How `npm start` and the container run the service: the bundle (dist/service.js, made by
+ * scripts/bundle.mjs from main.ts and everything it loads), compiled from V8's code cache when
+ * DATA_DIR holds one made for this very bundle and this Node. Without one, the bundle is compiled
+ * from source and a cache is written after a minute or at exit, whichever comes first, so that it
+ * also holds the functions start-up compiled lazily. Loading ~1 700 files and compiling them was
+ * most of the start-up time; the cache also spares the compiler's memory, which the C heap kept.
+ */
+const BUNDLE = join(__dirname, '..', 'service.js');
+const WRITE_CACHE_AFTER_MS = 60_000;
+const CACHE_PREFIX = 'service-';
+
+export function startBundled(bundle: string, cacheDir: string): void {
+  // ASCII only (scripts/bundle.mjs escapes the rest): read as latin1, V8 keeps it at one byte a character.
+  const source = readFileSync(bundle, 'latin1');
+  const ownPrefix = `${CACHE_PREFIX}${sha256(source).slice(0, 16)}-`;
+  // One cache per Node version and set of flags (V8 refuses another's), so that services started
+  // differently from one DATA_DIR do not replace each other's.
+  const cacheFile = join(cacheDir, `${ownPrefix}${sha256(`${process.version} ${process.execArgv.join(' ')}`).slice(0, 8)}.v8cache`);
+  const cachedData = readIfPresent(cacheFile);
+  // No dynamic import(): Node 20 loses its callback for a script compiled from a cache, so the
+  // bundle imports nothing at run time (scripts/bundle.mjs).
+  const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
+  if (!cachedData || script.cachedDataRejected) writeCacheLater(script, cacheDir, cacheFile, ownPrefix);
+  const bundleModule = new Module(bundle);
+  bundleModule.filename = bundle;
+  const run = script.runInThisContext() as (...args: unknown[]) => void;
+  run.call(bundleModule.exports, bundleModule.exports, createRequire(bundle), bundleModule, bundle, dirname(bundle));
+}
+
+/** V8 checks a cache's Node version and flags but only the length of its source: the file's name carries the rest. */
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function readIfPresent(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes the script's cache to `cacheFile`, and removes the caches of other bundles (names not starting with `ownPrefix`). */
+function writeCacheLater(script: Script, cacheDir: string, cacheFile: string, ownPrefix: string): void {
+  let written = false;
+  const write = () => {
+    if (written) return;
+    written = true;
+    // A cache is only ever a shortcut: a folder it cannot be written to leaves start-up as it was.
+    try {
+      mkdirSync(cacheDir, { recursive: true });
+      const partial = `${cacheFile}.${process.pid}.tmp`;
+      writeFileSync(partial, script.createCachedData());
+      renameSync(partial, cacheFile);
+      for (const name of readdirSync(cacheDir)) {
+        if (name.endsWith('.v8cache') && !name.startsWith(ownPrefix)) rmSync(join(cacheDir, name), { force: true });
+      }
+    } catch {
+      // see above
+    }
+  };
+  setTimeout(write, WRITE_CACHE_AFTER_MS).unref();
+  process.once('exit', write);
+}
+
+if (require.main === module) startBundled(BUNDLE, join(dataDirOf(process.env), 'code-cache'));
