@@ -9,7 +9,10 @@ import { MetricsService } from '../metrics/metrics.service';
 describe(LoginActivityService.name, () => {
   const connection = { id: 'connection-id', organizationId: 'organization-id', type: ConnectionType.OKTA };
 
-  function serviceWith(insert: (row: Partial<LoginAttempt>) => Promise<unknown>, metrics = new MetricsService()) {
+  function serviceWith(
+    insert: (rows: Partial<LoginAttempt> | Partial<LoginAttempt>[]) => Promise<unknown>,
+    metrics = new MetricsService(),
+  ) {
     return new LoginActivityService({ insert } as unknown as Repository<LoginAttempt>, {} as Repository<LoginRefusalCount>, metrics);
   }
 
@@ -66,5 +69,41 @@ describe(LoginActivityService.name, () => {
     const text = await metrics.registry.metrics();
     expect(text).toContain('sso_logins_total{outcome="refused",error_code="email_not_verified",connection_type="OKTA"} 1');
     expect(text).toContain('sso_logins_total{outcome="succeeded",error_code="none",connection_type="OKTA"} 1');
+  });
+
+  it('writes the successes that arrive during a write together, in one INSERT after it', async () => {
+    const inserts: unknown[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const service = serviceWith(async (rows) => {
+      inserts.push(rows);
+      await held;
+    });
+    service.recordSuccessAfterResponse(connection, 'ref-6', { subject: 'a', email: 'a@x.com' });
+    service.recordSuccessAfterResponse(connection, 'ref-7', { subject: 'b', email: 'b@x.com' });
+    service.recordSuccessAfterResponse(connection, 'ref-8', { subject: 'c', email: 'c@x.com' });
+    release();
+    await service.beforeApplicationShutdown();
+    expect(inserts).toEqual([
+      expect.objectContaining({ correlationId: 'ref-6' }),
+      [expect.objectContaining({ correlationId: 'ref-7' }), expect.objectContaining({ correlationId: 'ref-8' })],
+    ]);
+  });
+
+  it('writes each success of a refused batch on its own, so that one bad row loses only itself', async () => {
+    const stored: string[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const service = serviceWith(async (rows) => {
+      await held;
+      if (Array.isArray(rows)) throw new Error('insert or update violates foreign key constraint');
+      if (rows.correlationId === 'ref-10') throw new Error('insert or update violates foreign key constraint');
+      stored.push(rows.correlationId as string);
+    });
+    for (const ref of ['ref-9', 'ref-10', 'ref-11'])
+      service.recordSuccessAfterResponse(connection, ref, { subject: 's', email: 'e@x.com' });
+    release();
+    await service.beforeApplicationShutdown();
+    expect(stored).toEqual(['ref-9', 'ref-11']);
   });
 });

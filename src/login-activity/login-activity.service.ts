@@ -2,11 +2,12 @@ import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
 import { LoginAttempt, LoginOutcome } from './entities/login-attempt.entity';
 import { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import type { Connection } from '../connections/entities/connection.entity';
 import { Caller, assertCanActOn } from '../common/caller';
-import { BackgroundWork } from '../common/background-work';
+import { CoalescingWriter } from '../common/coalescing-writer';
 import { MetricsService } from '../metrics/metrics.service';
 
 const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
@@ -27,8 +28,11 @@ export interface LoginAttemptFacts {
 @Injectable()
 export class LoginActivityService implements BeforeApplicationShutdown {
   private readonly logger = new Logger(LoginActivityService.name);
-  /** Successful attempts being written after their response (see recordSuccessAfterResponse); `record` never throws. */
-  private readonly afterResponse = new BackgroundWork(() => undefined);
+  /** Successful attempts written after their response (see recordSuccessAfterResponse); `insertAttempts` never throws. */
+  private readonly successes = new CoalescingWriter<QueryDeepPartialEntity<LoginAttempt>>(
+    (rows) => this.insertAttempts(rows),
+    () => undefined,
+  );
 
   constructor(
     @InjectRepository(LoginAttempt) private readonly attempts: Repository<LoginAttempt>,
@@ -47,21 +51,26 @@ export class LoginActivityService implements BeforeApplicationShutdown {
     refusal?: LoginRefusal,
   ): Promise<void> {
     this.metrics.loginAttempt(refusal ? 'refused' : 'succeeded', refusal?.code ?? null, connection.type);
+    await this.insertAttempt(attemptRow(connection, correlationId, facts, refusal));
+  }
+
+  private async insertAttempt(row: QueryDeepPartialEntity<LoginAttempt>): Promise<void> {
     try {
-      await this.attempts.insert({
-        organizationId: connection.organizationId,
-        connectionId: connection.id,
-        outcome: refusal ? LoginOutcome.REFUSED : LoginOutcome.SUCCEEDED,
-        errorCode: refusal?.code ?? null,
-        reason: refusal?.detail.slice(0, 500) ?? null,
-        subject: facts.subject?.slice(0, 255) ?? null,
-        email: facts.email?.slice(0, 320) ?? null,
-        correlationId: correlationId.slice(0, 64),
-      });
+      await this.attempts.insert(row);
     } catch (failure) {
       this.logger.warn(
-        `login attempt on connection ${connection.id} (ref ${correlationId}) not recorded: ${failure instanceof Error ? failure.message : failure}`,
+        `login attempt on connection ${String(row.connectionId)} (ref ${String(row.correlationId)}) not recorded: ${failure instanceof Error ? failure.message : failure}`,
       );
+    }
+  }
+
+  /** Several successes in one INSERT; when it fails, each on its own, so that one bad row loses only itself. */
+  private async insertAttempts(rows: QueryDeepPartialEntity<LoginAttempt>[]): Promise<void> {
+    if (rows.length === 1) return this.insertAttempt(rows[0]);
+    try {
+      await this.attempts.insert(rows);
+    } catch {
+      for (const row of rows) await this.insertAttempt(row);
     }
   }
 
@@ -87,26 +96,28 @@ export class LoginActivityService implements BeforeApplicationShutdown {
   }
 
   /**
-   * Records a successful attempt without making the login wait for it: the INSERT is sent at once
-   * (so it is ahead of anything the person does next), `list` waits for the ones still under way,
-   * and the shutdown waits for them before the database pool closes. A failure is logged as in
-   * `record`. Refusals stay recorded before their error page.
+   * Records a successful attempt without making the login wait for it: written at once when no
+   * other success is being written, else with the others that came meanwhile, in one INSERT.
+   * `list` waits for the ones still under way, and the shutdown waits for them before the
+   * database pool closes. A failure is logged as in `record`. Refusals stay recorded before their
+   * error page.
    */
   recordSuccessAfterResponse(
     connection: Pick<Connection, 'id' | 'organizationId' | 'type'>,
     correlationId: string,
     facts: LoginAttemptFacts,
   ): void {
-    this.afterResponse.run(this.record(connection, correlationId, { ...facts }));
+    this.metrics.loginAttempt('succeeded', null, connection.type);
+    this.successes.add(attemptRow(connection, correlationId, facts));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    await this.afterResponse.settled();
+    await this.successes.settled();
   }
 
   async list(caller: Caller, organizationId: string, connectionId: string | undefined, first = 50): Promise<LoginAttempt[]> {
     assertCanActOn(caller, organizationId);
-    await this.afterResponse.settled();
+    await this.successes.settled();
     return this.attempts.find({
       where: { organizationId, ...(connectionId ? { connectionId } : {}) },
       order: { at: 'DESC' },
@@ -148,4 +159,23 @@ export class LoginActivityService implements BeforeApplicationShutdown {
     const counted = await this.refusalCounts.delete({ minute: LessThan(cutoff) });
     return (affected ?? 0) + (counted.affected ?? 0);
   }
+}
+
+/** The row an attempt is stored as; the facts are copied, so that later changes to them do not reach it. */
+function attemptRow(
+  connection: Pick<Connection, 'id' | 'organizationId'>,
+  correlationId: string,
+  facts: LoginAttemptFacts,
+  refusal?: LoginRefusal,
+): QueryDeepPartialEntity<LoginAttempt> {
+  return {
+    organizationId: connection.organizationId,
+    connectionId: connection.id,
+    outcome: refusal ? LoginOutcome.REFUSED : LoginOutcome.SUCCEEDED,
+    errorCode: refusal?.code ?? null,
+    reason: refusal?.detail.slice(0, 500) ?? null,
+    subject: facts.subject?.slice(0, 255) ?? null,
+    email: facts.email?.slice(0, 320) ?? null,
+    correlationId: correlationId.slice(0, 64),
+  };
 }
