@@ -9,9 +9,10 @@ import { dataDirOf } from './config/data-dir';
  * How `npm start` and the container run the service: the bundle (dist/service.js, made by
  * scripts/bundle.mjs from main.ts and everything it loads), compiled from V8's code cache when
  * DATA_DIR holds one made for this very bundle and this Node. Without one, the bundle is compiled
- * from source and a cache is written after a minute or at exit, whichever comes first, so that it
- * also holds the functions start-up compiled lazily. Loading ~1 700 files and compiling them was
- * most of the start-up time; the cache also spares the compiler's memory, which the C heap kept.
+ * from source and a cache is written after a minute or at a clean exit, whichever comes first, so
+ * that it also holds the functions start-up compiled lazily. Loading ~1 700 files and compiling
+ * them was most of the start-up time; the cache also spares the compiler's memory, which the C
+ * heap kept.
  */
 const BUNDLE = join(__dirname, '..', 'service.js');
 const WRITE_CACHE_AFTER_MS = 60_000;
@@ -68,7 +69,10 @@ function writeCacheLater(script: Script, cacheDir: string, cacheFile: string, ow
     }
   };
   setTimeout(write, WRITE_CACHE_AFTER_MS).unref();
-  process.once('exit', write);
+  // A start that failed (a refused configuration, say) would only write a cache again and again.
+  process.once('exit', (code) => {
+    if (code === 0) write();
+  });
 }
 
 if (require.main === module) startBundled(BUNDLE, join(dataDirOf(process.env), 'code-cache'));

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLATFORM_KEY } from './support/app';
@@ -86,6 +86,17 @@ describe('the service as shipped (bundle and code cache)', () => {
     expect(cacheFiles()).toEqual([cache]);
     expect(statSync(join(cacheDir(), cache)).size).toBeGreaterThan(1_000_000);
   }, 120000);
+
+  it('writes no cache when it exits because its configuration is refused', async () => {
+    const refusedDataDir = mkdtempSync(join(tmpdir(), 'sso-shipped-refused-'));
+    try {
+      const refused = await startService({ DATA_DIR: refusedDataDir, PORT: 'eighty' });
+      expect(await refused.exited).toBe(78);
+      expect(existsSync(join(refusedDataDir, 'code-cache'))).toBe(false);
+    } finally {
+      rmSync(refusedDataDir, { recursive: true, force: true });
+    }
+  });
 
   it('signs a person in through an IdP, answers GraphQL, and serves its OpenAPI document and OpenID Provider metadata', async () => {
     const service = await start();
