@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -40,7 +40,7 @@ function compile(bundle: string, cacheDir: string) {
   // differently from one DATA_DIR do not replace each other's.
   const runtime = `${process.version} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
   const cacheFile = join(cacheDir, `${ownPrefix}${sha256(runtime).slice(0, 8)}.v8cache`);
-  const cachedData = readIfPresent(cacheFile);
+  const cachedData = readIfOwnAndPrivate(cacheFile);
   // No dynamic import(): Node 20 loses its callback for a script compiled from a cache, so the
   // bundle imports nothing at run time (scripts/bundle.mjs).
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
@@ -52,8 +52,14 @@ function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-function readIfPresent(file: string): Buffer | undefined {
+/**
+ * A code cache is code: it is used only when this user wrote it and no one else may change it
+ * (the launcher writes it 0600 in a 0700 folder). Any other is ignored, and replaced.
+ */
+function readIfOwnAndPrivate(file: string): Buffer | undefined {
   try {
+    const { uid, mode } = statSync(file);
+    if (uid !== process.getuid?.() || (mode & 0o022) !== 0) return undefined;
     return readFileSync(file);
   } catch {
     return undefined;
@@ -68,9 +74,9 @@ function writeCacheLater(script: Script, cacheDir: string, cacheFile: string, ow
     written = true;
     // A cache is only ever a shortcut: a folder it cannot be written to leaves start-up as it was.
     try {
-      mkdirSync(cacheDir, { recursive: true });
+      mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
       const partial = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(partial, script.createCachedData());
+      writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
       renameSync(partial, cacheFile);
       for (const name of readdirSync(cacheDir)) {
         if (name.endsWith('.v8cache') && !name.startsWith(ownPrefix)) rmSync(join(cacheDir, name), { force: true });

@@ -87,6 +87,18 @@ describe('the service as shipped (bundle and code cache)', () => {
     expect(statSync(join(cacheDir(), cache)).size).toBeGreaterThan(1_000_000);
   }, 120000);
 
+  it('ignores a cache that others may write to, and replaces it with a private one', async () => {
+    const [cache] = cacheFiles();
+    const file = join(cacheDir(), cache);
+    chmodSync(file, 0o666);
+    const written = statSync(file).mtimeMs;
+    const service = await start();
+    await stop(service);
+    expect(statSync(file).mtimeMs).toBeGreaterThan(written);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(statSync(cacheDir()).mode & 0o777).toBe(0o700);
+  }, 120000);
+
   it('writes no cache when it exits because its configuration is refused', async () => {
     const refusedDataDir = mkdtempSync(join(tmpdir(), 'sso-shipped-refused-'));
     try {
