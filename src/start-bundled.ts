@@ -1,5 +1,17 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type Stats,
+} from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
@@ -40,7 +52,7 @@ function compile(bundle: string, cacheDir: string) {
   // differently from one DATA_DIR do not replace each other's.
   const runtime = `${process.version} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
   const cacheFile = join(cacheDir, `${ownPrefix}${sha256(runtime).slice(0, 8)}.v8cache`);
-  const cachedData = readIfOwnAndPrivate(cacheFile);
+  const cachedData = readIfPrivate(cacheDir, cacheFile);
   // No dynamic import(): Node 20 loses its callback for a script compiled from a cache, so the
   // bundle imports nothing at run time (scripts/bundle.mjs).
   const script = new Script(Module.wrap(source), { filename: bundle, cachedData });
@@ -53,17 +65,25 @@ function sha256(text: string): string {
 }
 
 /**
- * A code cache is code: it is used only when this user wrote it and no one else may change it
- * (the launcher writes it 0600 in a 0700 folder). Any other is ignored, and replaced.
+ * A code cache is code: it is used only from a folder and a file that this user owns and no one
+ * else may write to (the launcher makes them 0700 and 0600). Any other is ignored, and replaced.
  */
-function readIfOwnAndPrivate(file: string): Buffer | undefined {
+function readIfPrivate(cacheDir: string, file: string): Buffer | undefined {
+  let fd: number | undefined;
   try {
-    const { uid, mode } = statSync(file);
-    if (uid !== process.getuid?.() || (mode & 0o022) !== 0) return undefined;
-    return readFileSync(file);
+    if (!isPrivate(statSync(cacheDir))) return undefined;
+    // Checked and read through one descriptor, so that what is read is what was checked.
+    fd = openSync(file, 'r');
+    return isPrivate(fstatSync(fd)) ? readFileSync(fd) : undefined;
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+function isPrivate({ uid, mode }: Stats): boolean {
+  return uid === process.getuid?.() && (mode & 0o022) === 0;
 }
 
 /** Writes the script's cache to `cacheFile`, and removes the caches of other bundles (names not starting with `ownPrefix`). */
@@ -75,8 +95,9 @@ function writeCacheLater(script: Script, cacheDir: string, cacheFile: string, ow
     // A cache is only ever a shortcut: a folder it cannot be written to leaves start-up as it was.
     try {
       mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      if (!isPrivate(statSync(cacheDir))) return;
       const partial = `${cacheFile}.${process.pid}.tmp`;
-      writeFileSync(partial, script.createCachedData(), { mode: 0o600 });
+      writeFileSync(partial, script.createCachedData(), { mode: 0o600, flag: 'wx' });
       renameSync(partial, cacheFile);
       for (const name of readdirSync(cacheDir)) {
         if (name.endsWith('.v8cache') && !name.startsWith(ownPrefix)) rmSync(join(cacheDir, name), { force: true });

@@ -99,6 +99,21 @@ describe('the service as shipped (bundle and code cache)', () => {
     expect(statSync(cacheDir()).mode & 0o777).toBe(0o700);
   }, 120000);
 
+  it('neither uses nor writes a cache in a folder others may write to', async () => {
+    const [cache] = cacheFiles();
+    const file = join(cacheDir(), cache);
+    writeFileSync(file, Buffer.alloc(4096, 0xab), { mode: 0o600 });
+    chmodSync(cacheDir(), 0o777);
+    try {
+      const written = statSync(file).mtimeMs;
+      const service = await start();
+      await stop(service);
+      expect(statSync(file).mtimeMs).toBe(written);
+    } finally {
+      chmodSync(cacheDir(), 0o700);
+    }
+  }, 120000);
+
   it('writes no cache when it exits because its configuration is refused', async () => {
     const refusedDataDir = mkdtempSync(join(tmpdir(), 'sso-shipped-refused-'));
     try {
