@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import * as oidc from 'openid-client';
 import { decodeProtectedHeader, errors as joseErrors } from 'jose';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
-import { Connection, ConnectionState, ConnectionType } from '../connections/entities/connection.entity';
+import { Connection, ConnectionState } from '../connections/entities/connection.entity';
 import { ConnectionsService } from '../connections/connections.service';
 import { PRESETS } from '../connections/presets';
 import { GroupsSourceService } from '../connections/groups-source.service';
@@ -386,12 +386,8 @@ export class SsoService {
       });
     }
     const claims = await this.claimsOf(connection, configuration, tokens);
-    if (connection.type === ConnectionType.ENTRA_ID) {
-      const tenantInIssuer = /\/([0-9a-f-]{36})\/v2\.0$/i.exec(connection.issuer)?.[1];
-      if (tenantInIssuer && String(claims.tid ?? '').toLowerCase() !== tenantInIssuer.toLowerCase()) {
-        throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, 'the token’s tid is not the connection’s tenant');
-      }
-    }
+    const foreignTenant = PRESETS[connection.type].foreignTenant(connection.issuer, claims);
+    if (foreignTenant) throw new SsoLoginError(SsoErrorCode.INVALID_ID_TOKEN, foreignTenant);
     // The identity is keyed by (connection, sub): a sub too long to store identifies no one here.
     const subject = String(claims.sub);
     if (subject.length > MAX_SUBJECT_LENGTH)

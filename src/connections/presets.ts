@@ -51,7 +51,14 @@ interface Preset {
    * `email_verified: true` (read by provisioning/email-trust.ts, the one trust rule).
    */
   vouchesForEmailsInOwnDomains: boolean;
+  /**
+   * Why a verified ID token's claims belong to another tenant of the IdP than the connection's
+   * (`issuer`), or null: checked at every login, after the signature and the standard claims.
+   */
+  foreignTenant(issuer: string, claims: Record<string, unknown>): string | null;
 }
+
+const NO_TENANTS = () => null;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MULTI_TENANT_ALIASES = new Set(['common', 'organizations', 'consumers']);
@@ -91,6 +98,12 @@ const entraId: Preset = {
   // the organization's own domains is the tenant's own user. Outside them (a guest, an
   // unverified `mail` attribute) it is not vouched for.
   vouchesForEmailsInOwnDomains: true,
+  // The issuer names the tenant; a token of another tenant of the same authority names its own in tid.
+  foreignTenant(issuer, claims) {
+    const tenantInIssuer = /\/([0-9a-f-]{36})\/v2\.0$/i.exec(issuer)?.[1];
+    if (!tenantInIssuer || String(claims.tid ?? '').toLowerCase() === tenantInIssuer.toLowerCase()) return null;
+    return 'the token’s tid is not the connection’s tenant';
+  },
   // Past 200 groups Entra names a `getMemberObjects` endpoint instead (often the retired Azure AD
   // Graph host); Microsoft Graph's answers `{ value: [<object id>, …] }` for the token's user
   // (some versions give objects with an `id`).
@@ -136,6 +149,8 @@ const okta: Preset = {
   groupsSource: null,
   // An Okta org lets admins and users set any email; only email_verified says it was proven.
   vouchesForEmailsInOwnDomains: false,
+  // One org per issuer: no tenants inside it to tell apart.
+  foreignTenant: NO_TENANTS,
 };
 
 const genericOidc: Preset = {
@@ -162,6 +177,7 @@ const genericOidc: Preset = {
   groupsSource: null,
   // Nothing is known of an arbitrary IdP: only email_verified counts.
   vouchesForEmailsInOwnDomains: false,
+  foreignTenant: NO_TENANTS,
 };
 
 /** Every connection type's knowledge of its IdP, in one place; the compiler insists on all. */
