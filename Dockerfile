@@ -14,7 +14,7 @@ RUN npm run build
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 # As package.json's start:prod: the C heap hands large blocks back to the system when freed
-# instead of keeping them (docs/operations.md, Memory).
+# instead of keeping them (docs/operations.md, Start-up and memory).
 ENV MALLOC_MMAP_THRESHOLD_=131072
 WORKDIR /app
 COPY package.json package-lock.json ./
