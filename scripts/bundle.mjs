@@ -63,6 +63,40 @@ const embeddedPostgresRequired = {
   },
 };
 
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+const FILE_URL_FROM_BUNDLE =
+  "const __fileUrlFromBundle = (path) => require('node:url').pathToFileURL(require('node:path').join(__dirname, path)).href;";
+
+/**
+ * esbuild's interop helpers copy a module's exports, one getter per name, every time another
+ * module imports it: graphql's ~350 names for each of the hundred ES modules of Nest's GraphQL
+ * packages and graphql-tools, and each Nest package for every compiled file that requires it. That
+ * was a tenth of start-up. The copies are made once per module here. A CommonJS module still
+ * being loaded (a require cycle) gains names later, so its copy is remade when its count changes.
+ */
+const MEMOIZED_INTEROP = [
+  'const __memoizedToESM = (toESM) => {',
+  '  const copies = [new WeakMap(), new WeakMap()];',
+  '  return (mod, isNodeMode) => {',
+  "    if (mod === null || (typeof mod !== 'object' && typeof mod !== 'function')) return toESM(mod, isNodeMode);",
+  '    const names = Object.getOwnPropertyNames(mod).length;',
+  '    const seen = copies[isNodeMode ? 1 : 0];',
+  '    let entry = seen.get(mod);',
+  '    if (entry?.names !== names) seen.set(mod, (entry = { names, copy: toESM(mod, isNodeMode) }));',
+  '    return entry.copy;',
+  '  };',
+  '};',
+  'const __memoizedToCommonJS = (toCommonJS) => {',
+  '  const copies = new WeakMap();',
+  '  return (mod) => {',
+  '    let copy = copies.get(mod);',
+  '    if (!copy) copies.set(mod, (copy = toCommonJS(mod)));',
+  '    return copy;',
+  '  };',
+  '};',
+].join('\n');
+
 const result = await build({
   entryPoints: ['dist/src/main.js'],
   outfile: OUTFILE,
@@ -75,9 +109,7 @@ const result = await build({
   minify: true,
   plugins: [peersThroughBundle, embeddedPostgresRequired, importMetaUrlPerFile],
   // Top-level in the bundle, so a package's own `require` (often shadowed) cannot hide it.
-  banner: {
-    js: "const __fileUrlFromBundle = (path) => require('node:url').pathToFileURL(require('node:path').join(__dirname, path)).href;",
-  },
+  banner: { js: [FILE_URL_FROM_BUNDLE, MEMOIZED_INTEROP].join('\n') },
   sourcemap: 'linked',
   logLevel: 'warning',
   write: false,
@@ -105,4 +137,67 @@ const result = await build({
 // such character makes V8 hold the whole source as UTF-16, twice the memory: escape them (a
 // \uXXXX escape means the same in a regular expression, a string or a template).
 const asciiOnly = (text) => text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-for (const file of result.outputFiles) await writeFile(file.path, file.path.endsWith('.js') ? asciiOnly(file.text) : file.text);
+const bundle = result.outputFiles.find((file) => file.path.endsWith('.js'));
+const sourceMap = result.outputFiles.find((file) => file.path.endsWith('.js.map'));
+const memoized = memoizeInterop(bundle.text, JSON.parse(sourceMap.text));
+await writeFile(bundle.path, asciiOnly(memoized.js));
+await writeFile(sourceMap.path, JSON.stringify(memoized.map));
+
+/**
+ * Wraps esbuild's __toESM and __toCommonJS, right after the runtime prelude defines them, with
+ * the banner's memoizing versions; the source map's line moves with the inserted text.
+ */
+function memoizeInterop(js, map) {
+  const lines = js.split('\n');
+  const line = lines.findIndex((text) => text.includes('"__esModule",{value:!0}'));
+  const prelude = lines[line];
+  const toESM = [...prelude.matchAll(/(?:var |,)([\w$]+)=\(([\w$]+),([\w$]+),([\w$]+)\)=>\(\4=\2!=null\?/g)];
+  const toCommonJS = [...prelude.matchAll(/(?:var |,)([\w$]+)=([\w$]+)=>[\w$]+\([\w$]+\(\{\},"__esModule",\{value:!0\}\),\2\);/g)];
+  if (toESM.length !== 1 || toCommonJS.length !== 1) throw new Error("esbuild's interop helpers changed shape: review memoizeInterop");
+  const at = toCommonJS[0].index + toCommonJS[0][0].length;
+  const wrap = `${toESM[0][1]}=__memoizedToESM(${toESM[0][1]});${toCommonJS[0][1]}=__memoizedToCommonJS(${toCommonJS[0][1]});`;
+  lines[line] = prelude.slice(0, at) + wrap + prelude.slice(at);
+  const mapLines = map.mappings.split(';');
+  mapLines[line] = shiftFirstSegmentFrom(mapLines[line], at, wrap.length);
+  return { js: lines.join('\n'), map: { ...map, mappings: mapLines.join(';') } };
+}
+
+/** A source map line's segments start with columns relative to the previous one: moving the first at or after `column` moves them all. */
+function shiftFirstSegmentFrom(segments, column, by) {
+  const parts = segments.split(',');
+  let absolute = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const [relative, rest] = readVlq(parts[i]);
+    absolute += relative;
+    if (absolute >= column) {
+      parts[i] = writeVlq(relative + by) + rest;
+      return parts.join(',');
+    }
+  }
+  return segments;
+}
+
+function readVlq(segment) {
+  let value = 0;
+  let shift = 0;
+  let i = 0;
+  for (;;) {
+    const digit = BASE64.indexOf(segment[i++]);
+    value += (digit & 31) << shift;
+    shift += 5;
+    if ((digit & 32) === 0) break;
+  }
+  return [value & 1 ? -(value >>> 1) : value >>> 1, segment.slice(i)];
+}
+
+function writeVlq(number) {
+  let value = number < 0 ? (-number << 1) | 1 : number << 1;
+  let out = '';
+  do {
+    let digit = value & 31;
+    value >>>= 5;
+    if (value > 0) digit |= 32;
+    out += BASE64[digit];
+  } while (value > 0);
+  return out;
+}

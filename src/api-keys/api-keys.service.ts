@@ -3,7 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, IsNull, Repository } from 'typeorm';
 import type { Logger } from 'pino';
 import { createHash, randomBytes } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { growingLruCache } from '../common/growing-lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { ApiKey } from './entities/api-key.entity';
 import {
@@ -39,9 +39,9 @@ export function hashApiKey(secret: string): string {
 
 @Injectable()
 export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShutdown, CallerAuthenticator {
-  private readonly verified = new LRUCache<string, Caller | false>({ max: 10_000, ttl: VERIFIED_KEY_TTL_MS });
+  private readonly verified = growingLruCache<string, Caller | false>(10_000, { ttl: VERIFIED_KEY_TTL_MS });
   /** Keys whose use was written less than a minute ago. */
-  private readonly recentlyUsed = new LRUCache<string, true>({ max: 10_000, ttl: LAST_USED_RESOLUTION_MS });
+  private readonly recentlyUsed = growingLruCache<string, true>(10_000, { ttl: LAST_USED_RESOLUTION_MS });
   /** Counts revocations heard, so a lookup that raced one does not remember its stale answer. */
   private revocationsHeard = 0;
   private readonly background: BackgroundWork;

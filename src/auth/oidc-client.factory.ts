@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { growingLruCache } from '../common/growing-lru-cache';
 import * as oidc from 'openid-client';
 import { createRemoteJWKSet, customFetch as joseCustomFetch, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { Connection } from '../connections/entities/connection.entity';
@@ -23,8 +23,8 @@ type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
  */
 @Injectable()
 export class OidcClientFactory {
-  private readonly cache = new LRUCache<string, oidc.Configuration>({ max: 5000 });
-  private readonly keySets = new LRUCache<string, RemoteKeySet>({ max: 5000 });
+  private readonly cache = growingLruCache<string, oidc.Configuration>(5000);
+  private readonly keySets = growingLruCache<string, RemoteKeySet>(5000);
 
   constructor(
     private readonly connections: ConnectionsService,

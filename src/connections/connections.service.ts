@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, In, IsNull, Not, Repository } from 'typeorm';
-import { LRUCache } from 'lru-cache';
+import { growingLruCache } from '../common/growing-lru-cache';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
 import { Connection, ConnectionState, ConnectionType } from './entities/connection.entity';
 import { CreateConnectionInput, UpdateConnectionInput } from './dto/connection.input';
@@ -43,7 +43,7 @@ const LAST_VERIFIED_CONNECTION_CHANGED =
 
 @Injectable()
 export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness {
-  private readonly loginsRecorded = new LRUCache<string, true>({ max: 100_000, ttl: RECORD_LOGIN_EVERY_MS });
+  private readonly loginsRecorded = growingLruCache<string, true>(100_000, { ttl: RECORD_LOGIN_EVERY_MS });
   private readonly byId: RowReader<Connection>;
 
   constructor(

@@ -27,9 +27,9 @@ describe(LoginActivityService.name, () => {
     const rows: Partial<LoginAttempt>[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const service = serviceWith(async (row) => {
+    const service = serviceWith(async (written) => {
       await held;
-      rows.push(row);
+      rows.push(...[written].flat());
     });
     const facts = { subject: 's', email: 'e@x.com' };
     service.recordSuccessAfterResponse(connection, 'ref-3', facts);
@@ -43,7 +43,7 @@ describe(LoginActivityService.name, () => {
 
   it('records a refusal with its code and detail', async () => {
     const rows: Partial<LoginAttempt>[] = [];
-    const service = serviceWith(async (row) => rows.push(row));
+    const service = serviceWith(async (written) => rows.push(...[written].flat()));
     await service.record(
       connection,
       'ref-2',

@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
-import { LRUCache } from 'lru-cache';
+import { growingLruCache } from '../common/growing-lru-cache';
 import { Client } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { closeAtOnce, listenerClientConfig, startHeartbeat } from '../database/listener-heartbeat';
@@ -25,7 +25,7 @@ const RECONNECT_DELAY_MS = 1_000;
 @Injectable()
 export class RolesCache implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(RolesCache.name);
-  private readonly entries = new LRUCache<string, { generation: string; value: unknown }>({ max: 100_000 });
+  private readonly entries = growingLruCache<string, { generation: string; value: unknown }>(100_000);
   private readonly generations = new Map<string, number>();
   private epoch = 0;
   private listener: Client | undefined;
