@@ -45,9 +45,17 @@ export function startBundled(bundle: string, cacheDir: string): void {
  * outlive the bundle's start-up in the old generation.
  */
 function compile(bundle: string, cacheDir: string) {
-  // ASCII only (scripts/bundle.mjs escapes the rest): read as latin1, V8 keeps it at one byte a character.
-  const source = readFileSync(bundle, 'latin1');
-  const ownPrefix = `${CACHE_PREFIX}${sha256(source).slice(0, 16)}-`;
+  const fd = openSync(bundle, 'r');
+  let source: string;
+  let modifiedMs: number;
+  try {
+    modifiedMs = fstatSync(fd).mtimeMs;
+    // ASCII only (scripts/bundle.mjs escapes the rest): read as latin1, V8 keeps it at one byte a character.
+    source = readFileSync(fd, 'latin1');
+  } finally {
+    closeSync(fd);
+  }
+  const ownPrefix = `${CACHE_PREFIX}${bundleIdentity(source, modifiedMs)}-`;
   // One cache per Node version and set of flags (V8 refuses another's), so that services started
   // differently from one DATA_DIR do not replace each other's.
   const runtime = `${process.version} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
@@ -59,7 +67,19 @@ function compile(bundle: string, cacheDir: string) {
   return { script, cacheFile, ownPrefix, fromCache: cachedData !== undefined && !script.cachedDataRejected };
 }
 
-/** V8 checks a cache's Node version and flags but only the length of its source: the file's name carries the rest. */
+const BUILD_DIGEST = /\n\/\/ build sha256 ([0-9a-f]{64})\n$/;
+
+/**
+ * V8 checks a cache's Node version and flags but only the length of its source: the file's name
+ * carries the rest. That is the digest scripts/bundle.mjs wrote at the bundle's end (hashing it
+ * here took a fortieth of start-up), with the file's modification time, so that a bundle edited
+ * by hand is not run with the cache of the build it came from; without a digest, the source's hash.
+ */
+function bundleIdentity(source: string, modifiedMs: number): string {
+  const digest = BUILD_DIGEST.exec(source.slice(-100))?.[1];
+  return digest ? sha256(`${digest} ${modifiedMs}`).slice(0, 16) : sha256(source).slice(0, 16);
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }

@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { PLATFORM_KEY } from './support/app';
 import { TestBrowser } from './support/browser';
 import { createTestDatabase, type TestDatabase } from './support/database';
@@ -11,6 +23,10 @@ import { graphqlOk } from './support/graphql';
 import { freePort } from './support/ports';
 import { killLeftoverServices, SHIPPED_START, startService, waitForHealth, type RunningService } from './support/service-process';
 import { startTestIdp, type TestIdp } from './support/test-idp';
+
+// The repository, where the tests run (SHIPPED_START's paths are resolved from it too).
+const ROOT = resolve('.');
+const BUNDLE = join(ROOT, 'dist', 'service.js');
 
 const ACCOUNT = { sub: 'bundle-ada', email: 'ada@bundle-sso-test.com', email_verified: true, given_name: 'Ada' };
 
@@ -111,6 +127,41 @@ describe('the service as shipped (bundle and code cache)', () => {
       expect(statSync(file).mtimeMs).toBe(written);
     } finally {
       chmodSync(cacheDir(), 0o700);
+    }
+  }, 120000);
+
+  it('runs a bundle edited by hand as edited, not from the cache of the build it came from', async () => {
+    // A copy of the shipped tree, so that the edit stays out of dist/.
+    const tree = mkdtempSync(join(tmpdir(), 'sso-shipped-edited-'));
+    const editedDataDir = mkdtempSync(join(tmpdir(), 'sso-shipped-edited-data-'));
+    chmodSync(editedDataDir, 0o755);
+    try {
+      const launcher = join(tree, relative(ROOT, SHIPPED_START.script));
+      for (const file of [SHIPPED_START.script, join(dirname(SHIPPED_START.script), 'config', 'data-dir.js'), BUNDLE]) {
+        mkdirSync(dirname(join(tree, relative(ROOT, file))), { recursive: true });
+        copyFileSync(file, join(tree, relative(ROOT, file)));
+      }
+      symlinkSync(join(ROOT, 'node_modules'), join(tree, 'node_modules'));
+      const env = { DATABASE_URL: database.url, DATA_DIR: editedDataDir, SECRETS_KEY: Buffer.alloc(32, 7).toString('base64') };
+      const startCopy = async () => {
+        const service = await startService({ ...env, PORT: String(await freePort()) }, { script: launcher });
+        await waitForHealth(service);
+        await stop(service);
+        return service.stdout();
+      };
+      expect(await startCopy()).toContain('using PostgreSQL from DATABASE_URL');
+      expect(readdirSync(join(editedDataDir, 'code-cache'))).toHaveLength(1);
+
+      // The same length, so that V8's own check (the source's length) would take the old cache.
+      const bundle = join(tree, relative(ROOT, BUNDLE));
+      const source = readFileSync(bundle, 'latin1');
+      expect(source.split('using PostgreSQL from DATABASE_URL')).toHaveLength(2);
+      writeFileSync(bundle, source.replace('using PostgreSQL from DATABASE_URL', 'USING PostgreSQL FROM DATABASE_URL'), 'latin1');
+
+      expect(await startCopy()).toContain('USING PostgreSQL FROM DATABASE_URL');
+    } finally {
+      rmSync(tree, { recursive: true, force: true });
+      rmSync(editedDataDir, { recursive: true, force: true });
     }
   }, 120000);
 

@@ -46,10 +46,10 @@ export function killLeftoverServices(): void {
  */
 export async function startService(
   env: Record<string, string>,
-  options: { command?: string[]; spawnOptions?: SpawnOptions } = {},
+  options: { command?: string[]; spawnOptions?: SpawnOptions; script?: string } = {},
 ): Promise<RunningService> {
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const [program, ...args] = [...(options.command ?? []), process.execPath, SHIPPED_START.script];
+  const [program, ...args] = [...(options.command ?? []), process.execPath, options.script ?? SHIPPED_START.script];
   const child = spawn(program, args, {
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', PORT: String(port), ...SHIPPED_START.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
