@@ -1,3 +1,4 @@
+import * as pg from 'pg';
 import type { DataSourceOptions } from 'typeorm';
 import { ENTITIES } from './entities';
 import { MIGRATIONS } from '../migrations';
@@ -38,6 +39,9 @@ export function clientQueryTimeoutMs(timeouts: DatabaseTimeouts): number {
 export function dataSourceOptions(databaseUrl: string, timeouts?: DatabaseTimeouts): DataSourceOptions {
   return {
     type: 'postgres',
+    // The pg the service's own clients use: TypeORM would otherwise require it by a name the bundle
+    // cannot follow, a second copy loaded from node_modules at every start.
+    driver: pg,
     url: databaseUrl,
     entities: ENTITIES,
     migrations: MIGRATIONS,
