@@ -1,7 +1,30 @@
 // Top entries of a V8 .cpuprofile (node --cpu-prof): self time by function and by package.
 // Used by `npm run bench -- --profile`; also runnable alone: node bench/profile-top.mjs <file> [n] [skipMs]
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { originalPositionFor, TraceMap } from '@jridgewell/trace-mapping';
+
+/**
+ * The service runs as one bundle (dist/service.js): a frame in it is named after the source its
+ * source map points to (the package, or the service's own file) instead of the bundle's line.
+ */
+const sourceMaps = new Map();
+function originalFrame({ functionName, url, lineNumber, columnNumber }) {
+  if (!url.endsWith('.js')) return { functionName, url, lineNumber };
+  if (!sourceMaps.has(url)) {
+    const mapFile = `${fileURLToPath(url.startsWith('file:') ? url : `file://${url}`)}.map`;
+    sourceMaps.set(url, existsSync(mapFile) ? new TraceMap(readFileSync(mapFile, 'utf8')) : null);
+  }
+  const map = sourceMaps.get(url);
+  const position = map && originalPositionFor(map, { line: lineNumber + 1, column: columnNumber });
+  if (!position?.source) return { functionName, url, lineNumber };
+  const source = position.source.replace(/^(\.\.\/)+/, '');
+  return {
+    functionName: position.name ?? functionName,
+    url: source.includes('node_modules/') ? source : `dist/${source.replace(/\.ts$/, '.js')}`,
+    lineNumber: position.line - 1,
+  };
+}
 
 function packageOf(url) {
   if (!url) return '(native/V8)';
@@ -35,7 +58,7 @@ export function summariseProfile(profile, top = 20, skipMs = 0) {
   for (const node of nodes) {
     const hits = node.hitCount ?? 0;
     if (!hits) continue;
-    const { functionName, url, lineNumber } = node.callFrame;
+    const { functionName, url, lineNumber } = originalFrame(node.callFrame);
     if (functionName === '(idle)') idle += hits;
     const name = idleNames.has(functionName)
       ? functionName
