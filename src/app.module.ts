@@ -2,7 +2,6 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { GraphQLModule } from '@nestjs/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
-import { ScheduleModule } from '@nestjs/schedule';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Request } from 'express';
@@ -68,7 +67,6 @@ export class AppModule {
           validationRules: protection.validationRules,
           context: ({ req }: { req: Request }): GraphqlContext => ({ req }),
         }),
-        ScheduleModule.forRoot(),
         MetricsModule,
         HealthModule,
         OrganizationsModule,

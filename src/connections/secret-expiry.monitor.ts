@@ -1,10 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Between, DataSource } from 'typeorm';
 import { Connection } from './entities/connection.entity';
 import { DAY_MS, daysUntil, dueWarning, EXPIRING_SOON_DAYS } from './secret-expiry';
 import { AuditService } from '../audit/audit.service';
 import { MetricsService } from '../metrics/metrics.service';
+import { HOUR_MS, WallClockSchedule } from '../common/wall-clock-schedule';
 
 /**
  * A secret that expired longer ago than this is not looked at again: its warnings went out as it
@@ -26,8 +26,9 @@ export interface SecretExpiryWarning {
  * once; the conditional update lets exactly one of them warn.
  */
 @Injectable()
-export class SecretExpiryMonitor {
+export class SecretExpiryMonitor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(SecretExpiryMonitor.name);
+  readonly schedule = new WallClockSchedule(HOUR_MS, () => this.checkHourly());
 
   constructor(
     private readonly dataSource: DataSource,
@@ -35,8 +36,15 @@ export class SecretExpiryMonitor {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** The hourly run: its time is read here, never left to whatever arguments the scheduler passes. */
-  @Cron(CronExpression.EVERY_HOUR, { name: SecretExpiryMonitor.name })
+  onApplicationBootstrap(): void {
+    this.schedule.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.schedule.stop();
+  }
+
+  /** The hourly run, at the top of each hour. */
   async checkHourly(): Promise<void> {
     try {
       await this.checkSecretExpiry(new Date());

@@ -1,5 +1,4 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { LessThan, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
@@ -8,6 +7,7 @@ import { LoginRefusalCount } from './entities/login-refusal-count.entity';
 import type { Connection } from '../connections/entities/connection.entity';
 import { Caller, assertCanActOn } from '../common/caller';
 import { CoalescingWriter } from '../common/coalescing-writer';
+import { HOUR_MS, WallClockSchedule } from '../common/wall-clock-schedule';
 import { MetricsService } from '../metrics/metrics.service';
 
 const LOGIN_ACTIVITY_RETENTION_DAYS = 30;
@@ -26,8 +26,9 @@ export interface LoginAttemptFacts {
 }
 
 @Injectable()
-export class LoginActivityService implements BeforeApplicationShutdown {
+export class LoginActivityService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LoginActivityService.name);
+  private readonly pruning = new WallClockSchedule(HOUR_MS, () => this.pruneHourly());
   /** Successful attempts written after their response (see recordSuccessAfterResponse); `insertAttempts` never throws. */
   private readonly successes = new CoalescingWriter<QueryDeepPartialEntity<LoginAttempt>>(
     (rows) => this.insertAttempts(rows),
@@ -111,7 +112,12 @@ export class LoginActivityService implements BeforeApplicationShutdown {
     this.successes.add(attemptRow(connection, correlationId, facts));
   }
 
+  onApplicationBootstrap(): void {
+    this.pruning.start();
+  }
+
   async beforeApplicationShutdown(): Promise<void> {
+    await this.pruning.stop();
     await this.successes.settled();
   }
 
@@ -140,8 +146,7 @@ export class LoginActivityService implements BeforeApplicationShutdown {
     });
   }
 
-  /** The hourly run: its time is read here, never left to whatever arguments the scheduler passes. */
-  @Cron(CronExpression.EVERY_HOUR)
+  /** The hourly run, at the top of each hour. */
   async pruneHourly(): Promise<void> {
     try {
       await this.prune(new Date());

@@ -1,15 +1,16 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { Cron, CronExpression } from '@nestjs/schedule';
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, RLWrapperTimeouts, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimitedError } from '../common/errors';
+import { WallClockSchedule } from '../common/wall-clock-schedule';
 
 /** The table the migration StoreRateLimits creates, in the layout rate-limiter-flexible expects. */
 export const RATE_LIMITS_TABLE = 'rate_limits';
 /** Past this, a count waits no longer for PostgreSQL and the instance's own memory decides. */
 const STORE_TIMEOUT_MS = 500;
+const PRUNE_EVERY_MS = 5 * 60_000;
 
 export interface RateLimitPolicy {
   /** Names the counter in the store, e.g. `magic_link_ip`; one name, one policy. */
@@ -46,11 +47,20 @@ export function storedKey(key: string): string {
  * holds per instance until the database answers again.
  */
 @Injectable()
-export class RateLimitsService {
+export class RateLimitsService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(RateLimitsService.name);
   private readonly policies = new Map<string, RateLimitPolicy>();
+  private readonly pruning = new WallClockSchedule(PRUNE_EVERY_MS, () => this.pruneExpired());
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  onApplicationBootstrap(): void {
+    this.pruning.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.pruning.stop();
+  }
 
   limit(policy: RateLimitPolicy): RateLimit {
     const known = this.policies.get(policy.name);
@@ -80,7 +90,6 @@ export class RateLimitsService {
   }
 
   /** Windows that ended are dead rows (a new hit starts afresh); sweep them every few minutes. */
-  @Cron(CronExpression.EVERY_5_MINUTES)
   async pruneExpired(): Promise<void> {
     try {
       await this.dataSource.query(`DELETE FROM ${RATE_LIMITS_TABLE} WHERE expire < $1`, [Date.now()]);
