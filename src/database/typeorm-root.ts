@@ -14,8 +14,18 @@ export function typeOrmRoot(config: AppConfig & { databaseUrl: string }): Dynami
       logging: false,
     }),
     dataSourceFactory: async (options) => {
-      if (config.migrationsRun) await runMigrationsExclusively(config.databaseUrl);
-      const dataSource = await new DataSource(options!).initialize();
+      // Connecting reads no table, so the service's own pool connects (and builds the entities'
+      // metadata) while the migrations' connection waits on PostgreSQL; nothing is queried
+      // through it before the migrations are done.
+      const [connected, migrated] = await Promise.allSettled([
+        new DataSource(options!).initialize(),
+        config.migrationsRun ? runMigrationsExclusively(config.databaseUrl) : Promise.resolve([]),
+      ]);
+      if (connected.status === 'rejected' || migrated.status === 'rejected') {
+        if (connected.status === 'fulfilled') await connected.value.destroy().catch(() => undefined);
+        throw connected.status === 'rejected' ? connected.reason : (migrated as PromiseRejectedResult).reason;
+      }
+      const dataSource = connected.value;
       if (!config.databasePreparedStatements) sendPreparedStatementsUnnamed(dataSource);
       return dataSource;
     },
