@@ -854,7 +854,11 @@ async function measureStartUp(dir) {
   placement.splice(
     placement.findIndex((p) => p.role === role),
     1 + 3 * variants.length,
-    { role: `service (start-up test, embedded DB; ${1 + 3 * variants.length} runs)`, pid: '-', core: `${ALL_CORES} (one variant ${SERVICE_CORE})` },
+    {
+      role: `service (start-up test, embedded DB; ${1 + 3 * variants.length} runs)`,
+      pid: '-',
+      core: `${ALL_CORES} (one variant ${SERVICE_CORE})`,
+    },
   );
   const median = (runs, key) => runs.map((run) => run[key]).sort((a, b) => a - b)[1];
   F.levers = {
