@@ -24,8 +24,9 @@ describe(WallClockSchedule.name, () => {
 
   it('runs at the top of each period, not a period after it started', async () => {
     const runs: string[] = [];
-    const schedule = new WallClockSchedule(HOUR, async () => {
+    const schedule = new WallClockSchedule(HOUR, () => {
       runs.push(new Date().toISOString());
+      return Promise.resolve();
     });
     schedule.start();
     expect(schedule.nextRunAt()).toEqual(new Date(Date.UTC(2026, 10, 28, 10)));
