@@ -2,6 +2,7 @@
 // file, dist/service.js, which `npm start` runs through dist/src/start-bundled.js: Node then
 // resolves and reads one file instead of about 1 700, which was most of the start-up time.
 // Packages that load files or native code by path stay outside.
+import { decode, encode } from '@jridgewell/sourcemap-codec';
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -102,8 +103,6 @@ const embeddedPostgresInBundle = {
     }));
   },
 };
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 const FILE_URL_FROM_BUNDLE =
   "const __fileUrlFromBundle = (path) => require('node:url').pathToFileURL(require('node:path').join(__dirname, path)).href;";
@@ -222,47 +221,7 @@ function memoizeInterop(js, map) {
   const at = toCommonJS[0].index + toCommonJS[0][0].length;
   const wrap = `${toESM[0][1]}=__memoizedToESM(${toESM[0][1]});${toCommonJS[0][1]}=__memoizedToCommonJS(${toCommonJS[0][1]});`;
   lines[line] = prelude.slice(0, at) + wrap + prelude.slice(at);
-  const mapLines = map.mappings.split(';');
-  mapLines[line] = shiftFirstSegmentFrom(mapLines[line], at, wrap.length);
-  return { js: lines.join('\n'), map: { ...map, mappings: mapLines.join(';') } };
-}
-
-/** A source map line's segments start with columns relative to the previous one: moving the first at or after `column` moves them all. */
-function shiftFirstSegmentFrom(segments, column, by) {
-  const parts = segments.split(',');
-  let absolute = 0;
-  for (let i = 0; i < parts.length; i++) {
-    const [relative, rest] = readVlq(parts[i]);
-    absolute += relative;
-    if (absolute >= column) {
-      parts[i] = writeVlq(relative + by) + rest;
-      return parts.join(',');
-    }
-  }
-  return segments;
-}
-
-function readVlq(segment) {
-  let value = 0;
-  let shift = 0;
-  let i = 0;
-  for (;;) {
-    const digit = BASE64.indexOf(segment[i++]);
-    value += (digit & 31) << shift;
-    shift += 5;
-    if ((digit & 32) === 0) break;
-  }
-  return [value & 1 ? -(value >>> 1) : value >>> 1, segment.slice(i)];
-}
-
-function writeVlq(number) {
-  let value = number < 0 ? (-number << 1) | 1 : number << 1;
-  let out = '';
-  do {
-    let digit = value & 31;
-    value >>>= 5;
-    if (value > 0) digit |= 32;
-    out += BASE64[digit];
-  } while (value > 0);
-  return out;
+  const mappings = decode(map.mappings);
+  for (const segment of mappings[line]) if (segment[0] >= at) segment[0] += wrap.length;
+  return { js: lines.join('\n'), map: { ...map, mappings: encode(mappings) } };
 }
