@@ -29,14 +29,15 @@ export function shippedStart() {
 }
 
 /**
- * Starts the shipped service once with `env` and stops it, so that its DATA_DIR holds the code
- * cache a deployed service starts from after its first run (start-bundled.ts); otherwise the
- * measured service would write it a minute in, inside a measurement window.
+ * Starts the shipped service once with `env` (and `nodeArgs`, which are part of the cache's key)
+ * and stops it, so that its DATA_DIR holds the code cache a deployed service starts from after its
+ * first run (start-bundled.ts); otherwise the measured service would write it a minute in, inside
+ * a measurement window.
  */
-export async function warmCodeCache(env) {
+export async function warmCodeCache(env, nodeArgs = []) {
   const { entry, env: shippedEnv } = shippedStart();
   const port = await freePort();
-  const child = spawn(process.execPath, [entry], { stdio: 'ignore', env: { ...shippedEnv, ...env, PORT: String(port) } });
+  const child = spawn(process.execPath, [...nodeArgs, entry], { stdio: 'ignore', env: { ...shippedEnv, ...env, PORT: String(port) } });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   await waitForHealth(`http://127.0.0.1:${port}`, child);
   child.kill('SIGTERM');

@@ -645,6 +645,10 @@ async function profileRun(serviceOptions, issuer, clientSecret, dir) {
       role: `service (--cpu-prof, ${load})`,
       nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, load)}`],
     });
+    // The profiling flags key a code cache of their own: written by a start of its own, not a
+    // minute into the profile.
+    await warmCodeCache(serviceEnv(0, options.env), options.nodeArgs);
+    rmSync(join(profileDir, load), { recursive: true, force: true });
     const service = await startService(options);
     if (!template) {
       const { createOrganization: org } = await graphql(
