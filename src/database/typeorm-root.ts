@@ -4,9 +4,10 @@ import { DataSource } from 'typeorm';
 import type { AppConfig } from '../config/app-config';
 import { dataSourceOptions } from './data-source-options';
 import { runMigrationsExclusively } from './migrate';
+import { connectWhileMigrating } from './connect-while-migrating';
 import { sendPreparedStatementsUnnamed } from './prepared-statement';
 
-/** The database for the service and the admin CLI alike: migrated first (one instance at a time), every query bounded. */
+/** The database for the service and the admin CLI alike: migrated (one instance at a time) before its pool is used, every query bounded. */
 export function typeOrmRoot(config: AppConfig & { databaseUrl: string }): DynamicModule {
   return TypeOrmModule.forRootAsync({
     useFactory: () => ({
@@ -14,18 +15,10 @@ export function typeOrmRoot(config: AppConfig & { databaseUrl: string }): Dynami
       logging: false,
     }),
     dataSourceFactory: async (options) => {
-      // Connecting reads no table, so the service's own pool connects (and builds the entities'
-      // metadata) while the migrations' connection waits on PostgreSQL; nothing is queried
-      // through it before the migrations are done.
-      const [connected, migrated] = await Promise.allSettled([
-        new DataSource(options!).initialize(),
-        config.migrationsRun ? runMigrationsExclusively(config.databaseUrl) : Promise.resolve([]),
-      ]);
-      if (connected.status === 'rejected' || migrated.status === 'rejected') {
-        if (connected.status === 'fulfilled') await connected.value.destroy().catch(() => undefined);
-        throw connected.status === 'rejected' ? connected.reason : (migrated as PromiseRejectedResult).reason;
-      }
-      const dataSource = connected.value;
+      const dataSource = await connectWhileMigrating(
+        () => new DataSource(options!).initialize(),
+        () => (config.migrationsRun ? runMigrationsExclusively(config.databaseUrl) : Promise.resolve([])),
+      );
       if (!config.databasePreparedStatements) sendPreparedStatementsUnnamed(dataSource);
       return dataSource;
     },
