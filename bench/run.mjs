@@ -10,7 +10,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, chmodSync, rmSync, readFileSync, writeFileSync, mkdirSync, readdirSync } from 'node:fs';
 import { tmpdir, availableParallelism, cpus } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join, dirname, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -30,6 +30,8 @@ const SMALL_YOUNG_GENERATION = ['--max-semi-space-size=8'];
 /** The C heap setting start:prod makes; a lever measured by leaving it out. */
 const MALLOC_SETTINGS = Object.keys(SHIPPED.env);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+/** Another checkout of the service, built: the "before" of a lever row for this build as a whole. */
+const AGAINST = process.env.BENCH_AGAINST;
 const WINDOW_MS = SECONDS * 1000;
 const PROFILE = process.argv.includes('--profile');
 const SOAK = process.argv.includes('--soak');
@@ -906,6 +908,17 @@ const LOGIN_LEVERS = [
     asBuiltHasIt: false,
     options: { nodeArgs: SMALL_YOUNG_GENERATION },
   },
+  // A change measured against the build before it: BENCH_AGAINST=<another checkout, built>.
+  ...(AGAINST
+    ? [
+        {
+          key: 'against',
+          name: `this build (against ${AGAINST})`,
+          asBuiltHasIt: true,
+          options: { entry: join(AGAINST, relative(ROOT, SHIPPED.entry)) },
+        },
+      ]
+    : []),
 ];
 
 async function measureLoginLevers(serviceOptions, service, seeded) {
@@ -937,10 +950,10 @@ async function measureLoginLevers(serviceOptions, service, seeded) {
   }
 }
 
-/** A login window as a lever's figure: throughput, the callback's own p99 and PostgreSQL's CPU per login. */
+/** A login window as a lever's figure: throughput, the callback's own p99, and the service's and PostgreSQL's CPU per login. */
 function leverSummary(r) {
-  const postgresMsPerLogin = r.perSecond ? ((r.cpu?.postgres ?? 0) * 10) / r.perSecond : NaN;
-  return `${fmt(r.perSecond)}/s (own p99 ${fmt(r.server.callback?.p99, 1)} ms, PostgreSQL ${fmt(postgresMsPerLogin, 2)} ms CPU/login)`;
+  const msPerLogin = (name) => (r.perSecond ? ((r.cpu?.[name] ?? 0) * 10) / r.perSecond : NaN);
+  return `${fmt(r.perSecond)}/s (own p99 ${fmt(r.server.callback?.p99, 1)} ms; CPU/login: service ${fmt(msPerLogin('service'), 2)} ms, PostgreSQL ${fmt(msPerLogin('postgres'), 2)} ms)`;
 }
 
 // ---------------------------------------------------------------- report

@@ -4,6 +4,7 @@ import { AppConfig } from '../config/app-config';
 import { ConfigModule } from '../config/config.module';
 import { LoggingModule } from '../logging/logging.module';
 import { typeOrmRoot } from '../database/typeorm-root';
+import { DatabaseNotificationsModule } from '../database/notifications.module';
 import { ApiKeysModule } from '../api-keys/api-keys.module';
 import { OrganizationsModule } from '../organizations/organizations.module';
 import { ConnectionsModule } from '../connections/connections.module';
@@ -19,6 +20,7 @@ export class AdminCliModule {
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(logger),
         typeOrmRoot(config),
+        DatabaseNotificationsModule,
         MetricsModule,
         ApiKeysModule,
         OrganizationsModule,

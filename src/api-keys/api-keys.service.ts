@@ -57,16 +57,16 @@ export class ApiKeysService implements OnApplicationBootstrap, OnApplicationShut
     this.background = new BackgroundWork((error) =>
       logger.warn({ err: { message: (error as Error).message } }, 'could not record an API key use'),
     );
-  }
-
-  async onApplicationBootstrap(): Promise<void> {
-    await this.revocations.listen(
+    revocations.onRevocations(
       (secretHash) => this.forget(secretHash),
       () => {
         this.revocationsHeard += 1;
         this.verified.clear();
       },
     );
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
     await this.ensureBootstrapKey();
   }
 

@@ -15,8 +15,12 @@ import { deleteAudited } from '../audit/audited-delete';
 import { Organization } from '../organizations/entities/organization.entity';
 import { SsoReadiness } from '../organizations/sso-readiness';
 import { RowReader } from '../database/row-reader';
+import { DatabaseNotifications } from '../database/notifications';
+import { NotifiedCache } from '../common/notified-cache';
 import { missingClientSecret } from './token-security';
 
+/** What the connections table's triggers notify, with the connection's id, at the commit of any change a login would see. */
+const CONNECTION_CHANGED_CHANNEL = 'connection_changed';
 /** A verified connection's last login is written at most this often per instance: a minute-grained signal, not a log. */
 const RECORD_LOGIN_EVERY_MS = 60_000;
 const DEFAULT_SCOPES = ['openid', 'email', 'profile'];
@@ -45,6 +49,8 @@ const LAST_VERIFIED_CONNECTION_CHANGED =
 export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness {
   private readonly loginsRecorded = growingLruCache<string, true>(100_000, { ttl: RECORD_LOGIN_EVERY_MS });
   private readonly byId: RowReader<Connection>;
+  /** Connections as logins read them (an unknown id too), frozen, by id. */
+  private readonly forLogin: NotifiedCache<Readonly<Connection> | null>;
 
   constructor(
     @InjectRepository(Connection) private readonly connections: Repository<Connection>,
@@ -53,8 +59,10 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
     private readonly cipher: SecretsCipher,
     private readonly audit: AuditService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    notifications: DatabaseNotifications,
   ) {
     this.byId = new RowReader(connections, 'id = $1');
+    this.forLogin = new NotifiedCache(notifications, CONNECTION_CHANGED_CHANNEL, 10_000);
   }
 
   /** After a SECRETS_KEY rotation, the client secrets move to the new key at the first start. */
@@ -75,9 +83,18 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
     return this.connections.findOneBy(withinCallerScope(caller, { id }));
   }
 
-  /** A connection by id for the login flow (no caller: the browser is anonymous). */
-  findForLogin(id: string): Promise<Connection | null> {
-    return this.byId.one([id]);
+  /**
+   * A connection by id for the login flow (no caller: the browser is anonymous). Two reads per
+   * login, so kept in memory until a change commits (the table's triggers notify every instance;
+   * this instance's own writes forget at once). Frozen: concurrent logins share it.
+   */
+  async findForLogin(id: string): Promise<Readonly<Connection> | null> {
+    const kept = this.forLogin.peek(id);
+    if (kept) return kept.value;
+    return this.forLogin.load(id, '', async () => {
+      const connection = await this.byId.one([id]);
+      return connection && Object.freeze(connection);
+    });
   }
 
   /** The organization's active connection for email discovery (the oldest, when several). */
@@ -116,6 +133,7 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
       .where('id = :id', { id })
       .setParameter('version', version)
       .execute();
+    if (!connection.verifiedAt) this.forLogin.invalidate(id);
   }
 
   /** The client secret, for the token request and HS* ID tokens only; null for a private_key_jwt client without one. */
@@ -169,7 +187,7 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
       allowSymmetricIdTokenSignature: input.allowSymmetricIdTokenSignature ?? false,
       hasClientSecret: input.clientSecret != null,
     });
-    return this.dataSource.transaction(async (manager) => {
+    const created = this.dataSource.transaction(async (manager) => {
       const connection = manager.create(Connection, {
         ...(options.id ? { id: options.id } : {}),
         organizationId: input.organizationId,
@@ -198,6 +216,8 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
       });
       return connection;
     });
+    // A reserved id may have been looked up (and found unknown) before.
+    return options.id ? this.forgottenHereAfter(options.id, created) : created;
   }
 
   async update(caller: Caller, id: string, input: UpdateConnectionInput): Promise<Connection> {
@@ -207,7 +227,7 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
     // Discovery happens before the transaction: a slow IdP must not hold a row lock.
     const endpoints = endpointsChanged ? await this.resolveEndpoints(current.type, presetInputForUpdate(current, input)) : undefined;
     const deactivates = input.state === ConnectionState.INACTIVE;
-    return this.dataSource.transaction(async (manager) => {
+    const updated = this.dataSource.transaction(async (manager) => {
       // The organization before the connection, the order deleteConnection locks them in too.
       const organization =
         deactivates || endpointsChanged || input.clientId != null ? await this.lockOrganization(manager, current.organizationId) : null;
@@ -268,10 +288,11 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
       });
       return connection;
     });
+    return this.forgottenHereAfter(id, updated);
   }
 
   delete(caller: Caller, id: string): Promise<boolean> {
-    return deleteAudited(this.dataSource, this.audit, caller, Connection, id, {
+    const deleted = deleteAudited(this.dataSource, this.audit, caller, Connection, id, {
       label: 'connection',
       action: 'connection.deleted',
       details: (row) => ({ name: row.name }),
@@ -284,6 +305,19 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
         await this.assertNotLastVerified(manager, organization, connection, 'id', LAST_VERIFIED_CONNECTION);
       },
     });
+    return this.forgottenHereAfter(id, deleted);
+  }
+
+  /**
+   * Once a write to the connection is over, this instance forgets what logins read of it at once;
+   * the other instances do when the trigger's notification reaches them.
+   */
+  private async forgottenHereAfter<T>(id: string, write: Promise<T>): Promise<T> {
+    try {
+      return await write;
+    } finally {
+      this.forLogin.invalidate(id);
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import { ClientAuthenticationAndAlgorithms1795530000000 } from './1795530000000-
 import { AddOpenIdProvider1795550000000 } from './1795550000000-AddOpenIdProvider';
 import { AddSetupLinks1795570000000 } from './1795570000000-AddSetupLinks';
 import { RevokeProviderTokensWithSession1795620000000 } from './1795620000000-RevokeProviderTokensWithSession';
+import { NotifyConnectionChanges1795700000000 } from './1795700000000-NotifyConnectionChanges';
 
 /** Every migration, in order. `npm run migration:generate` writes new ones beside this file. */
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
@@ -30,4 +31,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AddOpenIdProvider1795550000000,
   AddSetupLinks1795570000000,
   RevokeProviderTokensWithSession1795620000000,
+  NotifyConnectionChanges1795700000000,
 ];
