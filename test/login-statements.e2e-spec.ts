@@ -6,6 +6,9 @@ import { startRogueIdp, type RogueIdp } from './support/rogue-idp';
 import { TestBrowser } from './support/browser';
 import { addVerifiedDomain } from './support/domains';
 import { LoginActivityService } from '../src/login-activity/login-activity.service';
+import { ProvisioningService } from '../src/provisioning/provisioning.service';
+import { ProvisioningRepository } from '../src/provisioning/provisioning.repository';
+import { queryDatabase } from './support/database';
 import { createConnection } from './support/fixtures';
 import { recordStatements, type StatementRecorder } from './support/statements';
 import { eventually } from './support/eventually';
@@ -60,6 +63,7 @@ describe('SQL statements per login', () => {
       const callback = await browser.get(await idp.signIn(initiate.headers.get('location')!));
       expect(callback.status).toBe(302);
       await service.app.get(LoginActivityService).beforeApplicationShutdown();
+      await service.app.get(ProvisioningService).identitiesTouched();
     });
     return sent.filter((statement) => !CONTROL.test(statement.trim()));
   }
@@ -76,5 +80,32 @@ describe('SQL statements per login', () => {
     process.stdout.write(`statements per login: first ${first.length}, returning ${returning.length}\n`);
     expect(first.length).toBeLessThanOrEqual(6);
     expect(returning.length).toBeLessThanOrEqual(6);
+  });
+
+  it('records returning logins on their identities after the login: the latest of each, never an older one over a newer', async () => {
+    await countedLogin('toucher');
+    const identityOf = async () =>
+      (
+        await queryDatabase<{ last_groups: string[]; last_login_at: Date }>(
+          service.databaseUrl,
+          'SELECT last_groups, last_login_at FROM sso_identities WHERE connection_id = $1 AND subject = $2',
+          [connectionId, 'toucher'],
+        )
+      )[0];
+    const repository = service.app.get(ProvisioningRepository);
+    const at = (identity: { last_login_at: Date }, ms: number) => new Date(identity.last_login_at.getTime() + ms);
+    const recorded = await identityOf();
+
+    const sent = await statements.during(() =>
+      repository.touchIdentities([
+        { connectionId, subject: 'toucher', groups: ['earlier'], at: at(recorded, 1_000) },
+        { connectionId, subject: 'toucher', groups: ['latest'], at: at(recorded, 2_000) },
+      ]),
+    );
+    expect(sent).toHaveLength(1);
+    expect(await identityOf()).toEqual({ last_groups: ['latest'], last_login_at: at(recorded, 2_000) });
+
+    await repository.touchIdentities([{ connectionId, subject: 'toucher', groups: ['older'], at: at(recorded, 1_500) }]);
+    expect(await identityOf()).toEqual({ last_groups: ['latest'], last_login_at: at(recorded, 2_000) });
   });
 });

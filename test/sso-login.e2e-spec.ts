@@ -9,6 +9,7 @@ import { TestBrowser } from './support/browser';
 import { eventually } from './support/eventually';
 import { DataSource } from 'typeorm';
 import { ConnectionsService } from '../src/connections/connections.service';
+import { ProvisioningService } from '../src/provisioning/provisioning.service';
 import { Connection } from '../src/connections/entities/connection.entity';
 import { addVerifiedDomain } from './support/domains';
 import { RolesFastPathModule } from '../src/provisioning/roles-fast-path.module';
@@ -786,6 +787,8 @@ describe('SSO login', () => {
         groups: ['grp-admins', 'grp-new'],
       });
       await login(new TestBrowser(), entraConnectionId, entraSignIn('kim'));
+      // Recorded after the login: awaited here, as the shutdown does.
+      await service.app.get(ProvisioningService).identitiesTouched();
       const [touched] = await queryDatabase<{ last_login_at: Date; last_groups: string[] }>(
         service.databaseUrl,
         'SELECT last_login_at, last_groups FROM sso_identities WHERE user_id = $1',

@@ -87,6 +87,22 @@ const LOGIN_FACTS = new PreparedStatement<LoginFactsRow>(
 );
 
 /**
+ * Returning logins recorded on their identities (see `touchIdentities`). Written after the login,
+ * so a later login may have been recorded first (by another instance, or with other changes): a
+ * login never replaces a later one's groups and time.
+ */
+const TOUCH_IDENTITIES = new PreparedStatement<never>(
+  `UPDATE sso_identities i SET last_groups = t.groups, last_login_at = t.at
+   FROM jsonb_to_recordset($1::jsonb) AS t(connection_id uuid, subject varchar, groups text[], at timestamptz)
+   WHERE i.connection_id = t.connection_id AND i.subject = t.subject AND (i.last_login_at IS NULL OR i.last_login_at < t.at)`,
+);
+
+/** A login to record on its identity, and when it was. */
+export interface IdentityTouch extends LoginIdentity {
+  at: Date;
+}
+
+/**
  * Every statement of provisioning. Each reads or writes within one organization: an account,
  * its identities and membership are only ever found through the organization's id (an identity
  * through its connection, which belongs to one organization).
@@ -115,8 +131,20 @@ export class ProvisioningRepository {
     return rows[0];
   }
 
+  /** Records logins on their identities in one statement: for each identity, its latest login's groups and time. */
+  async touchIdentities(touches: IdentityTouch[]): Promise<void> {
+    const latest = new Map(touches.map((touch) => [`${touch.connectionId} ${touch.subject}`, touch]));
+    const rows = [...latest.values()].map(({ connectionId, subject, groups, at }) => ({
+      connection_id: connectionId,
+      subject,
+      groups,
+      at,
+    }));
+    await TOUCH_IDENTITIES.rows(this.dataSource, [JSON.stringify(rows)]);
+  }
+
   /** Records a login on the identity: its groups and time. */
-  async touchIdentity(identity: LoginIdentity, manager: EntityManager = this.dataSource.manager): Promise<void> {
+  async touchIdentity(identity: LoginIdentity, manager: EntityManager): Promise<void> {
     await manager.query('UPDATE sso_identities SET last_groups = $3, last_login_at = now() WHERE connection_id = $1 AND subject = $2', [
       identity.connectionId,
       identity.subject,

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, IsNull, Repository } from 'typeorm';
 import { Connection } from '../connections/entities/connection.entity';
@@ -18,7 +18,8 @@ import { emailDomain } from '../domains/domain-rules';
 import { Organization } from '../organizations/entities/organization.entity';
 import { RolesCache } from './roles-cache';
 import { sameRoles } from '../role-mapping/roles-from-groups';
-import { ProvisioningRepository, type LoginFactsRow, type LoginIdentity } from './provisioning.repository';
+import { ProvisioningRepository, type IdentityTouch, type LoginFactsRow, type LoginIdentity } from './provisioning.repository';
+import { CoalescingWriter } from '../common/coalescing-writer';
 import { decideLogin, type LoginDecision, type LoginFacts } from './login-decision';
 import { isEmailTrusted } from './email-trust';
 import { LoginRefusalCode, LoginRefusedError } from './login-refused.error';
@@ -55,7 +56,17 @@ export interface MemberRoles {
 type Admission = Extract<LoginDecision, { admitted: true }>;
 
 @Injectable()
-export class ProvisioningService {
+export class ProvisioningService implements BeforeApplicationShutdown {
+  private readonly logger = new Logger(ProvisioningService.name);
+  /**
+   * Returning members' logins, recorded on their identities after the login (nothing the login
+   * decides on reads them): one statement for all that came in while the previous one ran.
+   */
+  private readonly identityTouches = new CoalescingWriter<IdentityTouch>(
+    (touches) => this.repository.touchIdentities(touches),
+    (error) => this.logger.warn(`the last login of identities not recorded: ${error instanceof Error ? error.message : String(error)}`),
+  );
+
   constructor(
     @InjectRepository(Membership) private readonly memberships: Repository<Membership>,
     private readonly repository: ProvisioningRepository,
@@ -64,6 +75,15 @@ export class ProvisioningService {
     private readonly audit: AuditService,
     private readonly rolesCache: RolesCache,
   ) {}
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.identitiesTouched();
+  }
+
+  /** Resolves once every login noted on an identity so far is written (or its write failed). */
+  identitiesTouched(): Promise<void> {
+    return this.identityTouches.settled();
+  }
 
   /** Invites an email of the organization's own domains; inviting again updates the role. */
   async invite(caller: Caller, input: InviteUserInput): Promise<Invitation> {
@@ -191,7 +211,7 @@ export class ProvisioningService {
     const { row, decision } = await this.decide(connection, profile, identity);
     const account = { email: profile.email, firstName: profile.firstName ?? row.first_name, lastName: profile.lastName ?? row.last_name };
     const namesChanged = row.account_id !== null && (account.firstName !== row.first_name || account.lastName !== row.last_name);
-    // A returning member with nothing to change: recording the login on the identity is all.
+    // A returning member with nothing to change: recording the login on the identity is all, and it can wait.
     if (
       !decision.newAccount &&
       !decision.linkIdentity &&
@@ -201,7 +221,7 @@ export class ProvisioningService {
       !decision.rolesChanged &&
       !profile.groupsUnavailable
     ) {
-      await this.repository.touchIdentity(identity);
+      this.identityTouches.add({ ...identity, at: new Date() });
       return { userId: row.account_id!, organizationId, email: row.account_email!, roles: decision.roles };
     }
     if (decision.newAccount && !profile.groupsUnavailable) {
