@@ -30,8 +30,8 @@ const SMALL_YOUNG_GENERATION = ['--max-semi-space-size=8'];
 /** The C heap setting start:prod makes; a lever measured by leaving it out. */
 const MALLOC_SETTINGS = Object.keys(SHIPPED.env);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
-/** Another checkout of the service, built: the "before" of a lever row for this build as a whole. */
-const AGAINST = process.env.BENCH_AGAINST;
+/** Other checkouts of the service, built (comma-separated): each the "before" of a lever row for this build as a whole. */
+const AGAINST = (process.env.BENCH_AGAINST ?? '').split(',').filter(Boolean);
 const WINDOW_MS = SECONDS * 1000;
 const PROFILE = process.argv.includes('--profile');
 const SOAK = process.argv.includes('--soak');
@@ -908,17 +908,13 @@ const LOGIN_LEVERS = [
     asBuiltHasIt: false,
     options: { nodeArgs: SMALL_YOUNG_GENERATION },
   },
-  // A change measured against the build before it: BENCH_AGAINST=<another checkout, built>.
-  ...(AGAINST
-    ? [
-        {
-          key: 'against',
-          name: `this build (against ${AGAINST})`,
-          asBuiltHasIt: true,
-          options: { entry: join(AGAINST, relative(ROOT, SHIPPED.entry)) },
-        },
-      ]
-    : []),
+  // Changes measured against the builds before them: BENCH_AGAINST=<checkout, built>[,<another>...].
+  ...AGAINST.map((checkout) => ({
+    key: `against ${checkout}`,
+    name: `this build (against ${checkout})`,
+    asBuiltHasIt: true,
+    options: { entry: join(checkout, relative(ROOT, SHIPPED.entry)) },
+  })),
 ];
 
 async function measureLoginLevers(serviceOptions, service, seeded) {

@@ -1,17 +1,8 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { randomUUID } from 'node:crypto';
-import {
-  exportJWK,
-  generateKeyPair,
-  importJWK,
-  jwtVerify,
-  SignJWT,
-  createLocalJWKSet,
-  type JWK,
-  type JWTPayload,
-  type CryptoKey,
-} from 'jose';
+import { createPrivateKey, createPublicKey, randomUUID, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, exportJWK, generateKeyPair, type JWK, type JWTPayload } from 'jose';
+import { createSigner, createVerifier } from 'fast-jwt';
 import { SigningKey } from './entities/signing-key.entity';
 import { SecretsCipher } from '../common/secrets-cipher';
 import { APP_CONFIG, AppConfig } from '../config/app-config';
@@ -24,15 +15,20 @@ const ROTATE_AFTER_MS = 30 * 24 * 3600 * 1000;
 const REFRESH_MS = 60_000;
 
 interface LoadedKeys {
-  current: { kid: string; privateKey: CryptoKey };
+  /** Signs with the newest key. */
+  sign: (payload: JWTPayload) => string;
   publicJwks: JWK[];
-  /** Built once per load: it imports each public key on first use and keeps it. */
-  verificationKeys: ReturnType<typeof createLocalJWKSet>;
+  /** Per key id: a verifier of that key alone (ES256 only, this service's issuer), built once per load. */
+  verifiers: Map<string, (token: string) => JWTPayload>;
 }
 
 /**
  * The ES256 key pairs that sign session tokens, kept in PostgreSQL with the private half
  * sealed, rotated every 30 days; the JWKS lists the current and the previous key.
+ *
+ * Tokens are signed and verified with fast-jwt, on node:crypto: on every login and every
+ * /auth/me, where jose's WebCrypto took twice the CPU (bench/README.md). Keys are made and
+ * published with jose, as JWKs.
  */
 @Injectable()
 export class SigningKeysService implements OnApplicationBootstrap {
@@ -53,22 +49,18 @@ export class SigningKeysService implements OnApplicationBootstrap {
     return { keys: (await this.loaded.get()).publicJwks };
   }
 
+  /** A JWT of the claims, with this service as its issuer, issued now and expiring `expiresInSeconds` later. */
   async sign(payload: JWTPayload & { sub: string; jti: string }, expiresInSeconds: number): Promise<string> {
-    const { current } = await this.loaded.get();
-    return new SignJWT(payload)
-      .setProtectedHeader({ alg: ALGORITHM, kid: current.kid, typ: 'JWT' })
-      .setIssuer(this.config.publicUrl)
-      .setIssuedAt()
-      .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
-      .sign(current.privateKey);
+    const { sign } = await this.loaded.get();
+    return sign({ ...payload, exp: Math.floor(Date.now() / 1000) + expiresInSeconds });
   }
 
-  /** The token's claims when it carries this service's valid signature; undefined otherwise. */
+  /** The token's claims when it carries this service's valid signature, issuer and expiry; undefined otherwise. */
   async verify(token: string): Promise<JWTPayload | undefined> {
-    const { verificationKeys } = await this.loaded.get();
+    const { verifiers } = await this.loaded.get();
     try {
-      const { payload } = await jwtVerify(token, verificationKeys, { issuer: this.config.publicUrl, algorithms: [ALGORITHM] });
-      return payload;
+      const verify = verifiers.get(keyIdOf(token));
+      return verify ? verify(token) : undefined;
     } catch {
       return undefined;
     }
@@ -91,12 +83,41 @@ export class SigningKeysService implements OnApplicationBootstrap {
       },
     });
     const [newest] = rows;
-    const privateKey = (await importJWK(JSON.parse(this.cipher.open(newest.privateJwkEncrypted)) as JWK, ALGORITHM)) as CryptoKey;
+    const privateJwk = JSON.parse(this.cipher.open(newest.privateJwkEncrypted)) as JWK;
     const publicJwks = rows.map((row) => row.publicJwk as JWK);
+    const issuer = this.config.publicUrl;
     return {
-      current: { kid: newest.id, privateKey },
+      sign: createSigner({
+        key: pemOf(createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' })),
+        algorithm: ALGORITHM,
+        kid: newest.id,
+        iss: issuer,
+      }),
       publicJwks,
-      verificationKeys: createLocalJWKSet({ keys: publicJwks }),
+      verifiers: new Map(
+        publicJwks.map((jwk) => [
+          jwk.kid!,
+          createVerifier({
+            key: pemOf(createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })),
+            algorithms: [ALGORITHM],
+            allowedIss: issuer,
+          }),
+        ]),
+      ),
     };
+  }
+}
+
+function pemOf(key: KeyObject): string {
+  return key.export({ type: key.type === 'private' ? 'pkcs8' : 'spki', format: 'pem' }).toString();
+}
+
+/** The `kid` of a JWT's header, or '' when there is none (or it is no JWT). */
+function keyIdOf(token: string): string {
+  try {
+    const kid = (decodeProtectedHeader(token) as { kid?: unknown }).kid;
+    return typeof kid === 'string' ? kid : '';
+  } catch {
+    return '';
   }
 }
