@@ -37,8 +37,8 @@ describe('connections as logins read them', () => {
     await rogue?.close();
   });
 
-  const initiate = (instance: TestApp) =>
-    fetch(`${instance.url}/sso/initiate/${org.connectionId}`, { redirect: 'manual', headers: { accept: 'application/json' } });
+  const initiate = (instance: TestApp, id = org.connectionId) =>
+    fetch(`${instance.url}/sso/initiate/${id}`, { redirect: 'manual', headers: { accept: 'application/json' } });
 
   const setState = (state: 'ACTIVE' | 'INACTIVE') =>
     graphqlOk(
@@ -85,6 +85,15 @@ describe('connections as logins read them', () => {
     await setState('ACTIVE');
     expect((await initiate(first)).status).toBe(302);
     await eventually(async () => expect((await initiate(second)).status).toBe(302), { timeoutMs: 3_000 });
+  });
+
+  it('forgets the connection whatever the case its id came in', async () => {
+    const upperCase = org.connectionId.toUpperCase();
+    expect((await initiate(second, upperCase)).status).toBe(302);
+    await setState('INACTIVE');
+    await eventually(async () => expect((await initiate(second, upperCase)).status).toBe(403), { timeoutMs: 3_000 });
+    await setState('ACTIVE');
+    await eventually(async () => expect((await initiate(second, upperCase)).status).toBe(302), { timeoutMs: 3_000 });
   });
 
   it('forgets a connection changed by hand in SQL', async () => {

@@ -101,6 +101,8 @@ export class SigningKeysService implements OnApplicationBootstrap {
             key: pemOf(createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' })),
             algorithms: [ALGORITHM],
             allowedIss: issuer,
+            // fast-jwt checks the issuer and expiry only when present: these tokens always have them.
+            requiredClaims: ['iss', 'exp', 'sub', 'jti'],
           }),
         ]),
       ),

@@ -89,10 +89,13 @@ export class ConnectionsService implements OnApplicationBootstrap, SsoReadiness 
    * this instance's own writes forget at once). Frozen: concurrent logins share it.
    */
   async findForLogin(id: string): Promise<Readonly<Connection> | null> {
-    const kept = this.forLogin.peek(id);
+    // Kept by the id as PostgreSQL writes it (lower case), the one its notifications name: an
+    // upper-case spelling of the same id must not keep a copy that nothing forgets.
+    const key = id.toLowerCase();
+    const kept = this.forLogin.peek(key);
     if (kept) return kept.value;
-    return this.forLogin.load(id, '', async () => {
-      const connection = await this.byId.one([id]);
+    return this.forLogin.load(key, '', async () => {
+      const connection = await this.byId.one([key]);
       return connection && Object.freeze(connection);
     });
   }

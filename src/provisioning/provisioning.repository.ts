@@ -97,6 +97,16 @@ const TOUCH_IDENTITIES = new PreparedStatement<never>(
    WHERE i.connection_id = t.connection_id AND i.subject = t.subject AND (i.last_login_at IS NULL OR i.last_login_at < t.at)`,
 );
 
+/**
+ * jsonb refuses a lone surrogate (which pg turns into U+FFFD in a text parameter) and NUL (which
+ * no PostgreSQL text holds): both become U+FFFD, so that a group an IdP sent with them does not
+ * lose its login's record, nor those sharing its statement.
+ */
+function storableInJsonb(_key: string, value: unknown): unknown {
+  // With the u flag a surrogate pair is one character: only lone halves match.
+  return typeof value === 'string' ? value.replace(/[\uD800-\uDFFF\0]/gu, '\uFFFD') : value;
+}
+
 /** A login to record on its identity, and when it was. */
 export interface IdentityTouch extends LoginIdentity {
   at: Date;
@@ -131,7 +141,11 @@ export class ProvisioningRepository {
     return rows[0];
   }
 
-  /** Records logins on their identities in one statement: for each identity, its latest login's groups and time. */
+  /**
+   * Records logins on their identities in one statement: for each identity, its latest login's
+   * groups and time. When that fails, each identity on its own, so that one row PostgreSQL
+   * refuses loses only itself; the last failure is then thrown.
+   */
   async touchIdentities(touches: IdentityTouch[]): Promise<void> {
     const latest = new Map(touches.map((touch) => [`${touch.connectionId} ${touch.subject}`, touch]));
     const rows = [...latest.values()].map(({ connectionId, subject, groups, at }) => ({
@@ -140,15 +154,24 @@ export class ProvisioningRepository {
       groups,
       at,
     }));
-    await TOUCH_IDENTITIES.rows(this.dataSource, [JSON.stringify(rows)]);
+    const write = (batch: typeof rows) => TOUCH_IDENTITIES.rows(this.dataSource, [JSON.stringify(batch, storableInJsonb)]);
+    try {
+      await write(rows);
+    } catch (error) {
+      if (rows.length === 1) throw error;
+      let failure: Error | undefined;
+      for (const row of rows) await write([row]).catch((rowFailure: Error) => (failure = rowFailure));
+      if (failure) throw failure;
+    }
   }
 
-  /** Records a login on the identity: its groups and time. */
-  async touchIdentity(identity: LoginIdentity, manager: EntityManager): Promise<void> {
-    await manager.query('UPDATE sso_identities SET last_groups = $3, last_login_at = now() WHERE connection_id = $1 AND subject = $2', [
+  /** Records a login on the identity, in the login's transaction: its groups and time (the clock `touchIdentities` compares). */
+  async touchIdentity(identity: LoginIdentity, at: Date, manager: EntityManager): Promise<void> {
+    await manager.query('UPDATE sso_identities SET last_groups = $3, last_login_at = $4 WHERE connection_id = $1 AND subject = $2', [
       identity.connectionId,
       identity.subject,
       identity.groups,
+      at,
     ]);
   }
 

@@ -239,7 +239,7 @@ export class ProvisioningService implements BeforeApplicationShutdown {
         await this.updateAccount(manager, userId, { ...account, email });
       }
       if (decision.linkIdentity) await this.repository.linkIdentity(manager, identity, userId);
-      else await this.repository.touchIdentity(identity, manager);
+      else await this.repository.touchIdentity(identity, new Date(), manager);
       let membershipId = row.membership_id;
       let roles = decision.roles;
       if (decision.newMembership) {
