@@ -70,9 +70,13 @@ export class DatabaseNotifications implements OnModuleInit, OnApplicationShutdow
     await this.client?.end().catch(() => undefined);
   }
 
+  /** The listening connection's client, not yet connected (a test hands in a stand-in). */
+  protected newClient(): Client {
+    return new Client(listenerClientConfig((this.dataSource.options as { url?: string }).url, 'sso-notifications'));
+  }
+
   private async connect(): Promise<void> {
-    const url = (this.dataSource.options as { url?: string }).url;
-    const client = new Client(listenerClientConfig(url, 'sso-notifications'));
+    const client = this.newClient();
     client.on('notification', ({ channel, payload }) => {
       for (const subscriber of this.subscribers.get(channel) ?? []) subscriber.onNotification(payload ?? '');
     });
