@@ -43,17 +43,23 @@ export interface LoginPurpose {
   continuation?: string | null;
 }
 
-/**
- * Logins in flight, in PostgreSQL so any instance can finish them, single use, and bound to
- * the browser that began them by a cookie (RFC 9700 §4.7: a callback opened in another
- * browser, e.g. a login-CSRF link, fails).
- */
+/** A new login's state: one row per initiate, every login's first statement after the rate limit. */
+const START_LOGIN_STATE = new PreparedStatement<never>(
+  `INSERT INTO login_states (state_hash, connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, continuation, expires_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+);
+
 /** Takes a login state out of the store for the browser that began it (see `consume`): once per sign-in, prepared once per connection. */
 const CONSUME_LOGIN_STATE = new PreparedStatement<Record<string, string>>(
   `DELETE FROM login_states WHERE state_hash = $1 AND connection_id = $2 AND browser_binding_hash = $3 AND expires_at > now()
    RETURNING nonce, code_verifier_encrypted, return_to, connection_test_id, continuation`,
 );
 
+/**
+ * Logins in flight, in PostgreSQL so any instance can finish them, single use, and bound to
+ * the browser that began them by a cookie (RFC 9700 §4.7: a callback opened in another
+ * browser, e.g. a login-CSRF link, fails).
+ */
 @Injectable()
 export class LoginStateService {
   private lastPurgeAt = 0;
@@ -73,21 +79,17 @@ export class LoginStateService {
     const nonce = oidc.randomNonce();
     const codeVerifier = oidc.randomPKCECodeVerifier();
     const binding = randomBytes(32).toString('base64url');
-    await this.states.query(
-      `INSERT INTO login_states (state_hash, connection_id, browser_binding_hash, nonce, code_verifier_encrypted, return_to, connection_test_id, continuation, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [
-        sha256(state),
-        connectionId,
-        sha256(binding),
-        nonce,
-        this.cipher.seal(codeVerifier),
-        returnTo,
-        connectionTestId,
-        continuation,
-        new Date(Date.now() + LOGIN_STATE_TTL_MS),
-      ],
-    );
+    await START_LOGIN_STATE.rows(this.states.manager.connection, [
+      sha256(state),
+      connectionId,
+      sha256(binding),
+      nonce,
+      this.cipher.seal(codeVerifier),
+      returnTo,
+      connectionTestId,
+      continuation,
+      new Date(Date.now() + LOGIN_STATE_TTL_MS),
+    ]);
     return {
       state,
       nonce,

@@ -22,6 +22,11 @@ export interface SessionClaims {
 
 /** Session tokens: ES256 JWTs whose `jti` names a row, so logout and removal revoke them. */
 /** What /auth/me shows (see `memberView`): on every signed-in page load, prepared once per connection. */
+/** A new session: one per login. */
+const INSERT_SESSION = new PreparedStatement<never>(
+  'INSERT INTO sessions (id, user_id, organization_id, method, expires_at) VALUES ($1, $2, $3, $4, $5)',
+);
+
 const MEMBER_VIEW = new PreparedStatement<{
   id: string;
   email: string;
@@ -54,13 +59,7 @@ export class SessionsService {
     // The row and the signature side by side (the token names the row's id, chosen here); the
     // token is handed out only once the row is stored.
     const [, token] = await Promise.all([
-      this.sessions.query('INSERT INTO sessions (id, user_id, organization_id, method, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-        id,
-        member.userId,
-        member.organizationId,
-        method,
-        expiresAt,
-      ]),
+      INSERT_SESSION.rows(this.sessions.manager.connection, [id, member.userId, member.organizationId, method, expiresAt]),
       this.signingKeys.sign(
         { sub: member.userId, jti: id, org: member.organizationId, roles: member.roles, email: member.email },
         this.config.sessionTtlSeconds,
