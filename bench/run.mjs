@@ -852,7 +852,8 @@ async function measureStartUp(dir) {
   await stopService(await startService({ env: { ...startEnv, ...production }, cwd: startDir, role, core: ALL_CORES }));
   for (const variant of variants) variant.runs = [];
   for (let i = 0; i < 3; i++) {
-    for (const variant of variants) {
+    // Each round starts with another variant, so that none always follows the same one.
+    for (const variant of [...variants.slice(i), ...variants.slice(0, i)]) {
       const { name: _name, runs: _runs, env, core = ALL_CORES, ...how } = variant;
       const service = await startService({ env: { ...startEnv, ...env }, cwd: startDir, role, core, ...how });
       const cpuMs = (cpuTicks(service.pid) * 1000) / CLK_TCK;
@@ -933,12 +934,15 @@ async function measureLoginLevers(serviceOptions, service, seeded) {
     try {
       // Both warmed up alike (JIT, pool connections, a heap grown to its working size).
       for (const fresh of [other, twin]) await runTask(loginTask(fresh.url, seeded, 32, false, { durationMs: WARMUP_MS, warmupMs: 0 }));
-      // Alternated three times and the median kept: one window of each on a shared machine says little.
+      // Alternated three times and the median kept: one window of each on a shared machine says
+      // little. Which goes first swaps each round (ABBA...): the first of a pair came out ahead
+      // of the second often enough to bias a fixed order.
       const onOther = [];
       const onAsBuilt = [];
       for (let round = 0; round < 3; round++) {
-        onOther.push(await window(loginTask(other.url, seeded, 32, false), [other]));
-        onAsBuilt.push(await window(loginTask(twin.url, seeded, 32, false), [twin]));
+        const measureOther = async () => onOther.push(await window(loginTask(other.url, seeded, 32, false), [other]));
+        const measureTwin = async () => onAsBuilt.push(await window(loginTask(twin.url, seeded, 32, false), [twin]));
+        for (const measure of round % 2 ? [measureTwin, measureOther] : [measureOther, measureTwin]) await measure();
       }
       const median = (results) => [...results].sort((a, b) => a.perSecond - b.perSecond)[1];
       const otherRssMb = rssMb(other.pid);
