@@ -891,10 +891,10 @@ async function measureStartUp(dir) {
 
 /**
  * Levers under login load: returning logins at c=32 on a service that differs by one setting (or
- * build), then on a fresh twin of the service as built, back to back on the same database, both
- * started and warmed alike (a long-running service against a fresh one favoured the former by up
- * to half). `asBuiltHasIt`: the service as built already pulls the lever, and the other one shows
- * the figures without it.
+ * build), alternated with a fresh twin of the service as built on the same database, both started
+ * and warmed alike (a long-running service against a fresh one favoured the former by up to half).
+ * `asBuiltHasIt`: the service as built already pulls the lever, and the other one shows the
+ * figures without it.
  */
 const LOGIN_LEVERS = [
   {
