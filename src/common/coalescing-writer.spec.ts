@@ -77,4 +77,20 @@ describe(CoalescingWriter.name, () => {
     writer.add(3);
     expect(batches).toEqual([[-1], [2], [3]]);
   });
+
+  it('writes a failed batch again item by item: only the item refused again reaches onError', async () => {
+    const { writer, batches, errors, releaseNext } = heldWriter();
+    writer.add(1);
+    writer.add(-1);
+    writer.add(3);
+    await releaseNext();
+    expect(batches).toEqual([[1], [-1, 3]]);
+    await releaseNext();
+    expect(errors).toEqual([]);
+    await releaseNext();
+    await releaseNext();
+    await writer.settled();
+    expect(batches).toEqual([[1], [-1, 3], [-1], [3]]);
+    expect(errors).toEqual([new Error('refused')]);
+  });
 });

@@ -29,7 +29,7 @@ export interface LoginAttemptFacts {
 export class LoginActivityService implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(LoginActivityService.name);
   private readonly pruning = new WallClockSchedule(HOUR_MS, () => this.pruneHourly());
-  /** Successful attempts written after their response (see recordSuccessAfterResponse); `insertAttempts` never throws. */
+  /** Successful attempts written after their response (see recordSuccessAfterResponse); one alone never throws (`insertAttempt` logs). */
   private readonly successes = new CoalescingWriter<QueryDeepPartialEntity<LoginAttempt>>(
     (rows) => this.insertAttempts(rows),
     () => undefined,
@@ -65,14 +65,10 @@ export class LoginActivityService implements OnApplicationBootstrap, BeforeAppli
     }
   }
 
-  /** Several successes in one INSERT; when it fails, each on its own, so that one bad row loses only itself. */
+  /** Several successes in one INSERT (which throws; the writer then writes each alone), or one that never throws. */
   private async insertAttempts(rows: QueryDeepPartialEntity<LoginAttempt>[]): Promise<void> {
     if (rows.length === 1) return this.insertAttempt(rows[0]);
-    try {
-      await this.attempts.insert(rows);
-    } catch {
-      for (const row of rows) await this.insertAttempt(row);
-    }
+    await this.attempts.insert(rows);
   }
 
   /**

@@ -141,11 +141,7 @@ export class ProvisioningRepository {
     return rows[0];
   }
 
-  /**
-   * Records logins on their identities in one statement: for each identity, its latest login's
-   * groups and time. When that fails, each identity on its own, so that one row PostgreSQL
-   * refuses loses only itself; the last failure is then thrown.
-   */
+  /** Records logins on their identities in one statement: for each identity, its latest login's groups and time. */
   async touchIdentities(touches: IdentityTouch[]): Promise<void> {
     const latest = new Map(touches.map((touch) => [`${touch.connectionId} ${touch.subject}`, touch]));
     const rows = [...latest.values()].map(({ connectionId, subject, groups, at }) => ({
@@ -154,15 +150,7 @@ export class ProvisioningRepository {
       groups,
       at,
     }));
-    const write = (batch: typeof rows) => TOUCH_IDENTITIES.rows(this.dataSource, [JSON.stringify(batch, storableInJsonb)]);
-    try {
-      await write(rows);
-    } catch (error) {
-      if (rows.length === 1) throw error;
-      let failure: Error | undefined;
-      for (const row of rows) await write([row]).catch((rowFailure: Error) => (failure = rowFailure));
-      if (failure) throw failure;
-    }
+    await TOUCH_IDENTITIES.rows(this.dataSource, [JSON.stringify(rows, storableInJsonb)]);
   }
 
   /** Records a login on the identity, in the login's transaction: its groups and time (the clock `touchIdentities` compares). */

@@ -64,7 +64,7 @@ export class ProvisioningService implements BeforeApplicationShutdown {
    */
   private readonly identityTouches = new CoalescingWriter<IdentityTouch>(
     (touches) => this.repository.touchIdentities(touches),
-    (error) => this.logger.warn(`the last login of identities not recorded: ${error instanceof Error ? error.message : String(error)}`),
+    (error) => this.logger.warn(`the last login of an identity not recorded: ${error instanceof Error ? error.message : String(error)}`),
   );
 
   constructor(
